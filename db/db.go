@@ -1,0 +1,247 @@
+// Package db is the gateway's store: gorm over PostgreSQL or an embedded
+// SQLite file, with golang-migrate migrations embedded per dialect.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-migrate/migrate/v4"
+	migratedb "github.com/golang-migrate/migrate/v4/database"
+	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/helpdesk-gateway/gateway/domain"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver, no cgo
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialects the store speaks.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// DB is an open store. It is safe for concurrent use.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect string
+	dsn     string
+	// Now is the clock used for timestamps the store sets itself.
+	Now func() time.Time
+}
+
+// Open connects to the store named by rawURL: postgres://... (or
+// postgresql://...) or sqlite://<path>. An SQLite file and its folder are
+// created when missing. Open does not migrate: call Migrate.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	dialect, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{dialect: dialect, dsn: dsn, Now: time.Now}
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.Now().UTC() }}
+	switch dialect {
+	case Postgres:
+		if db.sql, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.sql.SetMaxOpenConns(16)
+		db.sql.SetMaxIdleConns(16)
+		db.sql.SetConnMaxIdleTime(5 * time.Minute)
+		db.gorm, err = gorm.Open(postgres.New(postgres.Config{Conn: db.sql}), cfg)
+	case SQLite:
+		if err := os.MkdirAll(filepath.Dir(sqlitePath(dsn)), 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		if db.sql, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// SQLite has one writer; one connection serialises everything and
+		// makes seq order equal commit order.
+		db.sql.SetMaxOpenConns(1)
+		db.gorm, err = gorm.Open(sqlite.Dialector{DriverName: "sqlite", Conn: db.sql}, cfg)
+	}
+	if err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.sql.PingContext(pingCtx); err != nil {
+		db.sql.Close()
+		return nil, domain.Unavailable("database unavailable", fmt.Errorf("connect to %s: %w", dialect, err))
+	}
+	return db, nil
+}
+
+// Dialect returns Postgres or SQLite.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Close closes the connections.
+func (db *DB) Close() error { return db.sql.Close() }
+
+func parseURL(rawURL string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return Postgres, rawURL, nil
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		path := strings.TrimPrefix(rawURL, "sqlite://")
+		query := ""
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path, query = path[:i], path[i+1:]
+		}
+		if path == "" {
+			return "", "", fmt.Errorf("database URL %q: sqlite:// needs a file path", rawURL)
+		}
+		params := url.Values{}
+		params.Add("_pragma", "busy_timeout(10000)")
+		params.Add("_pragma", "journal_mode(WAL)")
+		// FULL: a 2xx to a provider means the event survives a power cut.
+		params.Add("_pragma", "synchronous(FULL)")
+		params.Add("_pragma", "foreign_keys(1)")
+		params.Set("_time_format", "sqlite")
+		dsn := "file:" + path + "?" + params.Encode()
+		if query != "" {
+			dsn += "&" + query
+		}
+		return SQLite, dsn, nil
+	}
+	return "", "", fmt.Errorf("database URL %q: expected postgres://... or sqlite://<path>", rawURL)
+}
+
+func sqlitePath(dsn string) string {
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+// Migrate applies the embedded migrations: "up" to the latest, "down" by
+// one step.
+func (db *DB) Migrate(direction string) error {
+	m, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch direction {
+	case "up":
+		err = m.Up()
+	case "down":
+		err = m.Steps(-1)
+	default:
+		return fmt.Errorf("migrate: unknown direction %q: use up or down", direction)
+	}
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate %s: %w", direction, err)
+	}
+	return nil
+}
+
+// MigrationVersion reports the applied schema version and whether a failed
+// migration left it dirty. Version 0 means none applied.
+func (db *DB) MigrationVersion() (version uint, dirty bool, err error) {
+	m, err := db.migrator()
+	if err != nil {
+		return 0, false, err
+	}
+	defer m.Close()
+	version, dirty, err = m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	return version, dirty, err
+}
+
+// migrator opens its own connection: golang-migrate closes the database it
+// is given.
+func (db *DB) migrator() (*migrate.Migrate, error) {
+	src, err := iofs.New(migrations, "migrations/"+db.dialect)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	driverName := "pgx"
+	if db.dialect == SQLite {
+		driverName = "sqlite"
+	}
+	conn, err := sql.Open(driverName, db.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var drv migratedb.Driver
+	if db.dialect == Postgres {
+		drv, err = migratepgx.WithInstance(conn, &migratepgx.Config{})
+	} else {
+		drv, err = migratesqlite.WithInstance(conn, &migratesqlite.Config{})
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, db.dialect, drv)
+	if err != nil {
+		drv.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return m, nil
+}
+
+// LatestVersion is the newest embedded migration's version.
+func (db *DB) LatestVersion() uint {
+	entries, _ := fs.ReadDir(migrations, "migrations/"+db.dialect)
+	var versions []uint
+	for _, e := range entries {
+		head, _, ok := strings.Cut(e.Name(), "_")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseUint(head, 10, 32); err == nil {
+			versions = append(versions, uint(v))
+		}
+	}
+	sort.Slice(versions, func(i, j int) bool { return versions[i] < versions[j] })
+	if len(versions) == 0 {
+		return 0
+	}
+	return versions[len(versions)-1]
+}
+
+// Ready returns nil when the database answers and its schema is the latest
+// migration, clean.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return domain.Unavailable("database unavailable", fmt.Errorf("database unreachable: %w", err))
+	}
+	var row struct {
+		Version int64
+		Dirty   bool
+	}
+	if err := db.gorm.WithContext(ctx).Raw("SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&row).Error; err != nil {
+		return domain.Unavailable("database unavailable", fmt.Errorf("read schema version: %w", err))
+	}
+	if row.Dirty || uint(row.Version) != db.LatestVersion() {
+		return domain.Unavailable("database unavailable", fmt.Errorf("schema at version %d (dirty %v), want %d", row.Version, row.Dirty, db.LatestVersion()))
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/helpdesk-gateway/gateway/domain"
+	"gorm.io/gorm"
+)
+
+// CreateSubscription stores a new webhook subscription.
+func (db *DB) CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error {
+	row, err := toSubscriptionRow(s)
+	if err != nil {
+		return fmt.Errorf("create subscription: %w", err)
+	}
+	if err := db.gorm.WithContext(ctx).Create(row).Error; err != nil {
+		return fmt.Errorf("create subscription: %w", err)
+	}
+	return nil
+}
+
+// FindSubscription returns the subscription with the given id, or a
+// domain ENOTFOUND error.
+func (db *DB) FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error) {
+	var row subscriptionRow
+	err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", id)
+	} else if err != nil {
+		return nil, domain.Unavailable("database unavailable", fmt.Errorf("find subscription: %w", err))
+	}
+	return row.toDomain()
+}
+
+// ListSubscriptions returns every subscription, oldest first.
+func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error) {
+	var rows []subscriptionRow
+	if err := db.gorm.WithContext(ctx).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	out := make([]*domain.WebhookSubscription, 0, len(rows))
+	for i := range rows {
+		s, err := rows[i].toDomain()
+		if err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// LogDelivery records a delivery that stored no event: refused before it
+// could be read, or answered without storing.
+func (db *DB) LogDelivery(ctx context.Context, l *domain.EventLog) error {
+	if err := db.gorm.WithContext(ctx).Create(toDeliveryLogRow(l)).Error; err != nil {
+		return fmt.Errorf("log delivery: %w", err)
+	}
+	return nil
+}
+
+// EventLogs returns a subscription's latest deliveries, newest first,
+// optionally only those of one provider event.
+func (db *DB) EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error) {
+	q := db.gorm.WithContext(ctx).Where("subscription_id = ?", subscriptionID)
+	if event != nil {
+		q = q.Where("event = ?", *event)
+	}
+	var rows []deliveryLogRow
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("event logs: %w", err)
+	}
+	out := make([]*domain.EventLog, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}

@@ -1,0 +1,101 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"time"
+)
+
+// ConversationStatus is the unified state of a conversation.
+type ConversationStatus string
+
+// The unified conversation statuses.
+const (
+	StatusOpen     ConversationStatus = "OPEN"
+	StatusPending  ConversationStatus = "PENDING"
+	StatusSnoozed  ConversationStatus = "SNOOZED"
+	StatusResolved ConversationStatus = "RESOLVED"
+	StatusClosed   ConversationStatus = "CLOSED"
+	StatusDeleted  ConversationStatus = "DELETED"
+	StatusUnknown  ConversationStatus = "UNKNOWN"
+)
+
+var conversationStatuses = []ConversationStatus{
+	StatusOpen, StatusPending, StatusSnoozed, StatusResolved, StatusClosed, StatusDeleted, StatusUnknown,
+}
+
+// IsValid reports whether s is a known status.
+func (s ConversationStatus) IsValid() bool { return contains(conversationStatuses, s) }
+
+// MarshalGQL writes the status as a GraphQL enum value.
+func (s ConversationStatus) MarshalGQL(w io.Writer) { writeQuoted(w, string(s)) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (s *ConversationStatus) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "ConversationStatus", func(x string) bool { *s = ConversationStatus(x); return s.IsValid() })
+}
+
+// ConversationKind says what a provider calls a conversation.
+type ConversationKind string
+
+// The conversation kinds.
+const (
+	KindEnquiry      ConversationKind = "ENQUIRY"
+	KindTicket       ConversationKind = "TICKET"
+	KindConversation ConversationKind = "CONVERSATION"
+	KindCall         ConversationKind = "CALL"
+)
+
+var conversationKinds = []ConversationKind{KindEnquiry, KindTicket, KindConversation, KindCall}
+
+// IsValid reports whether k is a known kind.
+func (k ConversationKind) IsValid() bool { return contains(conversationKinds, k) }
+
+// MarshalGQL writes the kind as a GraphQL enum value.
+func (k ConversationKind) MarshalGQL(w io.Writer) { writeQuoted(w, string(k)) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (k *ConversationKind) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "ConversationKind", func(x string) bool { *k = ConversationKind(x); return k.IsValid() })
+}
+
+// Conversation is the gateway's current view of a provider's conversation,
+// enquiry, ticket or call: a projection of its events.
+type Conversation struct {
+	ID             string
+	Provider       Provider
+	ExternalID     string
+	Kind           ConversationKind
+	Status         ConversationStatus
+	ProviderStatus *string
+	Channel        *string
+	Subject        *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// StateAt is when the provider produced the state shown: an event that
+	// occurred earlier never overwrites it.
+	StateAt time.Time
+	// Seq orders conversations by when the gateway first saw them.
+	Seq int64
+}
+
+// ConversationUpdate is what one event says about its conversation. Empty
+// fields say nothing and leave the stored value as it is.
+type ConversationUpdate struct {
+	ExternalID     string
+	Kind           ConversationKind
+	Status         ConversationStatus
+	ProviderStatus string
+	Channel        string
+	Subject        string
+	CreatedAt      time.Time
+}
+
+// ConversationID returns the gateway's id for a provider's conversation. It
+// is derived from the provider and the external id so that every replica
+// and every transaction agrees on it without a lookup.
+func ConversationID(p Provider, externalID string) string {
+	sum := sha256.Sum256([]byte(string(p) + "\x00" + externalID))
+	return "cv_" + hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,224 @@
+package domain
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EventType is the unified kind of an event, whatever its provider called it.
+type EventType string
+
+// The unified event types.
+const (
+	EventConversationCreated       EventType = "CONVERSATION_CREATED"
+	EventConversationUpdated       EventType = "CONVERSATION_UPDATED"
+	EventConversationStatusChanged EventType = "CONVERSATION_STATUS_CHANGED"
+	EventConversationAssigned      EventType = "CONVERSATION_ASSIGNED"
+	EventConversationTagged        EventType = "CONVERSATION_TAGGED"
+	EventConversationRated         EventType = "CONVERSATION_RATED"
+	EventConversationDeleted       EventType = "CONVERSATION_DELETED"
+	EventMessageCreated            EventType = "MESSAGE_CREATED"
+	EventMessageUpdated            EventType = "MESSAGE_UPDATED"
+	EventNoteAdded                 EventType = "NOTE_ADDED"
+	EventContactCreated            EventType = "CONTACT_CREATED"
+	EventContactUpdated            EventType = "CONTACT_UPDATED"
+	EventContactDeleted            EventType = "CONTACT_DELETED"
+	EventTypingStarted             EventType = "TYPING_STARTED"
+	EventTypingStopped             EventType = "TYPING_STOPPED"
+	EventWidgetOpened              EventType = "WIDGET_OPENED"
+	EventCallStarted               EventType = "CALL_STARTED"
+	EventCallEnded                 EventType = "CALL_ENDED"
+	EventSLAUpdated                EventType = "SLA_UPDATED"
+	EventOther                     EventType = "OTHER"
+)
+
+// EventTypes lists every unified event type.
+var EventTypes = []EventType{
+	EventConversationCreated, EventConversationUpdated, EventConversationStatusChanged,
+	EventConversationAssigned, EventConversationTagged, EventConversationRated,
+	EventConversationDeleted, EventMessageCreated, EventMessageUpdated, EventNoteAdded,
+	EventContactCreated, EventContactUpdated, EventContactDeleted, EventTypingStarted,
+	EventTypingStopped, EventWidgetOpened, EventCallStarted, EventCallEnded, EventSLAUpdated,
+	EventOther,
+}
+
+// IsValid reports whether t is a known event type.
+func (t EventType) IsValid() bool {
+	for _, u := range EventTypes {
+		if t == u {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalGQL writes the type as a GraphQL enum value.
+func (t EventType) MarshalGQL(w io.Writer) { writeQuoted(w, string(t)) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (t *EventType) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "EventType", func(s string) bool { *t = EventType(s); return t.IsValid() })
+}
+
+// Event is one thing a provider told the gateway, in the unified model.
+// Events are append-only: once stored, an event never changes.
+type Event struct {
+	ID                string
+	Position          Position
+	Provider          Provider
+	Type              EventType
+	ProviderEventType string
+	OccurredAt        time.Time
+	ReceivedAt        time.Time
+	SubscriptionID    string
+	// ConversationID is the gateway's id of the event's conversation, or "".
+	ConversationID string
+	// DedupeKey identifies the provider's event: a redelivery carries the same key.
+	DedupeKey string
+	// Payload is the delivery's body exactly as received.
+	Payload RawJSON
+	// Reason says why a delivery could not be translated, for OTHER events
+	// the adapter did not understand; "" otherwise.
+	Reason string
+
+	// Conversation carries what the event tells about its conversation, for
+	// the projections. It is set by adapters and not stored as such.
+	Conversation *ConversationUpdate
+}
+
+// Cursor is the event's opaque stream position.
+func (e *Event) Cursor() string { return e.Position.String() }
+
+// RawJSON is a JSON document kept byte for byte.
+type RawJSON []byte
+
+// MarshalGQL writes the document as it is.
+func (j RawJSON) MarshalGQL(w io.Writer) {
+	if len(j) == 0 {
+		_, _ = io.WriteString(w, "null")
+		return
+	}
+	_, _ = w.Write(j)
+}
+
+// UnmarshalGQL accepts any GraphQL input value and keeps it as JSON.
+func (j *RawJSON) UnmarshalGQL(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("JSON value: %w", err)
+	}
+	*j = b
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler.
+func (j RawJSON) MarshalJSON() ([]byte, error) {
+	if len(j) == 0 {
+		return []byte("null"), nil
+	}
+	return j, nil
+}
+
+// Position is an event's place in the stream. Positions are totally ordered
+// by (Tx, Seq); Tx orders by writing transaction where the store needs it to
+// make the visible history a stable prefix.
+type Position struct {
+	Tx  int64
+	Seq int64
+}
+
+// Less reports whether p comes before q.
+func (p Position) Less(q Position) bool {
+	return p.Tx < q.Tx || (p.Tx == q.Tx && p.Seq < q.Seq)
+}
+
+// IsZero reports whether p is the start of the stream.
+func (p Position) IsZero() bool { return p == Position{} }
+
+const cursorPrefix = "ev1:"
+
+// String encodes the position as an opaque cursor.
+func (p Position) String() string {
+	if p.IsZero() {
+		return ""
+	}
+	raw := cursorPrefix + strconv.FormatInt(p.Tx, 10) + ":" + strconv.FormatInt(p.Seq, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ParseCursor decodes a cursor made by Position.String. The empty cursor is
+// the start of the stream.
+func ParseCursor(s string) (Position, error) {
+	if s == "" {
+		return Position{}, nil
+	}
+	bad := Errorf(EINVALID, "invalid cursor %q: use the cursor of an event or page", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Position{}, bad
+	}
+	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if !ok {
+		return Position{}, bad
+	}
+	txs, seqs, ok := strings.Cut(rest, ":")
+	if !ok {
+		return Position{}, bad
+	}
+	tx, err1 := strconv.ParseInt(txs, 10, 64)
+	seq, err2 := strconv.ParseInt(seqs, 10, 64)
+	if err1 != nil || err2 != nil || tx < 0 || seq < 0 {
+		return Position{}, bad
+	}
+	return Position{Tx: tx, Seq: seq}, nil
+}
+
+// EventFilter narrows a read of the event history. Zero fields match all.
+type EventFilter struct {
+	Providers      []Provider  `json:"providers"`
+	Types          []EventType `json:"types"`
+	ConversationID *string     `json:"conversationId"`
+	SubscriptionID *string     `json:"subscriptionId"`
+	Since          *time.Time  `json:"since"`
+	Until          *time.Time  `json:"until"`
+}
+
+// Match reports whether e passes the filter.
+func (f *EventFilter) Match(e *Event) bool {
+	if f == nil {
+		return true
+	}
+	if len(f.Providers) > 0 && !contains(f.Providers, e.Provider) {
+		return false
+	}
+	if len(f.Types) > 0 && !contains(f.Types, e.Type) {
+		return false
+	}
+	if f.ConversationID != nil && *f.ConversationID != e.ConversationID {
+		return false
+	}
+	if f.SubscriptionID != nil && *f.SubscriptionID != e.SubscriptionID {
+		return false
+	}
+	if f.Since != nil && e.OccurredAt.Before(*f.Since) {
+		return false
+	}
+	if f.Until != nil && !e.OccurredAt.Before(*f.Until) {
+		return false
+	}
+	return true
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,227 @@
+package domain
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"strings"
+	"time"
+)
+
+// AuthorizationType says how a provider authenticates its deliveries.
+type AuthorizationType string
+
+// The authorization types of a webhook subscription.
+const (
+	AuthNone  AuthorizationType = "NONE"
+	AuthBasic AuthorizationType = "BASIC"
+	AuthToken AuthorizationType = "TOKEN"
+)
+
+// IsValid reports whether t is a known authorization type.
+func (t AuthorizationType) IsValid() bool { return t == AuthNone || t == AuthBasic || t == AuthToken }
+
+// MarshalGQL writes the type as a GraphQL enum value.
+func (t AuthorizationType) MarshalGQL(w io.Writer) { writeQuoted(w, string(t)) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (t *AuthorizationType) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "AuthorizationType", func(s string) bool { *t = AuthorizationType(s); return t.IsValid() })
+}
+
+// WebhookSubscription is one endpoint a provider delivers webhooks to.
+type WebhookSubscription struct {
+	ID       string
+	Provider Provider
+	Name     string
+	// SubscribedEvents are the provider's event names kept; empty keeps all.
+	SubscribedEvents []string
+	// SecretKey signs the provider's deliveries; "" disables signature checks.
+	SecretKey     string
+	Authorization Authorization
+	Enabled       bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	CreatedBy     string
+	UpdatedBy     string
+}
+
+// Subscribes reports whether the subscription keeps events the provider
+// names providerEvent.
+func (s *WebhookSubscription) Subscribes(providerEvent string) bool {
+	if len(s.SubscribedEvents) == 0 {
+		return true
+	}
+	for _, e := range s.SubscribedEvents {
+		if strings.EqualFold(e, providerEvent) {
+			return true
+		}
+	}
+	return false
+}
+
+// Authorization is the credential a provider must present on every
+// delivery. Only a salted hash of the secret part is kept.
+type Authorization struct {
+	Type     AuthorizationType
+	Username string
+	// Salt and Hash are HMAC-SHA256(salt, credential) where the credential
+	// is "username:password" for BASIC and the token for TOKEN.
+	Salt string
+	Hash string
+}
+
+// NewAuthorization builds the stored form of a credential.
+func NewAuthorization(t AuthorizationType, username, password, token string) (Authorization, error) {
+	switch t {
+	case "", AuthNone:
+		return Authorization{Type: AuthNone}, nil
+	case AuthBasic:
+		if username == "" || password == "" {
+			return Authorization{}, Errorf(EINVALID, "authorization: BASIC needs a username and a password")
+		}
+		if strings.Contains(username, ":") {
+			return Authorization{}, Errorf(EINVALID, "authorization: a BASIC username cannot contain ':'")
+		}
+		return hashed(t, username, username+":"+password), nil
+	case AuthToken:
+		if token == "" {
+			return Authorization{}, Errorf(EINVALID, "authorization: TOKEN needs a token")
+		}
+		return hashed(t, "", token), nil
+	}
+	return Authorization{}, Errorf(EINVALID, "authorization: unknown type %q", t)
+}
+
+func hashed(t AuthorizationType, username, credential string) Authorization {
+	salt := RandomHex(16)
+	return Authorization{Type: t, Username: username, Salt: salt, Hash: credentialHash(salt, credential)}
+}
+
+func credentialHash(salt, credential string) string {
+	m := hmac.New(sha256.New, []byte(salt))
+	m.Write([]byte(credential))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Check verifies an Authorization header against the credential. BASIC
+// takes "Basic base64(user:password)"; TOKEN takes "Bearer <token>" or
+// "Token <token>".
+func (a *Authorization) Check(header string) error {
+	if a.Type == "" || a.Type == AuthNone {
+		return nil
+	}
+	if header == "" {
+		return Errorf(EUNAUTHORIZED, "missing Authorization header")
+	}
+	scheme, value, ok := strings.Cut(strings.TrimSpace(header), " ")
+	value = strings.TrimSpace(value)
+	if !ok || value == "" {
+		return Errorf(EUNAUTHORIZED, "malformed Authorization header")
+	}
+	var credential string
+	switch a.Type {
+	case AuthBasic:
+		if !strings.EqualFold(scheme, "Basic") {
+			return Errorf(EUNAUTHORIZED, "Authorization must use the Basic scheme")
+		}
+		raw, err := base64.StdEncoding.DecodeString(value)
+		if err != nil {
+			return Errorf(EUNAUTHORIZED, "malformed Basic credentials")
+		}
+		credential = string(raw)
+	case AuthToken:
+		if !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "Token") {
+			return Errorf(EUNAUTHORIZED, "Authorization must use the Bearer scheme")
+		}
+		credential = value
+	}
+	if !hmac.Equal([]byte(credentialHash(a.Salt, credential)), []byte(a.Hash)) {
+		return Errorf(EUNAUTHORIZED, "invalid credentials")
+	}
+	return nil
+}
+
+// RandomHex returns n random bytes, hex-encoded.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms.
+	return hex.EncodeToString(b)
+}
+
+// NewID returns a random UUID (version 4) string.
+func NewID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Delivery outcomes recorded in the delivery log.
+const (
+	OutcomeAccepted  = "accepted"
+	OutcomeDuplicate = "duplicate"
+	OutcomeFiltered  = "filtered"
+	OutcomeRefused   = "refused"
+	OutcomeChallenge = "challenge"
+)
+
+// EventLog is one delivery received for a subscription, as logged.
+type EventLog struct {
+	ID             int64
+	SubscriptionID string
+	// Event is the provider's name of the delivered event, or "" when the
+	// delivery was refused before it could be read.
+	Event          string
+	Outcome        string
+	DeliveryDetail DeliveryDetail
+	Payload        string
+}
+
+// DeliveryStatus is the latest delivery of one subscribed event: a
+// DeliveryDetail, or NoRecentDelivery.
+type DeliveryStatus interface {
+	deliveryStatus()
+}
+
+// DeliveryDetail is how the gateway answered one delivery.
+type DeliveryDetail struct {
+	DeliveryTimestamp time.Time
+	Success           bool
+	ResponseCode      int
+	ResponseText      string
+}
+
+func (DeliveryDetail) deliveryStatus() {}
+
+// NoRecentDelivery says an event was subscribed but never delivered.
+type NoRecentDelivery struct {
+	Event string
+}
+
+func (NoRecentDelivery) deliveryStatus() {}
+
+// EventDeliveryStatus pairs a subscribed event with its latest delivery.
+type EventDeliveryStatus struct {
+	Event          string
+	DeliveryStatus DeliveryStatus
+}
+
+// Delivery is what one accepted webhook request asks the store to keep, in
+// one transaction: its events (deduplicated) and its log entry.
+type Delivery struct {
+	Events []*Event
+	Log    EventLog
+}
+
+// DeliveryResult says what the store did with one Delivery: the events it
+// appended, with their positions; the rest were duplicates.
+type DeliveryResult struct {
+	Appended   []*Event
+	Duplicates int
+}
