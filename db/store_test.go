@@ -48,7 +48,7 @@ func delivery(sub *domain.WebhookSubscription, events ...*domain.Event) *domain.
 	return &domain.Delivery{Events: events, Log: domain.EventLog{
 		SubscriptionID: sub.ID, Event: "ConversationOpen", Outcome: domain.OutcomeAccepted,
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now(), Success: true, ResponseCode: 200, ResponseText: "OK"},
-		Payload: "{}",
+		Payload:        "{}",
 	}}
 }
 
