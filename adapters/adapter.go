@@ -75,3 +75,9 @@ func (r *Registry) Lookup(p domain.Provider) (Adapter, error) {
 	}
 	return a, nil
 }
+
+// SignsDeliveries reports whether p's adapter says the provider always signs.
+func (r *Registry) SignsDeliveries(p domain.Provider) bool {
+	a, ok := r.byProvider[p]
+	return ok && a.SignsDeliveries()
+}

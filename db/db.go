@@ -89,7 +89,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	defer cancel()
 	if err := db.sql.PingContext(pingCtx); err != nil {
 		db.sql.Close()
-		return nil, domain.Unavailable("database unavailable", fmt.Errorf("connect to %s: %w", dialect, err))
+		return nil, storeError(fmt.Errorf("connect to %s: %w", dialect, err))
 	}
 	return db, nil
 }
@@ -231,17 +231,23 @@ func (db *DB) LatestVersion() uint {
 // migration, clean.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
-		return domain.Unavailable("database unavailable", fmt.Errorf("database unreachable: %w", err))
+		return storeError(fmt.Errorf("database unreachable: %w", err))
 	}
 	var row struct {
 		Version int64
 		Dirty   bool
 	}
 	if err := db.gorm.WithContext(ctx).Raw("SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&row).Error; err != nil {
-		return domain.Unavailable("database unavailable", fmt.Errorf("read schema version: %w", err))
+		return storeError(fmt.Errorf("read schema version: %w", err))
 	}
 	if row.Dirty || uint(row.Version) != db.LatestVersion() {
-		return domain.Unavailable("database unavailable", fmt.Errorf("schema at version %d (dirty %v), want %d", row.Version, row.Dirty, db.LatestVersion()))
+		return storeError(fmt.Errorf("schema at version %d (dirty %v), want %d", row.Version, row.Dirty, db.LatestVersion()))
 	}
 	return nil
+}
+
+// storeError marks a failed database operation as EUNAVAILABLE: the caller
+// may retry, and the client sees no SQL.
+func storeError(err error) error {
+	return domain.Unavailable("the store is unavailable; retry later", err)
 }

@@ -48,7 +48,7 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 				e.Position = domain.Position{}
 			}
 		}
-		return nil, domain.Unavailable("the event store is unavailable", fmt.Errorf("append deliveries: %w", err))
+		return nil, storeError(fmt.Errorf("append deliveries: %w", err))
 	}
 	return results, nil
 }
@@ -144,7 +144,7 @@ func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after doma
 	q = applyEventFilter(q, filter)
 	var rows []eventRow
 	if err := q.Order("tx, seq").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, domain.Unavailable("the event store is unavailable", fmt.Errorf("read events: %w", err))
+		return nil, storeError(fmt.Errorf("read events: %w", err))
 	}
 	out := make([]*domain.Event, len(rows))
 	for i := range rows {
@@ -194,7 +194,7 @@ func (db *DB) FindConversation(ctx context.Context, id string) (*domain.Conversa
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "conversation %q not found", id)
 	} else if err != nil {
-		return nil, fmt.Errorf("find conversation: %w", err)
+		return nil, storeError(fmt.Errorf("find conversation: %w", err))
 	}
 	return row.toDomain(), nil
 }
@@ -206,7 +206,7 @@ func (db *DB) Conversations(ctx context.Context, afterSeq int64, limit int) ([]*
 	err := db.gorm.WithContext(ctx).Table("conversations").Where("seq > ?", afterSeq).
 		Order("seq").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
+		return nil, storeError(fmt.Errorf("list conversations: %w", err))
 	}
 	out := make([]*domain.Conversation, len(rows))
 	for i := range rows {

@@ -13,10 +13,10 @@ import (
 func (db *DB) CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error {
 	row, err := toSubscriptionRow(s)
 	if err != nil {
-		return fmt.Errorf("create subscription: %w", err)
+		return storeError(fmt.Errorf("create subscription: %w", err))
 	}
 	if err := db.gorm.WithContext(ctx).Create(row).Error; err != nil {
-		return fmt.Errorf("create subscription: %w", err)
+		return storeError(fmt.Errorf("create subscription: %w", err))
 	}
 	return nil
 }
@@ -29,7 +29,7 @@ func (db *DB) FindSubscription(ctx context.Context, id string) (*domain.WebhookS
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", id)
 	} else if err != nil {
-		return nil, domain.Unavailable("database unavailable", fmt.Errorf("find subscription: %w", err))
+		return nil, storeError(fmt.Errorf("find subscription: %w", err))
 	}
 	return row.toDomain()
 }
@@ -38,13 +38,13 @@ func (db *DB) FindSubscription(ctx context.Context, id string) (*domain.WebhookS
 func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error) {
 	var rows []subscriptionRow
 	if err := db.gorm.WithContext(ctx).Order("created_at, id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", err)
+		return nil, storeError(fmt.Errorf("list subscriptions: %w", err))
 	}
 	out := make([]*domain.WebhookSubscription, 0, len(rows))
 	for i := range rows {
 		s, err := rows[i].toDomain()
 		if err != nil {
-			return nil, fmt.Errorf("list subscriptions: %w", err)
+			return nil, storeError(fmt.Errorf("list subscriptions: %w", err))
 		}
 		out = append(out, s)
 	}
@@ -55,7 +55,7 @@ func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscript
 // could be read, or answered without storing.
 func (db *DB) LogDelivery(ctx context.Context, l *domain.EventLog) error {
 	if err := db.gorm.WithContext(ctx).Create(toDeliveryLogRow(l)).Error; err != nil {
-		return fmt.Errorf("log delivery: %w", err)
+		return storeError(fmt.Errorf("log delivery: %w", err))
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ func (db *DB) EventLogs(ctx context.Context, subscriptionID string, event *strin
 	}
 	var rows []deliveryLogRow
 	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("event logs: %w", err)
+		return nil, storeError(fmt.Errorf("event logs: %w", err))
 	}
 	out := make([]*domain.EventLog, len(rows))
 	for i := range rows {

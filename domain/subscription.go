@@ -47,6 +47,9 @@ type WebhookSubscription struct {
 	UpdatedAt     time.Time
 	CreatedBy     string
 	UpdatedBy     string
+	// RevealSecret is set on the answer of create and rotate, the only
+	// answers that show SecretKey in full.
+	RevealSecret bool
 }
 
 // Subscribes reports whether the subscription keeps events the provider

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is the gateway's configuration: flags, falling back to
+// environment variables, falling back to defaults.
+type Config struct {
+	Addr          string
+	DatabaseURL   string
+	AdminToken    string
+	PublicURL     string
+	MaxBodyBytes  int64
+	MaxPageSize   int
+	StreamPoll    time.Duration
+	IngestWorkers int
+	IngestBatch   int
+	Introspection bool
+	LogLevel      string
+}
+
+// DefaultDatabaseURL is the embedded store used when DATABASE_URL is unset.
+const DefaultDatabaseURL = "sqlite://./data/gateway.db"
+
+// ParseConfig reads flags from args and the environment from getenv.
+func ParseConfig(name string, args []string, getenv func(string) string) (Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var c Config
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (env ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", DefaultDatabaseURL), "postgres://... or sqlite://<path> (env DATABASE_URL)")
+	fs.StringVar(&c.AdminToken, "admin-token", env("GATEWAY_ADMIN_TOKEN", ""), "bootstrap admin bearer token; generated and printed when empty (env GATEWAY_ADMIN_TOKEN)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	var bodyLimit, pageSize, workers, batch, poll, introspection string
+	fs.StringVar(&bodyLimit, "max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest webhook body accepted (env MAX_BODY_BYTES)")
+	fs.StringVar(&pageSize, "max-page-size", env("MAX_PAGE_SIZE", "1000"), "largest `first` of a connection (env MAX_PAGE_SIZE)")
+	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 4 on PostgreSQL, 1 on SQLite (env INGEST_WORKERS)")
+	fs.StringVar(&batch, "ingest-batch", env("INGEST_BATCH", "256"), "most deliveries sharing one transaction (env INGEST_BATCH)")
+	fs.StringVar(&poll, "stream-poll", env("STREAM_POLL", "1s"), "how often live streams re-read the store without a wake-up (env STREAM_POLL)")
+	fs.StringVar(&introspection, "introspection", env("GRAPHQL_INTROSPECTION", "true"), "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	var err error
+	if c.MaxBodyBytes, err = strconv.ParseInt(bodyLimit, 10, 64); err != nil || c.MaxBodyBytes <= 0 {
+		return c, nil, fmt.Errorf("max body bytes %q: want a positive integer", bodyLimit)
+	}
+	if c.MaxPageSize, err = strconv.Atoi(pageSize); err != nil || c.MaxPageSize <= 0 {
+		return c, nil, fmt.Errorf("max page size %q: want a positive integer", pageSize)
+	}
+	if c.IngestWorkers, err = strconv.Atoi(workers); err != nil || c.IngestWorkers < 0 {
+		return c, nil, fmt.Errorf("ingest workers %q: want a non-negative integer", workers)
+	}
+	if c.IngestBatch, err = strconv.Atoi(batch); err != nil || c.IngestBatch <= 0 {
+		return c, nil, fmt.Errorf("ingest batch %q: want a positive integer", batch)
+	}
+	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
+		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)
+	}
+	if c.Introspection, err = strconv.ParseBool(introspection); err != nil {
+		return c, nil, fmt.Errorf("introspection %q: want true or false", introspection)
+	}
+	return c, fs.Args(), nil
+}
+
+func osGetenv(key string) string { return os.Getenv(key) }

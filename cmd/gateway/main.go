@@ -1,0 +1,217 @@
+// Command gateway runs the helpdesk webhook gateway: `gateway` serves,
+// `gateway migrate up|down|version` manages the schema.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/adapters"
+	"github.com/helpdesk-gateway/gateway/adapters/dixa"
+	"github.com/helpdesk-gateway/gateway/auth"
+	"github.com/helpdesk-gateway/gateway/broker"
+	"github.com/helpdesk-gateway/gateway/db"
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/graph"
+	"github.com/helpdesk-gateway/gateway/ingest"
+	"github.com/helpdesk-gateway/gateway/resolvers"
+	"github.com/helpdesk-gateway/gateway/server"
+	"github.com/helpdesk-gateway/gateway/stream"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	cfg, rest, err := ParseConfig("gateway", args, osGetenv)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 && rest[0] == "migrate" {
+		return migrateCommand(cfg, rest[1:], stdout)
+	}
+	if len(rest) > 0 && rest[0] != "serve" {
+		return fmt.Errorf("unknown command %q: use serve (the default) or migrate up|down|version", rest[0])
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	m := NewMain(cfg, newLogger(cfg.LogLevel, os.Stderr))
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+func migrateCommand(cfg Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 || (args[0] != "up" && args[0] != "down" && args[0] != "version") {
+		return errors.New("usage: gateway migrate up|down|version")
+	}
+	store, err := db.Open(context.Background(), cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if args[0] != "version" {
+		if err := store.Migrate(args[0]); err != nil {
+			return err
+		}
+	}
+	v, dirty, err := store.MigrationVersion()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema version %d (latest %d, dirty %v)\n", v, store.LatestVersion(), dirty)
+	return nil
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// Main is the running gateway: every dependency, wired. End-to-end tests
+// run it for real.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	DB       *db.DB
+	Broker   *broker.Broker
+	Hub      *stream.Hub
+	Batcher  *ingest.Batcher
+	Adapters *adapters.Registry
+
+	// AdminToken is the bootstrap token in force (configured or generated).
+	AdminToken string
+
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+}
+
+// NewMain returns a gateway configured by cfg; Run starts it.
+func NewMain(cfg Config, logger *slog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger}
+}
+
+// Run opens and migrates the store, wires the gateway and starts serving
+// in the background. Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	store, err := db.Open(ctx, m.Config.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	m.DB = store
+	if err := store.Migrate("up"); err != nil {
+		return err
+	}
+	m.AdminToken = m.Config.AdminToken
+	if m.AdminToken == "" {
+		m.AdminToken = domain.RandomHex(24)
+		m.Logger.Warn("GATEWAY_ADMIN_TOKEN is not set; generated an admin token for this run", "admin_token", m.AdminToken)
+	}
+	workers := m.Config.IngestWorkers
+	if workers == 0 {
+		workers = 4
+		if store.Dialect() == db.SQLite {
+			workers = 1
+		}
+	}
+	m.Adapters = adapters.NewRegistry(dixa.New())
+	m.Broker = broker.New()
+	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
+	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
+
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
+		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
+		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
+	}})
+	handler := server.New(server.Config{
+		Schema:        schema,
+		Authenticator: auth.NewTokens(m.AdminToken),
+		Webhooks: &ingest.Handler{
+			Subscriptions: store, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
+			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now,
+		},
+		Ready:         store,
+		Logger:        m.Logger,
+		Introspection: m.Config.Introspection,
+	})
+
+	m.listener, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.listener) }()
+	m.Logger.Info("gateway listening", "addr", m.listener.Addr().String(), "store", store.Dialect())
+	return nil
+}
+
+// URL returns the base URL the gateway listens on.
+func (m *Main) URL() string {
+	addr := m.listener.Addr().String()
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	return "http://" + addr
+}
+
+// Close shuts down in order: stop accepting requests and let those in
+// flight finish, end the live streams (websockets are hijacked, so the HTTP
+// server's shutdown does not reach them), commit queued deliveries, then
+// close the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		cancel()
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+	}
+	if m.Hub != nil {
+		m.Hub.Close()
+	}
+	if m.Broker != nil {
+		m.Broker.Close()
+	}
+	if m.Batcher != nil {
+		m.Batcher.Close()
+	}
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+

@@ -1,0 +1,209 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/graph"
+)
+
+const defaultPageSize = 100
+
+// pageSize validates a connection's `first`.
+func (r *Resolver) pageSize(first *int) (int, error) {
+	if first == nil {
+		return min(defaultPageSize, r.MaxPageSize), nil
+	}
+	if *first < 0 {
+		return 0, domain.Errorf(domain.EINVALID, "first must not be negative, got %d", *first)
+	}
+	if *first > r.MaxPageSize {
+		return 0, domain.Errorf(domain.EINVALID, "first must be at most %d, got %d", r.MaxPageSize, *first)
+	}
+	return *first, nil
+}
+
+func parseAfter(after *string) (domain.Position, error) {
+	if after == nil {
+		return domain.Position{}, nil
+	}
+	return domain.ParseCursor(*after)
+}
+
+// eventConnection reads one page of events: n+1 are read to learn whether
+// there is a next page.
+func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilter, first *int, after *string) (*graph.EventConnection, error) {
+	n, err := r.pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	pos, err := parseAfter(after)
+	if err != nil {
+		return nil, err
+	}
+	events, err := r.Store.Events(ctx, filter, pos, n+1)
+	if err != nil {
+		return nil, err
+	}
+	conn := &graph.EventConnection{Edges: []*graph.EventEdge{}, PageInfo: &graph.PageInfo{HasPreviousPage: after != nil && *after != ""}}
+	if len(events) > n {
+		events = events[:n]
+		conn.PageInfo.HasNextPage = true
+	}
+	for _, e := range events {
+		conn.Edges = append(conn.Edges, &graph.EventEdge{Cursor: e.Cursor(), Node: e})
+	}
+	if len(events) > 0 {
+		start, end := events[0].Cursor(), events[len(events)-1].Cursor()
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
+	} else if after != nil && *after != "" {
+		// An empty page resumes where it was asked to: the caller keeps its place.
+		conn.PageInfo.EndCursor = after
+	}
+	return conn, nil
+}
+
+const conversationCursorPrefix = "cv1:"
+
+func conversationCursor(c *domain.Conversation) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(conversationCursorPrefix + strconv.FormatInt(c.Seq, 10)))
+}
+
+func parseConversationCursor(after *string) (int64, error) {
+	if after == nil || *after == "" {
+		return 0, nil
+	}
+	bad := domain.Errorf(domain.EINVALID, "invalid cursor %q: use the cursor of a conversation or page", *after)
+	raw, err := base64.RawURLEncoding.DecodeString(*after)
+	if err != nil {
+		return 0, bad
+	}
+	rest, ok := strings.CutPrefix(string(raw), conversationCursorPrefix)
+	if !ok {
+		return 0, bad
+	}
+	seq, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, bad
+	}
+	return seq, nil
+}
+
+// maskSecret shows enough of a secret to recognise it, never enough to use it.
+func maskSecret(s string) string {
+	if len(s) <= 8 {
+		return strings.Repeat("*", len(s))
+	}
+	return strings.Repeat("*", len(s)-4) + s[len(s)-4:]
+}
+
+type baseURLKey struct{}
+
+// WithBaseURL returns a context that carries the external base URL of the
+// request being served, used when no PublicURL is configured.
+func WithBaseURL(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, baseURLKey{}, base)
+}
+
+func (r *Resolver) baseURL(ctx context.Context) string {
+	if r.PublicURL != "" {
+		return strings.TrimRight(r.PublicURL, "/")
+	}
+	base, _ := ctx.Value(baseURLKey{}).(string)
+	return strings.TrimRight(base, "/")
+}
+
+func callerName(ctx context.Context) string {
+	if id := domain.IdentityFrom(ctx); id != nil {
+		return id.Name
+	}
+	return ""
+}
+
+// newSubscription validates the input of createWebhookSubscription.
+func (r *Resolver) newSubscription(ctx context.Context, in graph.CreateWebhookSubscriptionInput) (*domain.WebhookSubscription, error) {
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return nil, domain.Errorf(domain.EINVALID, "input.name must not be empty")
+	}
+	events := []string{}
+	for i, e := range in.Events {
+		if strings.TrimSpace(e) == "" {
+			return nil, domain.Errorf(domain.EINVALID, "input.events[%d] must not be empty", i)
+		}
+		events = append(events, strings.TrimSpace(e))
+	}
+	auth := domain.Authorization{Type: domain.AuthNone}
+	if a := in.Authorization; a != nil {
+		var err error
+		auth, err = domain.NewAuthorization(a.Type, deref(a.Username), deref(a.Password), deref(a.Token))
+		if err != nil {
+			return nil, err
+		}
+	}
+	secret := deref(in.SecretKey)
+	if in.SecretKey == nil && r.Signers != nil && r.Signers.SignsDeliveries(in.Provider) {
+		secret = domain.RandomHex(32)
+	}
+	now := r.Now().UTC()
+	enabled := true
+	if in.Enabled != nil {
+		enabled = *in.Enabled
+	}
+	caller := callerName(ctx)
+	return &domain.WebhookSubscription{
+		ID: domain.NewID(), Provider: in.Provider, Name: name, SubscribedEvents: events, SecretKey: secret,
+		Authorization: auth, Enabled: enabled, CreatedAt: now, UpdatedAt: now, CreatedBy: caller, UpdatedBy: caller,
+	}, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// deliveryStatuses gives the latest delivery of each subscribed event, or of
+// each event delivered recently when the subscription keeps all events.
+func (r *Resolver) deliveryStatuses(ctx context.Context, s *domain.WebhookSubscription) ([]*domain.EventDeliveryStatus, error) {
+	events := s.SubscribedEvents
+	if len(events) == 0 {
+		logs, err := r.Store.EventLogs(ctx, s.ID, nil, 1000)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, l := range logs {
+			if l.Event != "" && !seen[l.Event] {
+				seen[l.Event] = true
+				events = append(events, l.Event)
+			}
+		}
+	}
+	out := make([]*domain.EventDeliveryStatus, 0, len(events))
+	for _, e := range events {
+		logs, err := r.Store.EventLogs(ctx, s.ID, &e, 1)
+		if err != nil {
+			return nil, err
+		}
+		var status domain.DeliveryStatus = domain.NoRecentDelivery{Event: e}
+		if len(logs) > 0 {
+			status = logs[0].DeliveryDetail
+		}
+		out = append(out, &domain.EventDeliveryStatus{Event: e, DeliveryStatus: status})
+	}
+	return out, nil
+}
+
+// nilIfNotFound turns a lookup's ENOTFOUND into a null answer, as GraphQL
+// expects of a nullable field.
+func nilIfNotFound[T any](v *T, err error) (*T, error) {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, nil
+	}
+	return v, err
+}

@@ -1,0 +1,47 @@
+// Package resolvers answers the GraphQL schema from the store and the live
+// streams. resolver.go holds the dependencies only; helpers live beside it,
+// outside the generated *.resolvers.go files.
+package resolvers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+// Store is what the resolvers read and write.
+type Store interface {
+	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)
+	Conversations(ctx context.Context, afterSeq int64, limit int) ([]*domain.Conversation, error)
+	CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
+	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
+	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
+	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)
+}
+
+// Streams opens live event streams.
+type Streams interface {
+	Subscribe(ctx context.Context, filter *domain.EventFilter, after domain.Position) <-chan *domain.Event
+}
+
+// Signers tells which providers always sign their deliveries.
+type Signers interface {
+	SignsDeliveries(p domain.Provider) bool
+}
+
+// Resolver is the root resolver: the dependencies every resolver shares.
+type Resolver struct {
+	Store   Store
+	Streams Streams
+	Signers Signers
+	// PublicURL is the gateway's external base URL, used for ingest URLs;
+	// when empty the URL the request came in on is used.
+	PublicURL string
+	// MaxPageSize bounds `first` on every connection.
+	MaxPageSize int
+	Logger      *slog.Logger
+	Now         func() time.Time
+}
