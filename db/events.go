@@ -32,8 +32,12 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 				}
 				results[i].Appended = append(results[i].Appended, e)
 			}
-			if len(d.Events) > 0 && results[i].Duplicates == len(d.Events) {
-				d.Log.Outcome = domain.OutcomeDuplicate
+			if len(d.Events) > 0 {
+				// Set both ways: a batch retried after a failure runs this again.
+				d.Log.Outcome = domain.OutcomeAccepted
+				if results[i].Duplicates == len(d.Events) {
+					d.Log.Outcome = domain.OutcomeDuplicate
+				}
 			}
 			if err := tx.Create(toDeliveryLogRow(&d.Log)).Error; err != nil {
 				return fmt.Errorf("log delivery: %w", err)

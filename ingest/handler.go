@@ -143,7 +143,6 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, sub *domain.Webh
 	}}
 	res, err := h.Committer.Submit(r.Context(), d)
 	if err != nil {
-		h.Logger.Error("store delivery", "subscription", sub.ID, "err", err)
 		h.refuse(w, r, sub, body, err)
 		return
 	}

@@ -31,6 +31,8 @@ type Hub struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	mu     sync.Mutex // guards closed and wg.Add against Close
+	closed bool
 	wg     sync.WaitGroup
 }
 
@@ -45,6 +47,12 @@ func NewHub(store EventReader, b *broker.Broker, poll time.Duration, logger *slo
 // not keep up delays only its own stream.
 func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after domain.Position) <-chan *domain.Event {
 	out := make(chan *domain.Event)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(out)
+		return out
+	}
 	// Subscribe to wake-ups before the first read, so that a commit between
 	// the read and the wait still wakes the stream.
 	wake := h.broker.Subscribe()
@@ -93,8 +101,12 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 	}
 }
 
-// Close ends every stream and waits for their goroutines.
+// Close ends every stream and waits for their goroutines. Streams
+// requested afterwards start closed.
 func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
 	h.cancel()
 	h.wg.Wait()
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -103,9 +104,11 @@ type Main struct {
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
 
-	listener net.Listener
-	server   *http.Server
-	served   chan error
+	listener  net.Listener
+	server    *http.Server
+	served    chan error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // NewMain returns a gateway configured by cfg; Run starts it.
@@ -182,24 +185,36 @@ func (m *Main) URL() string {
 	return "http://" + addr
 }
 
-// Close shuts down in order: stop accepting requests and let those in
-// flight finish, end the live streams (websockets are hijacked, so the HTTP
-// server's shutdown does not reach them), commit queued deliveries, then
-// close the database.
+// Close shuts down in order: stop accepting connections, end the live
+// streams (SSE requests would hold the HTTP shutdown open, and websockets
+// are hijacked, so it does not reach them), let the requests in flight
+// finish, commit queued deliveries, then close the database. Clients of an
+// ended stream resume from their last cursor elsewhere.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
+	shutdown := make(chan error, 1)
 	if m.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		if err := m.server.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
-		}
-		cancel()
-		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, fmt.Errorf("serve: %w", err))
-		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			shutdown <- m.server.Shutdown(ctx)
+		}()
 	}
 	if m.Hub != nil {
 		m.Hub.Close()
+	}
+	if m.server != nil {
+		if err := <-shutdown; err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
 	}
 	if m.Broker != nil {
 		m.Broker.Close()
@@ -214,4 +229,3 @@ func (m *Main) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
