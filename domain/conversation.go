@@ -83,6 +83,10 @@ type Conversation struct {
 // ConversationUpdate is what one event says about its conversation. Empty
 // fields say nothing and leave the stored value as it is.
 type ConversationUpdate struct {
+	// Account scopes ExternalID where the provider's ids are unique only
+	// within one account or organisation (Dixa csid, Voxsig conversation
+	// id); "" where they are globally unique.
+	Account        string
 	ExternalID     string
 	Kind           ConversationKind
 	Status         ConversationStatus
@@ -90,12 +94,24 @@ type ConversationUpdate struct {
 	Channel        string
 	Subject        string
 	CreatedAt      time.Time
+	// Requester is the customer the conversation is with.
+	Requester *Person
+	// Assignee is the agent the conversation is assigned to; Unassigned
+	// says it was unassigned. Neither: the assignment is unchanged.
+	Assignee   *Person
+	Unassigned bool
+	// Tags, when TagsKnown, is the conversation's whole tag set; otherwise
+	// TagsAdded and TagsRemoved change the stored set.
+	Tags        []string
+	TagsKnown   bool
+	TagsAdded   []string
+	TagsRemoved []string
 }
 
 // ConversationID returns the gateway's id for a provider's conversation. It
-// is derived from the provider and the external id so that every replica
-// and every transaction agrees on it without a lookup.
-func ConversationID(p Provider, externalID string) string {
-	sum := sha256.Sum256([]byte(string(p) + "\x00" + externalID))
+// is derived from the provider, the account and the external id so that
+// every replica and every transaction agrees on it without a lookup.
+func ConversationID(p Provider, account, externalID string) string {
+	sum := sha256.Sum256([]byte(string(p) + "\x00" + account + "\x00" + externalID))
 	return "cv_" + hex.EncodeToString(sum[:16])
 }

@@ -86,9 +86,15 @@ type Event struct {
 	// the adapter did not understand; "" otherwise.
 	Reason string
 
-	// Conversation carries what the event tells about its conversation, for
-	// the projections. It is set by adapters and not stored as such.
+	// The facts below are what the event tells the projections. Adapters
+	// set them; they are not stored with the event itself.
+
+	// Conversation is what the event says about its conversation.
 	Conversation *ConversationUpdate
+	// Message is the message or note the event created or updated.
+	Message *Message
+	// Contacts are the contacts the event created, updated or deleted.
+	Contacts []*Person
 }
 
 // Cursor is the event's opaque stream position.
