@@ -8,6 +8,7 @@ import (
 
 	"github.com/helpdesk-gateway/gateway/domain"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // AppendDeliveries stores the deliveries in one transaction: each event is
@@ -58,19 +59,18 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 }
 
 // appendEvent inserts e unless its dedupe key is taken, and reports whether
-// it did; on insert it sets e.Position and applies e's conversation update.
+// it did; on insert it sets e.Position and applies e's facts to the
+// projections.
 func (db *DB) appendEvent(tx *gorm.DB, e *domain.Event) (bool, error) {
-	if e.Conversation != nil && e.Conversation.ExternalID != "" {
-		e.ConversationID = domain.ConversationID(e.Provider, e.Conversation.ExternalID)
-	}
+	deriveIDs(e)
 	var pos []struct{ Tx, Seq int64 }
 	err := tx.Raw(`INSERT INTO events (id, provider, type, provider_event_type, dedupe_key, subscription_id,
-		conversation_id, occurred_at, received_at, reason, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		conversation_id, message_id, occurred_at, received_at, reason, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING
 		RETURNING tx, seq`,
 		e.ID, string(e.Provider), string(e.Type), e.ProviderEventType, e.DedupeKey, e.SubscriptionID,
-		nullable(e.ConversationID), e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.Reason, []byte(e.Payload),
+		nullable(e.ConversationID), nullable(e.MessageID), e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.Reason, []byte(e.Payload),
 	).Scan(&pos).Error
 	if err != nil {
 		return false, fmt.Errorf("append event: %w", err)
@@ -79,57 +79,153 @@ func (db *DB) appendEvent(tx *gorm.DB, e *domain.Event) (bool, error) {
 		return false, nil
 	}
 	e.Position = domain.Position{Tx: pos[0].Tx, Seq: pos[0].Seq}
-	if e.ConversationID != "" {
-		if err := upsertConversation(tx, e); err != nil {
-			return false, err
-		}
-	}
-	return true, nil
+	return true, db.project(tx, e)
 }
 
-// upsertConversation applies what e says about its conversation. State
-// (status, provider status, channel, subject) only moves forward: an event
-// that occurred before the stored state leaves it as it is.
-func upsertConversation(tx *gorm.DB, e *domain.Event) error {
+// deriveIDs sets the gateway ids of the event's conversation, message and
+// people from the provider's ids.
+func deriveIDs(e *domain.Event) {
+	account := ""
+	if u := e.Conversation; u != nil && u.ExternalID != "" {
+		account = u.Account
+		e.ConversationID = domain.ConversationID(e.Provider, u.Account, u.ExternalID)
+		for _, p := range []*domain.Person{u.Requester, u.Assignee} {
+			personID(e.Provider, p)
+		}
+	}
+	if m := e.Message; m != nil && m.ExternalID != "" {
+		e.MessageID = domain.MessageID(e.Provider, account, m.ExternalID)
+		m.ID, m.ConversationID = e.MessageID, e.ConversationID
+		personID(e.Provider, m.Author)
+	}
+	for _, p := range e.Contacts {
+		personID(e.Provider, p)
+	}
+}
+
+func personID(provider domain.Provider, p *domain.Person) {
+	if p == nil || p.ExternalID == "" {
+		return
+	}
+	if p.Provider == "" {
+		p.Provider = provider
+	}
+	if p.Role == "" {
+		p.Role = domain.RoleContact
+	}
+	p.ID = domain.PersonID(p.Provider, p.Role, p.Account, p.ExternalID)
+}
+
+// project applies an appended event's facts to the projections: people
+// first, so the conversation and message can point at them.
+func (db *DB) project(tx *gorm.DB, e *domain.Event) error {
+	people := append([]*domain.Person{}, e.Contacts...)
+	if u := e.Conversation; u != nil {
+		people = append(people, u.Requester, u.Assignee)
+	}
+	if m := e.Message; m != nil {
+		people = append(people, m.Author)
+	}
+	for _, p := range people {
+		if p != nil && p.ID != "" {
+			if err := upsertPerson(tx, p, e.OccurredAt, e.Type == domain.EventContactDeleted || p.Deleted); err != nil {
+				return err
+			}
+		}
+	}
+	if e.ConversationID != "" {
+		if err := db.upsertConversation(tx, e); err != nil {
+			return err
+		}
+	}
+	if e.MessageID != "" {
+		if err := upsertMessage(tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertConversation applies what e says about its conversation. The row
+// is created (or locked, on PostgreSQL) first, then read, merged by
+// domain.Conversation.Apply, and written back: the merge rules live in one
+// place and the same in every dialect.
+func (db *DB) upsertConversation(tx *gorm.DB, e *domain.Event) error {
 	u := e.Conversation
-	status := u.Status
-	stateAt := time.Time{}
-	if status == "" {
-		status = domain.StatusUnknown
-	} else {
-		stateAt = e.OccurredAt
+	fresh := domain.NewConversation(e.Provider, u, e.OccurredAt)
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(toConversationRow(fresh)).Error; err != nil {
+		return fmt.Errorf("create conversation %s: %w", u.ExternalID, err)
 	}
-	kind := u.Kind
-	if kind == "" {
-		kind = domain.KindConversation
+	q := tx
+	if db.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
-	createdAt := u.CreatedAt
-	if createdAt.IsZero() || createdAt.After(e.OccurredAt) {
-		createdAt = e.OccurredAt
+	var row conversationRow
+	if err := q.Where("id = ?", e.ConversationID).Take(&row).Error; err != nil {
+		return fmt.Errorf("read conversation %s: %w", u.ExternalID, err)
 	}
-	err := tx.Exec(`INSERT INTO conversations (id, provider, external_id, kind, status, provider_status,
-		channel, subject, created_at, updated_at, state_at)
+	c := row.toDomain()
+	requester, assignee := "", ""
+	if u.Requester != nil {
+		requester = u.Requester.ID
+	}
+	if u.Assignee != nil {
+		assignee = u.Assignee.ID
+	}
+	c.Apply(u, e.OccurredAt, requester, assignee)
+	if err := tx.Select("*").Omit("seq").Save(toConversationRow(c)).Error; err != nil {
+		return fmt.Errorf("update conversation %s: %w", u.ExternalID, err)
+	}
+	return nil
+}
+
+// upsertPerson keeps the newest non-empty facts of a contact or agent.
+func upsertPerson(tx *gorm.DB, p *domain.Person, at time.Time, deleted bool) error {
+	err := tx.Exec(`INSERT INTO people (id, provider, account, external_id, role, name, email, phone, deleted, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
-		status = CASE WHEN excluded.status <> 'UNKNOWN' AND excluded.state_at >= conversations.state_at
-			THEN excluded.status ELSE conversations.status END,
-		provider_status = CASE WHEN excluded.provider_status IS NOT NULL AND excluded.state_at >= conversations.state_at
-			THEN excluded.provider_status ELSE conversations.provider_status END,
-		channel = CASE WHEN excluded.updated_at >= conversations.updated_at
-			THEN COALESCE(excluded.channel, conversations.channel) ELSE COALESCE(conversations.channel, excluded.channel) END,
-		subject = CASE WHEN excluded.updated_at >= conversations.updated_at
-			THEN COALESCE(excluded.subject, conversations.subject) ELSE COALESCE(conversations.subject, excluded.subject) END,
-		created_at = CASE WHEN excluded.created_at < conversations.created_at
-			THEN excluded.created_at ELSE conversations.created_at END,
-		updated_at = CASE WHEN excluded.updated_at > conversations.updated_at
-			THEN excluded.updated_at ELSE conversations.updated_at END,
-		state_at = CASE WHEN excluded.status <> 'UNKNOWN' AND excluded.state_at > conversations.state_at
-			THEN excluded.state_at ELSE conversations.state_at END`,
-		e.ConversationID, string(e.Provider), u.ExternalID, string(kind), string(status), nullable(u.ProviderStatus),
-		nullable(u.Channel), nullable(u.Subject), createdAt.UTC(), e.OccurredAt.UTC(), stateAt.UTC(),
+		name = CASE WHEN excluded.name <> '' AND (excluded.updated_at >= people.updated_at OR people.name = '') THEN excluded.name ELSE people.name END,
+		email = CASE WHEN excluded.email <> '' AND (excluded.updated_at >= people.updated_at OR people.email = '') THEN excluded.email ELSE people.email END,
+		phone = CASE WHEN excluded.phone <> '' AND (excluded.updated_at >= people.updated_at OR people.phone = '') THEN excluded.phone ELSE people.phone END,
+		deleted = CASE WHEN excluded.updated_at >= people.updated_at THEN excluded.deleted ELSE people.deleted END,
+		created_at = CASE WHEN excluded.created_at < people.created_at THEN excluded.created_at ELSE people.created_at END,
+		updated_at = CASE WHEN excluded.updated_at > people.updated_at THEN excluded.updated_at ELSE people.updated_at END`,
+		p.ID, string(p.Provider), p.Account, p.ExternalID, string(p.Role), p.Name, p.Email, p.Phone, deleted, at.UTC(), at.UTC(),
 	).Error
 	if err != nil {
-		return fmt.Errorf("update conversation %s: %w", u.ExternalID, err)
+		return fmt.Errorf("update person %s: %w", p.ExternalID, err)
+	}
+	return nil
+}
+
+// upsertMessage keeps the newest non-empty facts of a message; its
+// creation time is the earliest one known.
+func upsertMessage(tx *gorm.DB, e *domain.Event) error {
+	m := e.Message
+	created := m.CreatedAt
+	if created.IsZero() {
+		created = e.OccurredAt
+	}
+	author := ""
+	if m.Author != nil {
+		author = m.Author.ID
+	}
+	err := tx.Exec(`INSERT INTO messages (id, conversation_id, provider, external_id, direction, private, content, content_type, author_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+		conversation_id = COALESCE(messages.conversation_id, excluded.conversation_id),
+		direction = CASE WHEN excluded.direction <> '' AND (excluded.updated_at >= messages.updated_at OR messages.direction = '') THEN excluded.direction ELSE messages.direction END,
+		private = CASE WHEN excluded.updated_at >= messages.updated_at THEN excluded.private OR messages.private ELSE messages.private END,
+		content = CASE WHEN excluded.content <> '' AND (excluded.updated_at >= messages.updated_at OR messages.content = '') THEN excluded.content ELSE messages.content END,
+		content_type = CASE WHEN excluded.content_type <> '' AND (excluded.updated_at >= messages.updated_at OR messages.content_type = '') THEN excluded.content_type ELSE messages.content_type END,
+		author_id = COALESCE(excluded.author_id, messages.author_id),
+		created_at = CASE WHEN excluded.created_at < messages.created_at THEN excluded.created_at ELSE messages.created_at END,
+		updated_at = CASE WHEN excluded.updated_at > messages.updated_at THEN excluded.updated_at ELSE messages.updated_at END`,
+		m.ID, nullable(e.ConversationID), string(e.Provider), m.ExternalID, string(m.Direction), m.Private,
+		m.Content, m.ContentType, nullable(author), created.UTC(), e.OccurredAt.UTC(),
+	).Error
+	if err != nil {
+		return fmt.Errorf("update message %s: %w", m.ExternalID, err)
 	}
 	return nil
 }
@@ -140,7 +236,7 @@ func upsertConversation(tx *gorm.DB, e *domain.Event) error {
 // read, so paging by cursor never skips an event that commits late.
 func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("events").
-		Select("seq, tx, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, occurred_at, received_at, reason, payload").
+		Select(eventColumns).
 		Where("(tx, seq) > (?, ?)", after.Tx, after.Seq)
 	if db.dialect == Postgres {
 		q = q.Where("tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
@@ -156,6 +252,8 @@ func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after doma
 	}
 	return out, nil
 }
+
+const eventColumns = "seq, tx, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload"
 
 func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 	if f == nil {
@@ -178,6 +276,13 @@ func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 	}
 	if f.Until != nil {
 		q = q.Where("occurred_at < ?", f.Until.UTC())
+	}
+	if f.Untranslated != nil {
+		if *f.Untranslated {
+			q = q.Where("reason <> ''")
+		} else {
+			q = q.Where("reason = ''")
+		}
 	}
 	return q
 }
@@ -217,4 +322,14 @@ func (db *DB) Conversations(ctx context.Context, afterSeq int64, limit int) ([]*
 		out[i] = rows[i].toDomain()
 	}
 	return out, nil
+}
+
+// CountEvents returns how many events are stored, including those that
+// Events does not show yet because an earlier transaction is still running.
+func (db *DB) CountEvents(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.gorm.WithContext(ctx).Table("events").Count(&n).Error; err != nil {
+		return 0, storeError(fmt.Errorf("count events: %w", err))
+	}
+	return n, nil
 }

@@ -75,6 +75,7 @@ type eventRow struct {
 	ReceivedAt        time.Time
 	Reason            string
 	Payload           []byte
+	MessageID         *string
 }
 
 func (r *eventRow) toDomain() *domain.Event {
@@ -87,32 +88,126 @@ func (r *eventRow) toDomain() *domain.Event {
 	if r.ConversationID != nil {
 		e.ConversationID = *r.ConversationID
 	}
+	if r.MessageID != nil {
+		e.MessageID = *r.MessageID
+	}
 	return e
 }
 
 // conversationRow is a conversations row.
 type conversationRow struct {
-	Seq            int64
+	Seq            int64 `gorm:"->"`
 	ID             string
 	Provider       string
+	Account        string
 	ExternalID     string
 	Kind           string
 	Status         string
 	ProviderStatus *string
 	Channel        *string
 	Subject        *string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 	StateAt        time.Time
+	RequesterID    *string
+	AssigneeID     *string
+	AssigneeAt     time.Time
+	TagState       string
+	Tags           string
 }
 
+func (conversationRow) TableName() string { return "conversations" }
+
 func (r *conversationRow) toDomain() *domain.Conversation {
-	return &domain.Conversation{
-		ID: r.ID, Provider: domain.Provider(r.Provider), ExternalID: r.ExternalID,
+	c := &domain.Conversation{
+		ID: r.ID, Provider: domain.Provider(r.Provider), Account: r.Account, ExternalID: r.ExternalID,
 		Kind: domain.ConversationKind(r.Kind), Status: domain.ConversationStatus(r.Status),
 		ProviderStatus: r.ProviderStatus, Channel: r.Channel, Subject: r.Subject,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), StateAt: r.StateAt.UTC(), Seq: r.Seq,
+		RequesterID: r.RequesterID, AssigneeID: r.AssigneeID, AssigneeAt: r.AssigneeAt.UTC(),
+		Tags: []string{}, TagState: map[string]domain.TagMark{},
 	}
+	// Both columns are written only by this package from valid JSON.
+	_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
+	_ = json.Unmarshal([]byte(r.TagState), &c.TagState)
+	return c
+}
+
+func toConversationRow(c *domain.Conversation) *conversationRow {
+	tags, _ := json.Marshal(nonNil(c.Tags))
+	state, _ := json.Marshal(c.TagState)
+	return &conversationRow{
+		ID: c.ID, Provider: string(c.Provider), Account: c.Account, ExternalID: c.ExternalID,
+		Kind: string(c.Kind), Status: string(c.Status), ProviderStatus: c.ProviderStatus,
+		Channel: c.Channel, Subject: c.Subject, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		StateAt: c.StateAt.UTC(), RequesterID: c.RequesterID, AssigneeID: c.AssigneeID,
+		AssigneeAt: c.AssigneeAt.UTC(), TagState: string(state), Tags: string(tags),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// personRow is a people row.
+type personRow struct {
+	Seq        int64 `gorm:"->"`
+	ID         string
+	Provider   string
+	Account    string
+	ExternalID string
+	Role       string
+	Name       string
+	Email      string
+	Phone      string
+	Deleted    bool
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (personRow) TableName() string { return "people" }
+
+func (r *personRow) toDomain() *domain.Person {
+	return &domain.Person{
+		ID: r.ID, Provider: domain.Provider(r.Provider), Account: r.Account, ExternalID: r.ExternalID,
+		Role: domain.PersonRole(r.Role), Name: r.Name, Email: r.Email, Phone: r.Phone, Deleted: r.Deleted,
+		UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// messageRow is a messages row.
+type messageRow struct {
+	Seq            int64 `gorm:"->"`
+	ID             string
+	ConversationID *string
+	Provider       string
+	ExternalID     string
+	Direction      string
+	Private        bool
+	Content        string
+	ContentType    string
+	AuthorID       *string
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (messageRow) TableName() string { return "messages" }
+
+func (r *messageRow) toDomain() *domain.Message {
+	m := &domain.Message{
+		ID: r.ID, ExternalID: r.ExternalID, Direction: domain.MessageDirection(r.Direction), Private: r.Private,
+		Content: r.Content, ContentType: r.ContentType, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.ConversationID != nil {
+		m.ConversationID = *r.ConversationID
+	}
+	if r.AuthorID != nil {
+		m.AuthorID = *r.AuthorID
+	}
+	return m
 }
 
 // deliveryLogRow is a delivery_logs row.

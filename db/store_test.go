@@ -91,6 +91,7 @@ func TestAppendDeduplicatesAndOrders(t *testing.T) {
 		if !res[0].Appended[0].Position.Less(res[1].Appended[0].Position) {
 			t.Fatalf("positions not increasing: %v %v", res[0].Appended[0].Position, res[1].Appended[0].Position)
 		}
+		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position{}, 10)
 		if err != nil {
 			t.Fatalf("events: %v", err)
@@ -131,6 +132,7 @@ func TestConcurrentRedeliveriesStoreOneEvent(t *testing.T) {
 		for _, n := range appended {
 			total += n
 		}
+		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position{}, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +154,7 @@ func TestOlderEventNeverOverwritesNewerState(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		c, err := store.FindConversation(ctx, domain.ConversationID(domain.ProviderDixa, "42"))
+		c, err := store.FindConversation(ctx, domain.ConversationID(domain.ProviderDixa, "", "42"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,6 +189,7 @@ func TestEventFilterAndPaging(t *testing.T) {
 		if _, err := store.AppendDeliveries(ctx, ds); err != nil {
 			t.Fatal(err)
 		}
+		dbtest.Settle(t, store)
 		var seen []string
 		after := domain.Position{}
 		for {
@@ -205,7 +208,7 @@ func TestEventFilterAndPaging(t *testing.T) {
 		if len(seen) != 25 || seen[0] != "0" || seen[24] != "24" {
 			t.Fatalf("paged %v", seen)
 		}
-		conv := domain.ConversationID(domain.ProviderDixa, "1")
+		conv := domain.ConversationID(domain.ProviderDixa, "", "1")
 		since := t0.Add(5 * time.Hour)
 		got, err := store.Events(ctx, &domain.EventFilter{Types: []domain.EventType{domain.EventNoteAdded}, ConversationID: &conv, Since: &since}, domain.Position{}, 100)
 		if err != nil {
@@ -231,11 +234,13 @@ func TestMigrateDownAndUpAgain(t *testing.T) {
 		if err := store.Ready(ctx); err != nil {
 			t.Fatalf("ready after up: %v", err)
 		}
-		if err := store.Migrate("down"); err != nil {
-			t.Fatalf("down: %v", err)
-		}
-		if v, _, err := store.MigrationVersion(); err != nil || v != 0 {
-			t.Fatalf("version after down: %d %v", v, err)
+		for v := store.LatestVersion(); v > 0; v-- {
+			if err := store.Migrate("down"); err != nil {
+				t.Fatalf("down from %d: %v", v, err)
+			}
+			if got, _, err := store.MigrationVersion(); err != nil || got != v-1 {
+				t.Fatalf("version after down from %d: %d %v", v, got, err)
+			}
 		}
 		if err := store.Ready(ctx); err == nil {
 			t.Fatal("ready with no schema")

@@ -73,11 +73,27 @@ type Conversation struct {
 	Subject        *string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
-	// StateAt is when the provider produced the state shown: an event that
-	// occurred earlier never overwrites it.
-	StateAt time.Time
+	// Account scopes ExternalID (see ConversationUpdate.Account).
+	Account     string
+	RequesterID *string
+	AssigneeID  *string
+	// Tags are the conversation's current tags, sorted.
+	Tags []string
+
+	// StateAt is when the provider produced the status shown, AssigneeAt
+	// the assignment shown, TagState each tag's: an event that occurred
+	// earlier never overwrites them.
+	StateAt    time.Time
+	AssigneeAt time.Time
+	TagState   map[string]TagMark
 	// Seq orders conversations by when the gateway first saw them.
 	Seq int64
+}
+
+// TagMark is the latest thing known of one tag on a conversation.
+type TagMark struct {
+	Present bool      `json:"present"`
+	At      time.Time `json:"at"`
 }
 
 // ConversationUpdate is what one event says about its conversation. Empty

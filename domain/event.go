@@ -78,6 +78,8 @@ type Event struct {
 	SubscriptionID    string
 	// ConversationID is the gateway's id of the event's conversation, or "".
 	ConversationID string
+	// MessageID is the gateway's id of the event's message, or "".
+	MessageID string
 	// DedupeKey identifies the provider's event: a redelivery carries the same key.
 	DedupeKey string
 	// Payload is the delivery's body exactly as received.
@@ -192,6 +194,9 @@ type EventFilter struct {
 	SubscriptionID *string     `json:"subscriptionId"`
 	Since          *time.Time  `json:"since"`
 	Until          *time.Time  `json:"until"`
+	// Untranslated keeps only (true) or leaves out (false) the events an
+	// adapter could not translate.
+	Untranslated *bool `json:"untranslated"`
 }
 
 // Match reports whether e passes the filter.
@@ -215,6 +220,9 @@ func (f *EventFilter) Match(e *Event) bool {
 		return false
 	}
 	if f.Until != nil && !e.OccurredAt.Before(*f.Until) {
+		return false
+	}
+	if f.Untranslated != nil && *f.Untranslated != (e.Reason != "") {
 		return false
 	}
 	return true

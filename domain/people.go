@@ -91,9 +91,11 @@ type Message struct {
 	Private     bool
 	Content     string
 	ContentType string
-	Author      *Person
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Author is set by adapters; AuthorID is the stored person's id.
+	Author    *Person
+	AuthorID  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // MessageID returns the gateway's id for a provider's message.

@@ -74,6 +74,7 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 			}
 		}
 
+		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position{}, 600)
 		if err != nil {
 			t.Fatal(err)

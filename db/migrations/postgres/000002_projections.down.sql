@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS messages;
+DROP TABLE IF EXISTS people;
+DROP INDEX IF EXISTS events_untranslated;
+ALTER TABLE events DROP COLUMN IF EXISTS message_id;
+ALTER TABLE conversations DROP COLUMN IF EXISTS tags;
+ALTER TABLE conversations DROP COLUMN IF EXISTS tag_state;
+ALTER TABLE conversations DROP COLUMN IF EXISTS assignee_at;
+ALTER TABLE conversations DROP COLUMN IF EXISTS assignee_id;
+ALTER TABLE conversations DROP COLUMN IF EXISTS requester_id;
+ALTER TABLE conversations DROP CONSTRAINT IF EXISTS conversations_identity;
+ALTER TABLE conversations DROP COLUMN IF EXISTS account;
+ALTER TABLE conversations ADD CONSTRAINT conversations_provider_external_id_key UNIQUE (provider, external_id);
