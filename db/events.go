@@ -333,3 +333,103 @@ func (db *DB) CountEvents(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// FindPeople returns the people with the given ids, in no particular
+// order; unknown ids are left out.
+func (db *DB) FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error) {
+	var rows []personRow
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("find people: %w", err))
+	}
+	out := make([]*domain.Person, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// FindMessages returns the messages with the given ids, in no particular
+// order; unknown ids are left out.
+func (db *DB) FindMessages(ctx context.Context, ids []string) ([]*domain.Message, error) {
+	var rows []messageRow
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("find messages: %w", err))
+	}
+	out := make([]*domain.Message, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// Messages returns up to limit messages of a conversation after the one
+// with sequence number afterSeq, oldest first.
+func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]*domain.Message, error) {
+	var rows []messageRow
+	err := db.gorm.WithContext(ctx).Where("conversation_id = ? AND seq > ?", conversationID, afterSeq).
+		Order("seq").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, storeError(fmt.Errorf("list messages: %w", err))
+	}
+	out := make([]*domain.Message, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// Retranslate replaces the translation of a stored event by fresh, the
+// events an adapter now makes of the same stored body, in one transaction.
+// The stored event keeps its id, position and body and takes the first
+// fresh event's translation (and its dedupe key, unless another event has
+// it); the projections apply it; further fresh events are appended unless
+// already stored. It returns the appended events.
+func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error) {
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	var appended []*domain.Event
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		first := fresh[0]
+		first.ID, first.Position, first.SubscriptionID = stored.ID, stored.Position, stored.SubscriptionID
+		first.ReceivedAt, first.Payload = stored.ReceivedAt, stored.Payload
+		deriveIDs(first)
+		key := stored.DedupeKey
+		if first.DedupeKey != key {
+			var taken int64
+			if err := tx.Table("events").Where("provider = ? AND dedupe_key = ? AND id <> ?", string(first.Provider), first.DedupeKey, stored.ID).Count(&taken).Error; err != nil {
+				return fmt.Errorf("check dedupe key: %w", err)
+			}
+			if taken == 0 {
+				key = first.DedupeKey
+			}
+		}
+		first.DedupeKey = key
+		err := tx.Table("events").Where("id = ?", stored.ID).Updates(map[string]any{
+			"type": string(first.Type), "provider_event_type": first.ProviderEventType, "dedupe_key": key,
+			"conversation_id": nullable(first.ConversationID), "message_id": nullable(first.MessageID),
+			"occurred_at": first.OccurredAt.UTC(), "reason": first.Reason,
+		}).Error
+		if err != nil {
+			return fmt.Errorf("update event %s: %w", stored.ID, err)
+		}
+		if err := db.project(tx, first); err != nil {
+			return err
+		}
+		for _, e := range fresh[1:] {
+			e.SubscriptionID = stored.SubscriptionID
+			ok, err := db.appendEvent(tx, e)
+			if err != nil {
+				return err
+			}
+			if ok {
+				appended = append(appended, e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, storeError(fmt.Errorf("retranslate event %s: %w", stored.ID, err))
+	}
+	return appended, nil
+}

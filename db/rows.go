@@ -112,7 +112,7 @@ type conversationRow struct {
 	RequesterID    *string
 	AssigneeID     *string
 	AssigneeAt     time.Time
-	TagState       string
+	MergeState     string
 	Tags           string
 }
 
@@ -125,23 +125,23 @@ func (r *conversationRow) toDomain() *domain.Conversation {
 		ProviderStatus: r.ProviderStatus, Channel: r.Channel, Subject: r.Subject,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), StateAt: r.StateAt.UTC(), Seq: r.Seq,
 		RequesterID: r.RequesterID, AssigneeID: r.AssigneeID, AssigneeAt: r.AssigneeAt.UTC(),
-		Tags: []string{}, TagState: map[string]domain.TagMark{},
+		Tags: []string{},
 	}
 	// Both columns are written only by this package from valid JSON.
 	_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
-	_ = json.Unmarshal([]byte(r.TagState), &c.TagState)
+	_ = json.Unmarshal([]byte(r.MergeState), &c.Merge)
 	return c
 }
 
 func toConversationRow(c *domain.Conversation) *conversationRow {
 	tags, _ := json.Marshal(nonNil(c.Tags))
-	state, _ := json.Marshal(c.TagState)
+	state, _ := json.Marshal(c.Merge)
 	return &conversationRow{
 		ID: c.ID, Provider: string(c.Provider), Account: c.Account, ExternalID: c.ExternalID,
 		Kind: string(c.Kind), Status: string(c.Status), ProviderStatus: c.ProviderStatus,
 		Channel: c.Channel, Subject: c.Subject, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		StateAt: c.StateAt.UTC(), RequesterID: c.RequesterID, AssigneeID: c.AssigneeID,
-		AssigneeAt: c.AssigneeAt.UTC(), TagState: string(state), Tags: string(tags),
+		AssigneeAt: c.AssigneeAt.UTC(), MergeState: string(state), Tags: string(tags),
 	}
 }
 
@@ -200,6 +200,7 @@ func (r *messageRow) toDomain() *domain.Message {
 	m := &domain.Message{
 		ID: r.ID, ExternalID: r.ExternalID, Direction: domain.MessageDirection(r.Direction), Private: r.Private,
 		Content: r.Content, ContentType: r.ContentType, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Seq: r.Seq,
 	}
 	if r.ConversationID != nil {
 		m.ConversationID = *r.ConversationID

@@ -81,13 +81,20 @@ type Conversation struct {
 	Tags []string
 
 	// StateAt is when the provider produced the status shown, AssigneeAt
-	// the assignment shown, TagState each tag's: an event that occurred
-	// earlier never overwrites them.
+	// the assignment shown, Merge each tag and descriptive field: an event
+	// that occurred earlier never overwrites them.
 	StateAt    time.Time
 	AssigneeAt time.Time
-	TagState   map[string]TagMark
+	Merge      MergeState
 	// Seq orders conversations by when the gateway first saw them.
 	Seq int64
+}
+
+// MergeState keeps when each tag and descriptive field of a conversation
+// was last set.
+type MergeState struct {
+	Tags   map[string]TagMark   `json:"tags,omitempty"`
+	Fields map[string]time.Time `json:"fields,omitempty"`
 }
 
 // TagMark is the latest thing known of one tag on a conversation.

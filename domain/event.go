@@ -236,3 +236,12 @@ func contains[T comparable](list []T, v T) bool {
 	}
 	return false
 }
+
+// ReprocessResult counts what a run of re-translation over stored bodies
+// did.
+type ReprocessResult struct {
+	Examined          int
+	Retranslated      int
+	Appended          int
+	StillUntranslated int
+}

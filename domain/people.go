@@ -96,6 +96,8 @@ type Message struct {
 	AuthorID  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Seq orders a conversation's messages as the gateway first saw them.
+	Seq int64
 }
 
 // MessageID returns the gateway's id for a provider's message.

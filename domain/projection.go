@@ -14,7 +14,6 @@ func NewConversation(p Provider, u *ConversationUpdate, at time.Time) *Conversat
 	return &Conversation{
 		ID: ConversationID(p, u.Account, u.ExternalID), Provider: p, Account: u.Account,
 		ExternalID: u.ExternalID, Kind: kind, Status: StatusUnknown, CreatedAt: at, UpdatedAt: at,
-		TagState: map[string]TagMark{},
 	}
 }
 
@@ -25,33 +24,51 @@ func NewConversation(p Provider, u *ConversationUpdate, at time.Time) *Conversat
 // move the conversation backwards. Apply is deterministic: applying the
 // same events in any order gives the same conversation.
 func (c *Conversation) Apply(u *ConversationUpdate, at time.Time, requesterID, assigneeID string) {
-	newest := !at.Before(c.UpdatedAt)
-	if u.Kind != "" && newest {
+	if c.Merge.Tags == nil {
+		c.Merge.Tags = map[string]TagMark{}
+	}
+	if c.Merge.Fields == nil {
+		c.Merge.Fields = map[string]time.Time{}
+	}
+	// newer reports whether a value set at `at` wins over the field's
+	// current one, and records it when it does.
+	newer := func(field string, set bool) bool {
+		if !set {
+			return false
+		}
+		if old, ok := c.Merge.Fields[field]; ok && at.Before(old) {
+			return false
+		}
+		c.Merge.Fields[field] = at
+		return true
+	}
+	if newer("kind", u.Kind != "") {
 		c.Kind = u.Kind
 	}
 	if u.Status != "" && !at.Before(c.StateAt) {
 		c.Status, c.StateAt = u.Status, at
 		c.ProviderStatus = nilIfEmpty(u.ProviderStatus)
-	} else if u.Status == "" && u.ProviderStatus != "" && c.ProviderStatus == nil {
+	} else if u.Status == "" && newer("providerStatus", u.ProviderStatus != "" && c.StateAt.IsZero()) {
 		c.ProviderStatus = nilIfEmpty(u.ProviderStatus)
 	}
-	c.Channel = pick(c.Channel, u.Channel, newest)
-	c.Subject = pick(c.Subject, u.Subject, newest)
-	if requesterID != "" && (newest || c.RequesterID == nil) {
+	if newer("channel", u.Channel != "") {
+		c.Channel = &u.Channel
+	}
+	if newer("subject", u.Subject != "") {
+		c.Subject = &u.Subject
+	}
+	if newer("requester", requesterID != "") {
 		c.RequesterID = &requesterID
 	}
 	if (assigneeID != "" || u.Unassigned) && !at.Before(c.AssigneeAt) {
 		c.AssigneeID, c.AssigneeAt = nilIfEmpty(assigneeID), at
 	}
-	if c.TagState == nil {
-		c.TagState = map[string]TagMark{}
-	}
 	mark := func(tag string, present bool) {
 		if tag == "" {
 			return
 		}
-		if old, ok := c.TagState[tag]; !ok || !at.Before(old.At) {
-			c.TagState[tag] = TagMark{Present: present, At: at}
+		if old, ok := c.Merge.Tags[tag]; !ok || !at.Before(old.At) {
+			c.Merge.Tags[tag] = TagMark{Present: present, At: at}
 		}
 	}
 	if u.TagsKnown {
@@ -60,7 +77,7 @@ func (c *Conversation) Apply(u *ConversationUpdate, at time.Time, requesterID, a
 			in[t] = true
 			mark(t, true)
 		}
-		for t := range c.TagState {
+		for t := range c.Merge.Tags {
 			if !in[t] {
 				mark(t, false)
 			}
@@ -72,8 +89,8 @@ func (c *Conversation) Apply(u *ConversationUpdate, at time.Time, requesterID, a
 	for _, t := range u.TagsRemoved {
 		mark(t, false)
 	}
-	c.Tags = c.Tags[:0]
-	for t, m := range c.TagState {
+	c.Tags = []string{}
+	for t, m := range c.Merge.Tags {
 		if m.Present {
 			c.Tags = append(c.Tags, t)
 		}
@@ -88,15 +105,6 @@ func (c *Conversation) Apply(u *ConversationUpdate, at time.Time, requesterID, a
 	if at.After(c.UpdatedAt) {
 		c.UpdatedAt = at
 	}
-}
-
-// pick keeps the newest non-empty value: a newer event's value wins, an
-// older one only fills a gap.
-func pick(old *string, v string, newest bool) *string {
-	if v == "" || (!newest && old != nil) {
-		return old
-	}
-	return &v
 }
 
 func nilIfEmpty(s string) *string {

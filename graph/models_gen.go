@@ -44,6 +44,16 @@ type EventEdge struct {
 	Node   *domain.Event `json:"node"`
 }
 
+type MessageConnection struct {
+	Edges    []*MessageEdge `json:"edges"`
+	PageInfo *PageInfo      `json:"pageInfo"`
+}
+
+type MessageEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *domain.Message `json:"node"`
+}
+
 type Mutation struct {
 }
 

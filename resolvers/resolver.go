@@ -20,6 +20,14 @@ type Store interface {
 	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
 	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
 	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)
+	FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error)
+	FindMessages(ctx context.Context, ids []string) ([]*domain.Message, error)
+	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]*domain.Message, error)
+}
+
+// Reprocessor re-translates stored events.
+type Reprocessor interface {
+	Reprocess(ctx context.Context, filter *domain.EventFilter) (domain.ReprocessResult, error)
 }
 
 // Streams opens live event streams.
@@ -37,6 +45,8 @@ type Resolver struct {
 	Store   Store
 	Streams Streams
 	Signers Signers
+	// Reprocessor re-runs translation over stored bodies.
+	Reprocessor Reprocessor
 	// PublicURL is the gateway's external base URL, used for ingest URLs;
 	// when empty the URL the request came in on is used.
 	PublicURL string

@@ -12,6 +12,21 @@ import (
 	"github.com/helpdesk-gateway/gateway/graph"
 )
 
+// Requester is the resolver for the requester field.
+func (r *conversationResolver) Requester(ctx context.Context, obj *domain.Conversation) (*domain.Person, error) {
+	return r.person(ctx, obj.RequesterID)
+}
+
+// Assignee is the resolver for the assignee field.
+func (r *conversationResolver) Assignee(ctx context.Context, obj *domain.Conversation) (*domain.Person, error) {
+	return r.person(ctx, obj.AssigneeID)
+}
+
+// Messages is the resolver for the messages field.
+func (r *conversationResolver) Messages(ctx context.Context, obj *domain.Conversation, first *int, after *string) (*graph.MessageConnection, error) {
+	return r.messageConnection(ctx, obj.ID, first, after)
+}
+
 // Events is the resolver for the events field.
 func (r *conversationResolver) Events(ctx context.Context, obj *domain.Conversation, first *int, after *string) (*graph.EventConnection, error) {
 	return r.eventConnection(ctx, &domain.EventFilter{ConversationID: &obj.ID}, first, after)
@@ -33,6 +48,38 @@ func (r *eventResolver) Subscription(ctx context.Context, obj *domain.Event) (*d
 	return nilIfNotFound(r.Store.FindSubscription(ctx, obj.SubscriptionID))
 }
 
+// Message is the resolver for the message field.
+func (r *eventResolver) Message(ctx context.Context, obj *domain.Event) (*domain.Message, error) {
+	if obj.MessageID == "" {
+		return nil, nil
+	}
+	return r.message(ctx, obj.MessageID)
+}
+
+// Direction is the resolver for the direction field.
+func (r *messageResolver) Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error) {
+	if obj.Direction == "" {
+		return nil, nil
+	}
+	return &obj.Direction, nil
+}
+
+// Author is the resolver for the author field.
+func (r *messageResolver) Author(ctx context.Context, obj *domain.Message) (*domain.Person, error) {
+	if obj.AuthorID == "" {
+		return nil, nil
+	}
+	return r.person(ctx, &obj.AuthorID)
+}
+
+// Conversation is the resolver for the conversation field.
+func (r *messageResolver) Conversation(ctx context.Context, obj *domain.Message) (*domain.Conversation, error) {
+	if obj.ConversationID == "" {
+		return nil, nil
+	}
+	return nilIfNotFound(r.Store.FindConversation(ctx, obj.ConversationID))
+}
+
 // CreateWebhookSubscription is the resolver for the createWebhookSubscription field.
 func (r *mutationResolver) CreateWebhookSubscription(ctx context.Context, input graph.CreateWebhookSubscriptionInput) (*domain.WebhookSubscription, error) {
 	s, err := r.newSubscription(ctx, input)
@@ -44,6 +91,23 @@ func (r *mutationResolver) CreateWebhookSubscription(ctx context.Context, input 
 	}
 	s.RevealSecret = true
 	return s, nil
+}
+
+// ReprocessEvents is the resolver for the reprocessEvents field.
+func (r *mutationResolver) ReprocessEvents(ctx context.Context, filter *domain.EventFilter, all *bool) (*domain.ReprocessResult, error) {
+	f := domain.EventFilter{}
+	if filter != nil {
+		f = *filter
+	}
+	if all == nil || !*all {
+		untranslated := true
+		f.Untranslated = &untranslated
+	}
+	res, err := r.Reprocessor.Reprocess(ctx, &f)
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 // Events is the resolver for the events field.
@@ -148,6 +212,9 @@ func (r *Resolver) Conversation() graph.ConversationResolver { return &conversat
 // Event returns graph.EventResolver implementation.
 func (r *Resolver) Event() graph.EventResolver { return &eventResolver{r} }
 
+// Message returns graph.MessageResolver implementation.
+func (r *Resolver) Message() graph.MessageResolver { return &messageResolver{r} }
+
 // Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
@@ -165,6 +232,7 @@ func (r *Resolver) WebhookSubscription() graph.WebhookSubscriptionResolver {
 type (
 	conversationResolver        struct{ *Resolver }
 	eventResolver               struct{ *Resolver }
+	messageResolver             struct{ *Resolver }
 	mutationResolver            struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
 	subscriptionResolver        struct{ *Resolver }

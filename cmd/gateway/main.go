@@ -146,6 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
 		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
+		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
 	}})
 	handler := server.New(server.Config{

@@ -3,7 +3,7 @@ DROP TABLE IF EXISTS people;
 DROP INDEX IF EXISTS events_untranslated;
 ALTER TABLE events DROP COLUMN IF EXISTS message_id;
 ALTER TABLE conversations DROP COLUMN IF EXISTS tags;
-ALTER TABLE conversations DROP COLUMN IF EXISTS tag_state;
+ALTER TABLE conversations DROP COLUMN IF EXISTS merge_state;
 ALTER TABLE conversations DROP COLUMN IF EXISTS assignee_at;
 ALTER TABLE conversations DROP COLUMN IF EXISTS assignee_id;
 ALTER TABLE conversations DROP COLUMN IF EXISTS requester_id;

@@ -6,9 +6,9 @@ ALTER TABLE conversations ADD CONSTRAINT conversations_identity UNIQUE (provider
 ALTER TABLE conversations ADD COLUMN requester_id text;
 ALTER TABLE conversations ADD COLUMN assignee_id text;
 ALTER TABLE conversations ADD COLUMN assignee_at timestamptz NOT NULL DEFAULT '0001-01-01 00:00:00+00';
--- tag_state: {"tag": {"present": bool, "at": time}}, so that tag events
--- that arrive out of order still leave the newest state.
-ALTER TABLE conversations ADD COLUMN tag_state text NOT NULL DEFAULT '{}';
+-- merge_state: when each tag and descriptive field was last set, so that
+-- events that arrive out of order still leave the newest state.
+ALTER TABLE conversations ADD COLUMN merge_state text NOT NULL DEFAULT '{}';
 ALTER TABLE conversations ADD COLUMN tags text NOT NULL DEFAULT '[]';
 
 ALTER TABLE events ADD COLUMN message_id text;

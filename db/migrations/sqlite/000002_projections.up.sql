@@ -17,7 +17,7 @@ CREATE TABLE conversations_new (
     requester_id    TEXT,
     assignee_id     TEXT,
     assignee_at     DATETIME NOT NULL DEFAULT '0001-01-01 00:00:00+00:00',
-    tag_state       TEXT NOT NULL DEFAULT '{}',
+    merge_state     TEXT NOT NULL DEFAULT '{}',
     tags            TEXT NOT NULL DEFAULT '[]',
     UNIQUE (provider, account, external_id)
 );

@@ -1,0 +1,165 @@
+package db_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/db"
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+func factEvent(sub *domain.WebhookSubscription, key string, at time.Time, u *domain.ConversationUpdate) *domain.Event {
+	u.Account, u.ExternalID = "org-1", "77"
+	return &domain.Event{
+		ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventConversationUpdated, ProviderEventType: "X",
+		OccurredAt: at, ReceivedAt: time.Now(), SubscriptionID: sub.ID, DedupeKey: key, Payload: domain.RawJSON(`{}`),
+		Conversation: u,
+	}
+}
+
+func agent(id, name string) *domain.Person {
+	return &domain.Person{Account: "org-1", ExternalID: id, Role: domain.RoleAgent, Name: name}
+}
+
+func TestProjectionsIgnoreEventsThatArriveLate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		sub := newSubscription(t, store)
+		t0 := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+		at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+		// Delivered in this order; occurred in another.
+		events := []*domain.Event{
+			factEvent(sub, "k5", at(5), &domain.ConversationUpdate{Assignee: agent("a2", "Bea"), TagsAdded: []string{"vip"}}),
+			factEvent(sub, "k3", at(3), &domain.ConversationUpdate{Assignee: agent("a1", "Al"), TagsRemoved: []string{"vip"}, Tags: []string{"old"}, TagsKnown: true}),
+			factEvent(sub, "k7", at(7), &domain.ConversationUpdate{Unassigned: true, TagsAdded: []string{"billing"}}),
+			factEvent(sub, "k1", at(1), &domain.ConversationUpdate{
+				Requester: &domain.Person{Account: "org-1", ExternalID: "c1", Role: domain.RoleContact, Name: "Cy", Email: "cy@example.com"},
+				Channel:   "EMAIL", Subject: "first subject", Status: domain.StatusOpen, ProviderStatus: "OPEN",
+			}),
+			factEvent(sub, "k6", at(6), &domain.ConversationUpdate{Status: domain.StatusClosed, ProviderStatus: "CLOSED", Subject: "newest subject"}),
+			factEvent(sub, "k4", at(4), &domain.ConversationUpdate{Status: domain.StatusPending, ProviderStatus: "PENDING", Subject: "older subject"}),
+		}
+		for _, e := range events {
+			if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, e)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := store.FindConversation(ctx, domain.ConversationID(domain.ProviderDixa, "org-1", "77"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status != domain.StatusClosed || *c.ProviderStatus != "CLOSED" {
+			t.Errorf("status %s/%s, want CLOSED from the newest status event", c.Status, *c.ProviderStatus)
+		}
+		if c.AssigneeID != nil {
+			t.Errorf("assignee %v, want none: the newest assignment event unassigned", *c.AssigneeID)
+		}
+		// old: present since 3; vip: added at 5 after the removal at 3; billing: added at 7.
+		if got := c.Tags; len(got) != 3 || got[0] != "billing" || got[1] != "old" || got[2] != "vip" {
+			t.Errorf("tags %v, want [billing old vip]", got)
+		}
+		if c.Subject == nil || *c.Subject != "newest subject" || c.Channel == nil || *c.Channel != "EMAIL" {
+			t.Errorf("subject %v channel %v", c.Subject, c.Channel)
+		}
+		if !c.CreatedAt.Equal(at(1)) || !c.UpdatedAt.Equal(at(7)) || c.Account != "org-1" {
+			t.Errorf("created %v updated %v account %q", c.CreatedAt, c.UpdatedAt, c.Account)
+		}
+		if c.RequesterID == nil {
+			t.Fatal("no requester")
+		}
+		people, err := store.FindPeople(ctx, []string{*c.RequesterID, domain.PersonID(domain.ProviderDixa, domain.RoleAgent, "org-1", "a2")})
+		if err != nil || len(people) != 2 {
+			t.Fatalf("people: %v %v", people, err)
+		}
+		for _, p := range people {
+			if p.Role == domain.RoleContact && (p.Name != "Cy" || p.Email != "cy@example.com") {
+				t.Errorf("requester %+v", p)
+			}
+			if p.Role == domain.RoleAgent && p.Name != "Bea" {
+				t.Errorf("agent %+v", p)
+			}
+		}
+	})
+}
+
+func TestMessagesKeepTheirFactsAcrossEvents(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		sub := newSubscription(t, store)
+		t0 := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+		created := factEvent(sub, "m1", t0, &domain.ConversationUpdate{})
+		created.Type = domain.EventMessageCreated
+		created.Message = &domain.Message{ExternalID: "msg-1", Direction: domain.DirectionInbound, Content: "hello",
+			ContentType: "text/plain", Author: &domain.Person{Account: "org-1", ExternalID: "c1", Role: domain.RoleContact}}
+		// A thin later event (a delivery receipt) knows only the id.
+		receipt := factEvent(sub, "m2", t0.Add(time.Minute), &domain.ConversationUpdate{})
+		receipt.Type = domain.EventMessageUpdated
+		receipt.Message = &domain.Message{ExternalID: "msg-1"}
+		for _, e := range []*domain.Event{receipt, created} {
+			if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, e)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		conv := domain.ConversationID(domain.ProviderDixa, "org-1", "77")
+		msgs, err := store.Messages(ctx, conv, 0, 10)
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("messages: %v %v", msgs, err)
+		}
+		m := msgs[0]
+		if m.Content != "hello" || m.Direction != domain.DirectionInbound || m.AuthorID == "" || !m.CreatedAt.Equal(t0) || !m.UpdatedAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("message %+v", m)
+		}
+		dbtest.Settle(t, store)
+		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		if err != nil || len(events) != 2 || events[0].MessageID != m.ID || events[1].MessageID != m.ID {
+			t.Fatalf("events do not point at their message: %+v %v", events, err)
+		}
+	})
+}
+
+func TestRetranslateReplacesInPlaceWithoutDuplicates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		sub := newSubscription(t, store)
+		stored := &domain.Event{
+			ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "unknown",
+			OccurredAt: time.Now(), ReceivedAt: time.Now(), SubscriptionID: sub.ID, DedupeKey: "dixa:sha256:abc",
+			Payload: domain.RawJSON(`{"x":1}`), Reason: "no event_fqn",
+		}
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, stored)}); err != nil {
+			t.Fatal(err)
+		}
+		untranslated := true
+		dbtest.Settle(t, store)
+		list, err := store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position{}, 10)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("untranslated: %v %v", list, err)
+		}
+		fresh := func() []*domain.Event {
+			a := factEvent(sub, "dixa:evt-1", time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), &domain.ConversationUpdate{Status: domain.StatusOpen})
+			a.Type, a.ProviderEventType = domain.EventConversationStatusChanged, "ConversationOpen"
+			b := factEvent(sub, "dixa:evt-2", time.Date(2024, 2, 1, 0, 0, 1, 0, time.UTC), &domain.ConversationUpdate{})
+			return []*domain.Event{a, b}
+		}
+		for round := range 2 {
+			appended, err := store.Retranslate(ctx, list[0], fresh())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := 1 - round; len(appended) != want {
+				t.Fatalf("round %d appended %d, want %d", round, len(appended), want)
+			}
+		}
+		dbtest.Settle(t, store)
+		all, err := store.Events(ctx, nil, domain.Position{}, 10)
+		if err != nil || len(all) != 2 {
+			t.Fatalf("events after retranslation: %d %v", len(all), err)
+		}
+		first := all[0]
+		if first.ID != stored.ID || first.Position != stored.Position || first.Type != domain.EventConversationStatusChanged ||
+			first.Reason != "" || first.DedupeKey != "dixa:evt-1" || first.ConversationID == "" || string(first.Payload) != `{"x":1}` {
+			t.Fatalf("retranslated event %+v", first)
+		}
+		if list, _ = store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position{}, 10); len(list) != 0 {
+			t.Fatalf("still listed as untranslated: %d", len(list))
+		}
+	})
+}
