@@ -234,6 +234,14 @@ func dedupeKeys(events []*domain.Event) []string {
 // CheckEvents returns an error naming every field of events that breaks the
 // contract for a delivery of req by provider p. Fields the contract does not
 // mention (ID, Position, SubscriptionID) are left to ingest and the store.
+//
+// The facts for the projections (Conversation, Message, Contacts) are held
+// only to what the store needs to keep them: ids present, short and
+// storable; enums valid; people of p with the role their place implies;
+// gateway ids (ConversationID, MessageID, Message.ID, Person.ID, ...) left
+// to the store.
+// Everything else may be empty, since thin providers send little more than
+// ids: a Message with only its ExternalID passes.
 func CheckEvents(p domain.Provider, req *adapters.Request, events []*domain.Event) error {
 	if req == nil {
 		req = &adapters.Request{}
@@ -293,13 +301,63 @@ func CheckEvents(p domain.Provider, req *adapters.Request, events []*domain.Even
 			if !c.CreatedAt.IsZero() {
 				checkTime(bad, "Conversation.CreatedAt", c.CreatedAt)
 			}
-			if e.ConversationID != "" && c.ExternalID != "" && e.ConversationID != domain.ConversationID(p, c.ExternalID) {
-				bad("ConversationID = %q, want domain.ConversationID(%s, %q)", e.ConversationID, p, c.ExternalID)
-			}
+			checkKey(bad, "Conversation.Account", c.Account, false)
 			text["Conversation.ExternalID"] = c.ExternalID
 			text["Conversation.ProviderStatus"] = c.ProviderStatus
 			text["Conversation.Channel"] = c.Channel
 			text["Conversation.Subject"] = c.Subject
+			if c.Requester != nil {
+				checkPerson(bad, text, "Conversation.Requester", c.Requester, p)
+				if c.Requester.Role != domain.RoleContact {
+					bad("Conversation.Requester.Role = %q, want %q: the requester is the customer", c.Requester.Role, domain.RoleContact)
+				}
+			}
+			if c.Assignee != nil {
+				checkPerson(bad, text, "Conversation.Assignee", c.Assignee, p)
+				if c.Assignee.Role != domain.RoleAgent {
+					bad("Conversation.Assignee.Role = %q, want %q: conversations are assigned to agents", c.Assignee.Role, domain.RoleAgent)
+				}
+				if c.Unassigned {
+					bad("Conversation.Assignee is set and Unassigned is true: an event cannot both assign and unassign")
+				}
+			}
+			if len(c.Tags) > 0 && !c.TagsKnown {
+				bad("Conversation.Tags is set but TagsKnown is false: the store ignores Tags unless they are the whole set")
+			}
+			checkTags(bad, "Conversation.Tags", c.Tags)
+			checkTags(bad, "Conversation.TagsAdded", c.TagsAdded)
+			checkTags(bad, "Conversation.TagsRemoved", c.TagsRemoved)
+		}
+		if e.ConversationID != "" {
+			bad("ConversationID = %q: leave it empty, the store derives it from the conversation update", e.ConversationID)
+		}
+		if e.MessageID != "" {
+			bad("MessageID = %q: leave it empty, the store derives it from the message", e.MessageID)
+		}
+		if m := e.Message; m != nil {
+			checkKey(bad, "Message.ExternalID", m.ExternalID, true)
+			if m.Direction != "" && !m.Direction.IsValid() {
+				bad("Message.Direction = %q, neither \"\" (unknown) nor a domain.MessageDirection", m.Direction)
+			}
+			if m.ID != "" || m.ConversationID != "" || m.AuthorID != "" {
+				bad("Message.ID, ConversationID, AuthorID = %q, %q, %q: leave them empty, the store derives them", m.ID, m.ConversationID, m.AuthorID)
+			}
+			if !m.CreatedAt.IsZero() {
+				checkTime(bad, "Message.CreatedAt", m.CreatedAt)
+			}
+			if m.Author != nil {
+				checkPerson(bad, text, "Message.Author", m.Author, p)
+			}
+			text["Message.Content"] = m.Content
+			text["Message.ContentType"] = m.ContentType
+		}
+		for j, c := range e.Contacts {
+			name := fmt.Sprintf("Contacts[%d]", j)
+			if c == nil {
+				bad("%s is nil", name)
+				continue
+			}
+			checkPerson(bad, text, name, c, p)
 		}
 		names := make([]string, 0, len(text))
 		for name := range text {
@@ -313,6 +371,52 @@ func CheckEvents(p domain.Provider, req *adapters.Request, events []*domain.Even
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkKey insists on an id the store can index: ids sit in unique
+// B-tree indexes (directly, or as part of one), so they must be storable
+// and short. required says whether "" breaks the contract.
+func checkKey(bad func(string, ...any), name, id string, required bool) {
+	switch {
+	case id == "" && required:
+		bad("%s is empty", name)
+	case len(id) > MaxKeyLen:
+		bad("%s is %d bytes, more than %d: hash long ids", name, len(id), MaxKeyLen)
+	case !storable(id):
+		bad("%s = %q is not storable text: it must be valid UTF-8 without NUL bytes", name, abbreviate([]byte(id)))
+	}
+}
+
+// checkPerson checks one contact or agent and adds its text fields to
+// text, under name, for the storable check.
+func checkPerson(bad func(string, ...any), text map[string]string, name string, p *domain.Person, provider domain.Provider) {
+	checkKey(bad, name+".ExternalID", p.ExternalID, true)
+	checkKey(bad, name+".Account", p.Account, false)
+	if !p.Role.IsValid() {
+		bad("%s.Role = %q, not a domain.PersonRole", name, p.Role)
+	}
+	if p.Provider != provider {
+		bad("%s.Provider = %q, want %q", name, p.Provider, provider)
+	}
+	if p.ID != "" {
+		bad("%s.ID = %q: leave it empty, the store derives it", name, p.ID)
+	}
+	text[name+".Name"] = p.Name
+	text[name+".Email"] = p.Email
+	text[name+".Phone"] = p.Phone
+}
+
+// checkTags insists on tags the store can keep: a tag is a name, so an
+// empty one is a parsing slip, and the names are stored as text.
+func checkTags(bad func(string, ...any), name string, tags []string) {
+	for i, t := range tags {
+		switch {
+		case t == "":
+			bad("%s[%d] is empty: skip tags without a name", name, i)
+		case !storable(t):
+			bad("%s[%d] = %q is not storable text: it must be valid UTF-8 without NUL bytes", name, i, abbreviate([]byte(t)))
+		}
+	}
 }
 
 // checkTime insists on a time that every layer can write: the zero time

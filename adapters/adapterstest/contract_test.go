@@ -57,16 +57,29 @@ func (a *toy) Parse(req *adapters.Request) (*adapters.Result, error) {
 		ReceivedAt:        req.ReceivedAt,
 		DedupeKey:         "toy:" + hex.EncodeToString(sum[:]),
 		Payload:           domain.RawJSON(bytes.Clone(req.Body)),
-		ConversationID:    domain.ConversationID(toyProvider, "42"),
 		Conversation: &domain.ConversationUpdate{
-			ExternalID: "42", Kind: domain.KindConversation, Status: domain.StatusOpen, Channel: "chat",
+			Account: "acme", ExternalID: "42", Kind: domain.KindConversation, Status: domain.StatusOpen, Channel: "chat",
+			Requester: toyPerson(domain.RoleContact, "c1"),
+			Assignee:  toyPerson(domain.RoleAgent, "a1"),
+			Tags:      []string{"a", "b"}, TagsKnown: true, TagsAdded: []string{"b"}, TagsRemoved: []string{"c"},
 		},
+		Message: &domain.Message{
+			ExternalID: "m1", Direction: domain.DirectionInbound, Content: "hello", ContentType: "text/plain",
+			Author: toyPerson(domain.RoleContact, "c1"), CreatedAt: req.ReceivedAt,
+		},
+		Contacts: []*domain.Person{toyPerson(domain.RoleContact, "c1")},
 	}
 	res := &adapters.Result{Events: []*domain.Event{ev}}
 	if a.mutate != nil {
 		a.mutate(req, res)
 	}
 	return res, nil
+}
+
+// toyPerson is a fresh person each call, so that a case that breaks one
+// person breaks only that one.
+func toyPerson(role domain.PersonRole, id string) *domain.Person {
+	return &domain.Person{Provider: toyProvider, Account: "acme", ExternalID: id, Role: role, Name: "Ann", Email: "ann@example.com"}
 }
 
 var toySample = Sample{
@@ -86,6 +99,36 @@ func TestCheckPassesAConformingAdapter(t *testing.T) {
 		t.Fatalf("conforming adapter reported: %v", errors.Join(probs...))
 	}
 	Run(t, &toy{}, []Sample{toySample})
+}
+
+// TestCheckPassesThinFacts keeps the contract lenient where providers are
+// thin: CloudCX sends a message id and nothing else, and an event may say
+// nothing about status, direction, people or tags.
+func TestCheckPassesThinFacts(t *testing.T) {
+	thin := &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+		e := first(r)
+		e.Conversation = &domain.ConversationUpdate{ExternalID: "t-1", Kind: domain.KindTicket}
+		e.Message = &domain.Message{ExternalID: "m-1"}
+		e.Contacts = nil
+	}}
+	if probs := Check(thin, toySample); len(probs) > 0 {
+		t.Fatalf("thin facts reported: %v", errors.Join(probs...))
+	}
+	unassigned := &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+		c := first(r).Conversation
+		c.Assignee, c.Unassigned = nil, true
+		c.Tags, c.TagsKnown = nil, true // a conversation whose every tag was removed
+	}}
+	if probs := Check(unassigned, toySample); len(probs) > 0 {
+		t.Fatalf("unassigned conversation without tags reported: %v", errors.Join(probs...))
+	}
+	noFacts := &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+		e := first(r)
+		e.Conversation, e.Message, e.Contacts = nil, nil, nil
+	}}
+	if probs := Check(noFacts, toySample); len(probs) > 0 {
+		t.Fatalf("event without facts reported: %v", errors.Join(probs...))
+	}
 }
 
 func TestCheckFailsEachBrokenAdapter(t *testing.T) {
@@ -132,16 +175,116 @@ func TestCheckFailsEachBrokenAdapter(t *testing.T) {
 		{name: "conversation without external id", want: "ExternalID is empty",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
 				first(r).Conversation.ExternalID = ""
-				first(r).ConversationID = ""
 			}}},
 		{name: "conversation with unknown kind", want: "Conversation.Kind",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Kind = "" }}},
 		{name: "conversation with unknown status", want: "Conversation.Status",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Status = "open" }}},
-		{name: "conversation id of another conversation", want: "ConversationID =",
+		{name: "conversation id set by the adapter", want: "ConversationID =",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
-				first(r).ConversationID = domain.ConversationID(toyProvider, "43")
+				first(r).ConversationID = domain.ConversationID(toyProvider, "acme", "42")
 			}}},
+		{name: "conversation id set without a conversation", want: "ConversationID =",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Conversation = nil
+				first(r).ConversationID = domain.ConversationID(toyProvider, "", "42")
+			}}},
+		{name: "overlong conversation account", want: "Conversation.Account is 513 bytes",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Conversation.Account = strings.Repeat("a", 513)
+			}}},
+		{name: "assigned and unassigned at once", want: "cannot both assign and unassign",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Unassigned = true }}},
+		{name: "requester who is an agent", want: `Conversation.Requester.Role = "AGENT"`,
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Conversation.Requester.Role = domain.RoleAgent
+			}}},
+		{name: "assignee who is a contact", want: `Conversation.Assignee.Role = "CONTACT"`,
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Conversation.Assignee.Role = domain.RoleContact
+			}}},
+		{name: "requester without external id", want: "Conversation.Requester.ExternalID is empty",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Requester.ExternalID = "" }}},
+		{name: "assignee with unknown role", want: "Conversation.Assignee.Role = \"agent\", not a domain.PersonRole",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Assignee.Role = "agent" }}},
+		{name: "assignee of another provider", want: `Conversation.Assignee.Provider = "DIXA"`,
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Conversation.Assignee.Provider = domain.ProviderDixa
+			}}},
+		{name: "tags without TagsKnown", want: "TagsKnown is false",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.TagsKnown = false }}},
+		{name: "empty tag in the tag set", want: "Conversation.Tags[1] is empty",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Tags[1] = "" }}},
+		{name: "empty tag added", want: "Conversation.TagsAdded[0] is empty",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.TagsAdded[0] = "" }}},
+		{name: "NUL byte in a removed tag", want: "Conversation.TagsRemoved[0]",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.TagsRemoved[0] = "c\x00" }}},
+		{name: "message without external id", want: "Message.ExternalID is empty",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.ExternalID = "" }}},
+		{name: "overlong message external id", want: "Message.ExternalID is 513 bytes",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Message.ExternalID = strings.Repeat("m", 513)
+			}}},
+		{name: "message with unknown direction", want: `Message.Direction = "inbound"`,
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Direction = "inbound" }}},
+		{name: "message id set by the adapter", want: "Message.ID, ConversationID, AuthorID",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Message.ID = domain.MessageID(toyProvider, "acme", "m1")
+			}}},
+		{name: "message conversation id set by the adapter", want: "Message.ID, ConversationID, AuthorID",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Message.ConversationID = domain.ConversationID(toyProvider, "acme", "42")
+			}}},
+		{name: "message author id set by the adapter", want: "Message.ID, ConversationID, AuthorID",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Message.AuthorID = domain.PersonID(toyProvider, domain.RoleContact, "acme", "c1")
+			}}},
+		{name: "event message id set by the adapter", want: "MessageID =",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).MessageID = domain.MessageID(toyProvider, "acme", "m1")
+			}}},
+		{name: "message created past year 9999", want: "Message.CreatedAt = 10000",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Message.CreatedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+			}}},
+		{name: "invalid UTF-8 in message content", want: "Message.Content",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Content = "caf\xe9" }}},
+		{name: "NUL byte in message content type", want: "Message.ContentType",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.ContentType = "text/\x00" }}},
+		{name: "message author with unknown role", want: "Message.Author.Role",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Author.Role = "" }}},
+		{name: "message author without external id", want: "Message.Author.ExternalID is empty",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Author.ExternalID = "" }}},
+		{name: "NUL byte in the author's name", want: "Message.Author.Name",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Author.Name = "A\x00nn" }}},
+		{name: "nil contact", want: "Contacts[1] is nil",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Contacts = append(first(r).Contacts, nil)
+			}}},
+		{name: "contact without external id", want: "Contacts[0].ExternalID is empty",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Contacts[0].ExternalID = "" }}},
+		{name: "overlong contact external id", want: "Contacts[0].ExternalID is 513 bytes",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Contacts[0].ExternalID = strings.Repeat("c", 513)
+			}}},
+		{name: "contact external id with a NUL byte", want: "Contacts[0].ExternalID = ",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Contacts[0].ExternalID = "c\x001" }}},
+		{name: "overlong contact account", want: "Contacts[0].Account is 513 bytes",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Contacts[0].Account = strings.Repeat("a", 513)
+			}}},
+		{name: "contact with unknown role", want: "Contacts[0].Role",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Contacts[0].Role = "CUSTOMER" }}},
+		{name: "contact of another provider", want: `Contacts[0].Provider = "CINNOX"`,
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Contacts[0].Provider = domain.ProviderCINNOX }}},
+		{name: "contact id set by the adapter", want: "Contacts[0].ID =",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Contacts[0].ID = domain.PersonID(toyProvider, domain.RoleContact, "acme", "c1")
+			}}},
+		{name: "invalid UTF-8 in a contact's email", want: "Contacts[0].Email",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Contacts[0].Email = "\xffann@example.com" }}},
+		{name: "NUL byte in a requester's phone", want: "Conversation.Requester.Phone",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Requester.Phone = "+45\x00" }}},
 		{name: "NUL byte in a text field", want: "Conversation.Channel",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Conversation.Channel = "a\x00b" }}},
 		{name: "nil event", want: "is nil",

@@ -60,31 +60,77 @@ func fold(s string) string {
 	return strings.ToUpper(strings.ReplaceAll(s, "_", ""))
 }
 
+// facts names the event-specific part of data that an event carries
+// beside the conversation snapshot.
+type facts int
+
+const (
+	factsNone       facts = iota
+	factsAssigned         // the agent the conversation went to
+	factsUnassigned       // the conversation has no agent any more
+	factsNote             // an internal note: note_id, text, author
+	factsMessage          // a message: message_id, content, direction, author
+	factsTagAdded         // tag
+	factsTagRemoved       // tag
+	factsDelivery         // a delivery report about message_id
+	factsBan              // the end user an agent banned or unbanned
+)
+
 // mapping is what a Dixa event means in the unified model. status, when
 // set, is implied by the event itself and wins over the conversation
-// snapshot, which Dixa may have taken before the change.
+// snapshot, which Dixa may have taken before the change. conversation says
+// the event is about one conversation, so without its csid it cannot be
+// translated.
 type mapping struct {
-	typ    domain.EventType
-	status domain.ConversationStatus
+	typ          domain.EventType
+	status       domain.ConversationStatus
+	facts        facts
+	conversation bool
 }
 
+// mappings gives the meaning of every event Dixa lets a webhook subscribe
+// to; TestMappingsCoverEveryEvent keeps it in step with eventNames.
 var mappings = map[string]mapping{
-	"ConversationCreated":      {typ: domain.EventConversationCreated},
-	"ConversationOpen":         {typ: domain.EventConversationStatusChanged, status: domain.StatusOpen},
-	"ConversationPending":      {typ: domain.EventConversationStatusChanged, status: domain.StatusPending},
-	"ConversationClosed":       {typ: domain.EventConversationStatusChanged, status: domain.StatusClosed},
-	"ConversationNoteAdded":    {typ: domain.EventNoteAdded},
-	"ConversationMessageAdded": {typ: domain.EventMessageCreated},
-}
+	"ConversationCreated":                {typ: domain.EventConversationCreated, conversation: true},
+	"ConversationCustomAttributeUpdated": {typ: domain.EventConversationUpdated, conversation: true},
+	"ConversationOpen":                   {typ: domain.EventConversationStatusChanged, status: domain.StatusOpen, conversation: true},
+	"ConversationPending":                {typ: domain.EventConversationStatusChanged, status: domain.StatusPending, conversation: true},
+	"ConversationClosed":                 {typ: domain.EventConversationStatusChanged, status: domain.StatusClosed, conversation: true},
+	// An expired follow-up and an abandoned conversation change the status
+	// without saying to what: the snapshot says it.
+	"ConversationPendingExpired":  {typ: domain.EventConversationStatusChanged, conversation: true},
+	"ConversationAbandoned":       {typ: domain.EventConversationStatusChanged, conversation: true},
+	"ConversationEnqueued":        {typ: domain.EventConversationUpdated, conversation: true},
+	"ConversationTransferred":     {typ: domain.EventConversationUpdated, conversation: true},
+	"ConversationEndUserReplaced": {typ: domain.EventConversationUpdated, conversation: true},
+	"ConversationAssigned":        {typ: domain.EventConversationAssigned, facts: factsAssigned, conversation: true},
+	"ConversationUnassigned":      {typ: domain.EventConversationAssigned, facts: factsUnassigned, conversation: true},
+	"ConversationNoteAdded":       {typ: domain.EventNoteAdded, facts: factsNote, conversation: true},
+	"ConversationMessageAdded":    {typ: domain.EventMessageCreated, facts: factsMessage, conversation: true},
+	"ConversationTagAdded":        {typ: domain.EventConversationTagged, facts: factsTagAdded, conversation: true},
+	"ConversationTagRemoved":      {typ: domain.EventConversationTagged, facts: factsTagRemoved, conversation: true},
+	"ConversationRated":           {typ: domain.EventConversationRated, conversation: true},
 
-// mappingOf returns the unified meaning of a Dixa event name; events not
-// translated yet stay OTHER under their own name, so nothing is lost and
-// a later mapping can be applied to the stored payloads.
-func mappingOf(name string) mapping {
-	if m, ok := mappings[name]; ok {
-		return m
-	}
-	return mapping{typ: domain.EventOther}
+	"ConversationMessageDeliverySent":          {typ: domain.EventMessageUpdated, facts: factsDelivery, conversation: true},
+	"ConversationMessageDeliveryDelivered":     {typ: domain.EventMessageUpdated, facts: factsDelivery, conversation: true},
+	"ConversationMessageDeliverySeen":          {typ: domain.EventMessageUpdated, facts: factsDelivery, conversation: true},
+	"ConversationMessageDeliveryFailed":        {typ: domain.EventMessageUpdated, facts: factsDelivery, conversation: true},
+	"ConversationMessageDeliveryInfo":          {typ: domain.EventMessageUpdated, facts: factsDelivery, conversation: true},
+	"ConversationMessageDeliverySpamComplaint": {typ: domain.EventMessageUpdated, facts: factsDelivery, conversation: true},
+
+	"AgentBannedEnduser":   {typ: domain.EventContactUpdated, facts: factsBan},
+	"AgentUnbannedEnduser": {typ: domain.EventContactUpdated, facts: factsBan},
+	// An IP ban concerns no conversation, contact or message the gateway
+	// keeps: it is understood, and stays OTHER without a reason.
+	"AgentBannedIp":   {typ: domain.EventOther},
+	"AgentUnbannedIp": {typ: domain.EventOther},
+
+	"TypingStarted": {typ: domain.EventTypingStarted},
+
+	"SLAEvaluationPending":  {typ: domain.EventSLAUpdated},
+	"SLAEvaluationBreached": {typ: domain.EventSLAUpdated},
+	"SLAEvaluationAchieved": {typ: domain.EventSLAUpdated},
+	"SLAEvaluationVoided":   {typ: domain.EventSLAUpdated},
 }
 
 // maxNameLen bounds an event name: ProviderEventType is indexed and shown

@@ -61,3 +61,22 @@ func TestEventName(t *testing.T) {
 		}
 	}
 }
+
+func TestMappingsCoverEveryEvent(t *testing.T) {
+	if len(mappings) != len(eventNames) {
+		t.Errorf("%d mappings for %d events", len(mappings), len(eventNames))
+	}
+	for _, name := range eventNames {
+		m, ok := mappings[name]
+		if !ok {
+			t.Errorf("%s has no mapping", name)
+			continue
+		}
+		if !m.typ.IsValid() {
+			t.Errorf("%s maps to %q, not an event type", name, m.typ)
+		}
+		if strings.HasPrefix(name, "Conversation") != m.conversation {
+			t.Errorf("%s: conversation = %v, want it required exactly for Conversation* events", name, m.conversation)
+		}
+	}
+}

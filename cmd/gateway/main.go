@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
+	"github.com/helpdesk-gateway/gateway/adapters/cinnox"
+	"github.com/helpdesk-gateway/gateway/adapters/cloudcx"
 	"github.com/helpdesk-gateway/gateway/adapters/dixa"
+	"github.com/helpdesk-gateway/gateway/adapters/voxsig"
 	"github.com/helpdesk-gateway/gateway/auth"
 	"github.com/helpdesk-gateway/gateway/broker"
 	"github.com/helpdesk-gateway/gateway/db"
@@ -139,7 +142,7 @@ func (m *Main) Run(ctx context.Context) error {
 			workers = 1
 		}
 	}
-	m.Adapters = adapters.NewRegistry(dixa.New())
+	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
 	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)

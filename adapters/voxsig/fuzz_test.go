@@ -1,0 +1,74 @@
+package voxsig
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/adapters"
+	"github.com/helpdesk-gateway/gateway/adapters/adapterstest"
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+// FuzzParse holds Parse to the adapter contract on arbitrary bytes: never
+// a panic, EINVALID exactly for what is not JSON, valid and stable events
+// for everything else.
+func FuzzParse(f *testing.F) {
+	for _, s := range adapterstest.Samples(f, "testdata") {
+		f.Add(s.Body)
+	}
+	for _, b := range []string{`{}`, `[]`, `null`, `"x"`, `{"event":"conversation_updated","id":1,"changed_attributes":{"label_list":{"current_value":[""]}}}`, `{`, ""} {
+		f.Add([]byte(b))
+	}
+	a := New()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := &adapters.Request{Header: http.Header{}, Body: body, ReceivedAt: adapterstest.ReceivedAt}
+		valid := json.Valid(body)
+		if err := adapterstest.CheckParse(a, req, valid); err != nil {
+			t.Fatalf("body %q: %v", body, err)
+		}
+		if !valid {
+			if _, err := a.Parse(req); domain.ErrorCode(err) != domain.EINVALID {
+				t.Fatalf("body %q is not JSON: Parse error = %v, want %q", body, err, domain.EINVALID)
+			}
+		}
+	})
+}
+
+// FuzzVerify checks that no header makes Verify panic or accept a body it
+// was not signed for, and that what Sign produces always passes.
+func FuzzVerify(f *testing.F) {
+	sig, ts := Sign(sampleSecret, adapterstest.ReceivedAt, sigBody)
+	f.Add(sig, ts, sampleSecret, sigBody)
+	f.Add("sha256=", "", "s", []byte(`{}`))
+	f.Add("sha256=zz", "-1", "", []byte(``))
+	a := New()
+	f.Fuzz(func(t *testing.T, sigHeader, tsHeader, secret string, body []byte) {
+		req := &adapters.Request{
+			Header:     http.Header{SignatureHeader: {sigHeader}, TimestampHeader: {tsHeader}},
+			Body:       body,
+			ReceivedAt: adapterstest.ReceivedAt,
+		}
+		if err := a.Verify(req, secret); err != nil && domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+			t.Fatalf("Verify(%q, %q) = %v, want nil or %q", sigHeader, tsHeader, err, domain.EUNAUTHORIZED)
+		}
+		if secret == "" {
+			return
+		}
+		at := adapterstest.ReceivedAt.Add(-time.Minute)
+		s, ts := Sign(secret, at, body)
+		signed := &adapters.Request{
+			Header:     http.Header{SignatureHeader: {s}, TimestampHeader: {ts}},
+			Body:       body,
+			ReceivedAt: adapterstest.ReceivedAt,
+		}
+		if err := a.Verify(signed, secret); err != nil {
+			t.Fatalf("Verify of Sign(%q) = %v", secret, err)
+		}
+		signed.Body = append(append([]byte(nil), body...), ' ')
+		if err := a.Verify(signed, secret); err == nil {
+			t.Fatal("Verify accepted a body changed after signing")
+		}
+	})
+}
