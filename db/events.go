@@ -382,12 +382,23 @@ func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int6
 // events an adapter now makes of the same stored body, in one transaction.
 // The stored event keeps its id, position and body and takes the first
 // fresh event's translation (and its dedupe key, unless another event has
-// it); the projections apply it; further fresh events are appended unless
-// already stored. It returns the appended events.
+// it; a fresh event with the stored key is preferred to the first); the
+// projections apply it; further fresh events are appended unless already
+// stored. It returns the appended events.
 func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error) {
 	if len(fresh) == 0 {
 		return nil, nil
 	}
+	// A body that yields several events was stored as several rows: each
+	// row takes the fresh event with its own key, or else the first.
+	match := 0
+	for i, e := range fresh {
+		if e.DedupeKey == stored.DedupeKey {
+			match = i
+			break
+		}
+	}
+	fresh = append([]*domain.Event{fresh[match]}, append(append([]*domain.Event{}, fresh[:match]...), fresh[match+1:]...)...)
 	var appended []*domain.Event
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		first := fresh[0]

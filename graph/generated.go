@@ -80,6 +80,7 @@ type ComplexityRoot struct {
 	Event struct {
 		Conversation      func(childComplexity int) int
 		Cursor            func(childComplexity int) int
+		DedupeKey         func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Message           func(childComplexity int) int
 		OccurredAt        func(childComplexity int) int
@@ -435,6 +436,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Cursor(childComplexity), true
+	case "Event.dedupeKey":
+		if e.ComplexityRoot.Event.DedupeKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.DedupeKey(childComplexity), true
 	case "Event.id":
 		if e.ComplexityRoot.Event.ID == nil {
 			break
@@ -1117,6 +1124,8 @@ type Event {
   type: EventType!
   "The provider's own name of the event."
   providerEventType: String!
+  "What identifies the provider's event: a redelivery has the same key and is stored once."
+  dedupeKey: String!
   occurredAt: Time!
   receivedAt: Time!
   conversation: Conversation
@@ -1390,6 +1399,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_type(ctx, field)
 	case "providerEventType":
 		return ec.fieldContext_Event_providerEventType(ctx, field)
+	case "dedupeKey":
+		return ec.fieldContext_Event_dedupeKey(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_Event_occurredAt(ctx, field)
 	case "receivedAt":
@@ -2743,6 +2754,29 @@ func (ec *executionContext) _Event_providerEventType(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Event_providerEventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
+}
+
+func (ec *executionContext) _Event_dedupeKey(ctx context.Context, field graphql.CollectedField, obj *domain.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_dedupeKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DedupeKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_dedupeKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
@@ -6350,6 +6384,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "providerEventType":
 			out.Values[i] = ec._Event_providerEventType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dedupeKey":
+			out.Values[i] = ec._Event_dedupeKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

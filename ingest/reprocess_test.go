@@ -1,0 +1,97 @@
+package ingest_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/adapters"
+	"github.com/helpdesk-gateway/gateway/broker"
+	"github.com/helpdesk-gateway/gateway/db"
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/ingest"
+)
+
+// fixableAdapter translates nothing until fixed, like an adapter that met
+// a payload shape it did not know yet.
+type fixableAdapter struct{ fixed atomic.Bool }
+
+func (*fixableAdapter) Provider() domain.Provider              { return domain.ProviderCloudCX }
+func (*fixableAdapter) SignsDeliveries() bool                  { return false }
+func (*fixableAdapter) Verify(*adapters.Request, string) error { return nil }
+func (a *fixableAdapter) Parse(req *adapters.Request) (*adapters.Result, error) {
+	e := &domain.Event{
+		ID: domain.NewID(), Provider: domain.ProviderCloudCX, Type: domain.EventOther, ProviderEventType: "TicketSplit",
+		OccurredAt: req.ReceivedAt, ReceivedAt: req.ReceivedAt, DedupeKey: "cloudcx:sha256:body", Payload: append(domain.RawJSON{}, req.Body...),
+		Reason: "unknown event TicketSplit",
+	}
+	if !a.fixed.Load() {
+		return &adapters.Result{Events: []*domain.Event{e}}, nil
+	}
+	e.Type, e.Reason, e.DedupeKey = domain.EventConversationCreated, "", "cloudcx:TicketSplit:t-2"
+	e.Conversation = &domain.ConversationUpdate{ExternalID: "t-2", Kind: domain.KindTicket}
+	second := *e
+	second.ID, second.Type, second.DedupeKey, second.ProviderEventType = domain.NewID(), domain.EventConversationUpdated, "cloudcx:TicketSplit:t-1", "TicketSplit"
+	second.Conversation = &domain.ConversationUpdate{ExternalID: "t-1", Kind: domain.KindTicket}
+	return &adapters.Result{Events: []*domain.Event{e, &second}}, nil
+}
+
+func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		ctx := context.Background()
+		adapter := &fixableAdapter{}
+		registry := adapters.NewRegistry(adapter)
+		res, err := adapter.Parse(&adapters.Request{Header: http.Header{}, Body: []byte(`{"event":"TicketSplit"}`), ReceivedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Events[0].SubscriptionID = "sub"
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+			t.Fatal(err)
+		}
+		dbtest.Settle(t, store)
+		b := broker.New()
+		wake := b.Subscribe()
+		r := &ingest.Reprocessor{Store: store, Adapters: registry, Publisher: b}
+		untranslated := true
+		onlyUntranslated := &domain.EventFilter{Untranslated: &untranslated}
+
+		got, err := r.Reprocess(ctx, onlyUntranslated)
+		if err != nil || got != (domain.ReprocessResult{Examined: 1, Retranslated: 1, StillUntranslated: 1}) {
+			t.Fatalf("before the fix: %+v %v", got, err)
+		}
+		adapter.fixed.Store(true)
+		got, err = r.Reprocess(ctx, onlyUntranslated)
+		if err != nil || got != (domain.ReprocessResult{Examined: 1, Retranslated: 1, Appended: 1}) {
+			t.Fatalf("after the fix: %+v %v", got, err)
+		}
+		select {
+		case <-wake.C():
+		default:
+			t.Fatal("the appended event was not published")
+		}
+		// Again, over every event: nothing new is stored.
+		got, err = r.Reprocess(ctx, &domain.EventFilter{})
+		if err != nil || got.Appended != 0 || got.Examined != 2 {
+			t.Fatalf("second run over all events: %+v %v", got, err)
+		}
+		dbtest.Settle(t, store)
+		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		if err != nil || len(events) != 2 {
+			t.Fatalf("events: %d %v", len(events), err)
+		}
+		if events[0].Type != domain.EventConversationCreated || events[0].Reason != "" || events[0].ConversationID == "" {
+			t.Fatalf("first event not retranslated: %+v", events[0])
+		}
+		if events[1].Type != domain.EventConversationUpdated || events[1].DedupeKey != "cloudcx:TicketSplit:t-1" ||
+			events[1].ConversationID != domain.ConversationID(domain.ProviderCloudCX, "", "t-1") {
+			t.Fatalf("the appended event took another event's translation: %+v", events[1])
+		}
+		if _, err := store.FindConversation(ctx, domain.ConversationID(domain.ProviderCloudCX, "", "t-1")); err != nil {
+			t.Fatalf("the appended event's conversation: %v", err)
+		}
+	})
+}
