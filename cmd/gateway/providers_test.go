@@ -220,7 +220,11 @@ func TestLateOlderEventLeavesConversationClosed(t *testing.T) {
 						Status         string
 						ProviderStatus string `json:"providerStatus"`
 						Requester      *struct{ Name string }
-						Events         struct{ Edges []struct{ Node struct{ ProviderEventType string } } }
+						Events         struct {
+							Edges []struct {
+								Node struct{ ProviderEventType string }
+							}
+						}
 					}
 				}
 			}
