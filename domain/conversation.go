@@ -116,7 +116,13 @@ type ConversationUpdate struct {
 	ProviderStatus string
 	Channel        string
 	Subject        string
-	CreatedAt      time.Time
+	// Queue and Inbox are the ids of the queue or inbox the conversation is
+	// routed to (Dixa queue, Voxsig inbox); Origin is what caused the event
+	// (Dixa's operation origin). Conditions test them.
+	Queue     string
+	Inbox     string
+	Origin    string
+	CreatedAt time.Time
 	// Requester is the customer the conversation is with.
 	Requester *Person
 	// Assignee is the agent the conversation is assigned to; Unassigned
