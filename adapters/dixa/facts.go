@@ -46,6 +46,13 @@ func (r *reader) conversation(forced domain.ConversationStatus) *domain.Conversa
 	}
 	u.Channel = payload.Text(r.conv["channel"])
 	u.Subject = payload.Text(r.conv["subject"])
+	u.Queue, _ = payload.ID(payload.Object(r.conv["queue"])["id"])
+	// Where Dixa puts the operation origin is unconfirmed: read it from the
+	// event data, then from the conversation.
+	u.Origin = payload.Text(r.data["operation_origin"])
+	if u.Origin == "" {
+		u.Origin = payload.Text(r.conv["operation_origin"])
+	}
 	if t, ok := payload.Time(r.conv["created_at"]); ok {
 		u.CreatedAt = t
 	}

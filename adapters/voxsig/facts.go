@@ -34,6 +34,7 @@ func conversationUpdate(c obj, account string, changed obj) *domain.Conversation
 		u.ProviderStatus = status
 	}
 	u.Channel = payload.Text(c["channel"])
+	u.Inbox, _ = payload.ID(c["inbox_id"])
 	if attrs := payload.Object(c["additional_attributes"]); attrs != nil {
 		u.Subject = payload.Text(attrs["mail_subject"]) // email inboxes only
 	}
