@@ -48,6 +48,9 @@ type DB struct {
 	dsn     string
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
+	// LogLimit bounds each subscription's delivery log: older entries are
+	// deleted as new ones arrive.
+	LogLimit int
 }
 
 // Open connects to the store named by rawURL: postgres://... (or
@@ -58,7 +61,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dialect: dialect, dsn: dsn, Now: time.Now}
+	db := &DB{dialect: dialect, dsn: dsn, Now: time.Now, LogLimit: 1000}
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.Now().UTC() }}
 	switch dialect {
 	case Postgres:

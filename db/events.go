@@ -44,6 +44,15 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 				return fmt.Errorf("log delivery: %w", err)
 			}
 		}
+		pruned := map[string]bool{}
+		for _, d := range ds {
+			if !pruned[d.Log.SubscriptionID] {
+				pruned[d.Log.SubscriptionID] = true
+				if err := db.pruneLog(tx, d.Log.SubscriptionID); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {

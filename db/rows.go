@@ -14,13 +14,15 @@ type subscriptionRow struct {
 	Name             string
 	SubscribedEvents string
 	SecretKey        string
+	PreviousSecrets  string
+	Conditions       string
 	AuthType         string
 	AuthUsername     string
 	AuthSalt         string
 	AuthHash         string
 	Enabled          bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 	CreatedBy        string
 	UpdatedBy        string
 }
@@ -36,9 +38,21 @@ func toSubscriptionRow(s *domain.WebhookSubscription) (*subscriptionRow, error) 
 	if err != nil {
 		return nil, err
 	}
+	previous := s.PreviousSecrets
+	if previous == nil {
+		previous = []domain.PreviousSecret{}
+	}
+	prev, err := json.Marshal(previous)
+	if err != nil {
+		return nil, err
+	}
+	conds, err := json.Marshal(s.Conditions)
+	if err != nil {
+		return nil, err
+	}
 	return &subscriptionRow{
 		ID: s.ID, Provider: string(s.Provider), Name: s.Name, SubscribedEvents: string(b),
-		SecretKey: s.SecretKey, AuthType: string(s.Authorization.Type), AuthUsername: s.Authorization.Username,
+		SecretKey: s.SecretKey, PreviousSecrets: string(prev), Conditions: string(conds), AuthType: string(s.Authorization.Type), AuthUsername: s.Authorization.Username,
 		AuthSalt: s.Authorization.Salt, AuthHash: s.Authorization.Hash, Enabled: s.Enabled,
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy, UpdatedBy: s.UpdatedBy,
 	}, nil
@@ -49,9 +63,17 @@ func (r *subscriptionRow) toDomain() (*domain.WebhookSubscription, error) {
 	if err := json.Unmarshal([]byte(r.SubscribedEvents), &events); err != nil {
 		return nil, err
 	}
+	var previous []domain.PreviousSecret
+	if err := json.Unmarshal([]byte(r.PreviousSecrets), &previous); err != nil {
+		return nil, err
+	}
+	var conds domain.Conditions
+	if err := json.Unmarshal([]byte(r.Conditions), &conds); err != nil {
+		return nil, err
+	}
 	return &domain.WebhookSubscription{
 		ID: r.ID, Provider: domain.Provider(r.Provider), Name: r.Name, SubscribedEvents: events,
-		SecretKey: r.SecretKey,
+		SecretKey: r.SecretKey, PreviousSecrets: previous, Conditions: conds,
 		Authorization: domain.Authorization{
 			Type: domain.AuthorizationType(r.AuthType), Username: r.AuthUsername, Salt: r.AuthSalt, Hash: r.AuthHash,
 		},

@@ -253,3 +253,75 @@ func TestMigrateDownAndUpAgain(t *testing.T) {
 		}
 	})
 }
+
+func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		store.LogLimit = 5
+		sub := newSubscription(t, store)
+		other := newSubscription(t, store)
+		for i := range 8 {
+			l := delivery(sub).Log
+			l.Event = fmt.Sprint(i)
+			if err := store.LogDelivery(ctx, &l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, newEvent(sub, "x", "1", domain.StatusOpen, time.Now()))}); err != nil {
+			t.Fatal(err)
+		}
+		otherLog := delivery(other).Log
+		if err := store.LogDelivery(ctx, &otherLog); err != nil {
+			t.Fatal(err)
+		}
+		logs, err := store.EventLogs(ctx, sub.ID, nil, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logs) != 5 || logs[0].Event != "ConversationOpen" || logs[1].Event != "7" || logs[4].Event != "4" {
+			var names []string
+			for _, l := range logs {
+				names = append(names, l.Event)
+			}
+			t.Fatalf("kept %v, want the newest 5", names)
+		}
+		if logs, _ := store.EventLogs(ctx, other.ID, nil, 100); len(logs) != 1 {
+			t.Fatalf("pruning one subscription touched another: %d", len(logs))
+		}
+	})
+}
+
+func TestUpdateAndDeleteSubscription(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		s := newSubscription(t, store)
+		s.Name, s.Enabled = "renamed", false
+		s.Rotate("new-secret", time.Hour, time.Now())
+		s.Conditions = domain.Conditions{List: []domain.Condition{{ID: 1, Field: domain.FieldChannel, Operator: domain.OpEquals, Values: []string{"EMAIL"}}}, Match: domain.MatchAll}
+		if err := store.UpdateSubscription(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.FindSubscription(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "renamed" || got.Enabled || got.SecretKey != "new-secret" || len(got.PreviousSecrets) != 1 ||
+			got.PreviousSecrets[0].Key != "abcd" || len(got.Conditions.List) != 1 || got.CreatedBy != "admin" {
+			t.Fatalf("updated subscription: %+v", got)
+		}
+		if secrets := got.VerifyingSecrets(time.Now()); len(secrets) != 2 {
+			t.Fatalf("verifying secrets %v", secrets)
+		}
+		if err := store.DeleteSubscription(ctx, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.FindSubscription(ctx, s.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("after delete: %v", err)
+		}
+		if err := store.DeleteSubscription(ctx, s.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("second delete: %v", err)
+		}
+		s.ID = "missing"
+		if err := store.UpdateSubscription(ctx, s); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("update of an unknown id: %v", err)
+		}
+	})
+}

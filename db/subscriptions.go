@@ -34,6 +34,42 @@ func (db *DB) FindSubscription(ctx context.Context, id string) (*domain.WebhookS
 	return row.toDomain()
 }
 
+// UpdateSubscription replaces a stored subscription by s, or returns a
+// domain ENOTFOUND error.
+func (db *DB) UpdateSubscription(ctx context.Context, s *domain.WebhookSubscription) error {
+	row, err := toSubscriptionRow(s)
+	if err != nil {
+		return fmt.Errorf("update subscription: %w", err)
+	}
+	res := db.gorm.WithContext(ctx).Model(&subscriptionRow{}).Where("id = ?", s.ID).Select("*").Omit("id", "created_at", "created_by").Updates(row)
+	if res.Error != nil {
+		return storeError(fmt.Errorf("update subscription: %w", res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", s.ID)
+	}
+	return nil
+}
+
+// DeleteSubscription deletes a subscription and its delivery log; its
+// events stay in the history. It returns a domain ENOTFOUND error for an
+// unknown id.
+func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("id = ?", id).Delete(&subscriptionRow{})
+		if res.Error != nil {
+			return storeError(fmt.Errorf("delete subscription: %w", res.Error))
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", id)
+		}
+		if err := tx.Where("subscription_id = ?", id).Delete(&deliveryLogRow{}).Error; err != nil {
+			return storeError(fmt.Errorf("delete delivery log: %w", err))
+		}
+		return nil
+	})
+}
+
 // ListSubscriptions returns every subscription, oldest first.
 func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error) {
 	var rows []subscriptionRow
@@ -54,8 +90,28 @@ func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscript
 // LogDelivery records a delivery that stored no event: refused before it
 // could be read, or answered without storing.
 func (db *DB) LogDelivery(ctx context.Context, l *domain.EventLog) error {
-	if err := db.gorm.WithContext(ctx).Create(toDeliveryLogRow(l)).Error; err != nil {
-		return storeError(fmt.Errorf("log delivery: %w", err))
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(toDeliveryLogRow(l)).Error; err != nil {
+			return fmt.Errorf("log delivery: %w", err)
+		}
+		return db.pruneLog(tx, l.SubscriptionID)
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	return nil
+}
+
+// pruneLog keeps a subscription's newest LogLimit log entries.
+func (db *DB) pruneLog(tx *gorm.DB, subscriptionID string) error {
+	if db.LogLimit <= 0 {
+		return nil
+	}
+	err := tx.Exec(`DELETE FROM delivery_logs WHERE subscription_id = ? AND id <
+		(SELECT id FROM delivery_logs WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+		subscriptionID, subscriptionID, db.LogLimit-1).Error
+	if err != nil {
+		return fmt.Errorf("prune delivery log: %w", err)
 	}
 	return nil
 }

@@ -40,13 +40,19 @@ type WebhookSubscription struct {
 	// SubscribedEvents are the provider's event names kept; empty keeps all.
 	SubscribedEvents []string
 	// SecretKey signs the provider's deliveries; "" disables signature checks.
-	SecretKey     string
-	Authorization Authorization
-	Enabled       bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	CreatedBy     string
-	UpdatedBy     string
+	SecretKey string
+	// PreviousSecrets still verify until they expire: the grace period of a
+	// rotation, while the provider switches to the new secret.
+	PreviousSecrets []PreviousSecret
+	Authorization   Authorization
+	// Conditions filter deliveries: one that fails them is acknowledged,
+	// logged as filtered and stores no event.
+	Conditions Conditions
+	Enabled    bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	CreatedBy  string
+	UpdatedBy  string
 	// RevealSecret is set on the answer of create and rotate, the only
 	// answers that show SecretKey in full.
 	RevealSecret bool
@@ -64,6 +70,44 @@ func (s *WebhookSubscription) Subscribes(providerEvent string) bool {
 		}
 	}
 	return false
+}
+
+// PreviousSecret is a rotated-out secret and when it stops verifying.
+type PreviousSecret struct {
+	Key       string    `json:"key"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// VerifyingSecrets returns the secrets a delivery may be signed with at
+// now: the current one first, then the previous ones still in their grace
+// period. None means deliveries are not signed.
+func (s *WebhookSubscription) VerifyingSecrets(now time.Time) []string {
+	var out []string
+	if s.SecretKey != "" {
+		out = append(out, s.SecretKey)
+	}
+	for _, p := range s.PreviousSecrets {
+		if p.Key != "" && now.Before(p.ExpiresAt) {
+			out = append(out, p.Key)
+		}
+	}
+	return out
+}
+
+// Rotate makes key the current secret. The old one keeps verifying for
+// grace (none when grace is zero); previous secrets already expired at now
+// are forgotten.
+func (s *WebhookSubscription) Rotate(key string, grace time.Duration, now time.Time) {
+	kept := s.PreviousSecrets[:0:0]
+	for _, p := range s.PreviousSecrets {
+		if now.Before(p.ExpiresAt) && p.Key != key {
+			kept = append(kept, p)
+		}
+	}
+	if s.SecretKey != "" && s.SecretKey != key && grace > 0 {
+		kept = append(kept, PreviousSecret{Key: s.SecretKey, ExpiresAt: now.Add(grace)})
+	}
+	s.SecretKey, s.PreviousSecrets = key, kept
 }
 
 // Authorization is the credential a provider must present on every
