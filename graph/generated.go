@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -41,6 +42,13 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Condition struct {
+		Field    func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Operator func(childComplexity int) int
+		Values   func(childComplexity int) int
+	}
+
 	Conversation struct {
 		Account        func(childComplexity int) int
 		Assignee       func(childComplexity int) int
@@ -139,8 +147,13 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateWebhookSubscription func(childComplexity int, input CreateWebhookSubscriptionInput) int
-		ReprocessEvents           func(childComplexity int, filter *domain.EventFilter, all *bool) int
+		CreateWebhookSubscription  func(childComplexity int, input CreateWebhookSubscriptionInput) int
+		DeleteWebhookSubscription  func(childComplexity int, id string) int
+		DisableWebhookSubscription func(childComplexity int, id string) int
+		EnableWebhookSubscription  func(childComplexity int, id string) int
+		ReprocessEvents            func(childComplexity int, filter *domain.EventFilter, all *bool) int
+		RotateWebhookSecret        func(childComplexity int, id string, secretKey *string, gracePeriodSeconds *int) int
+		UpdateWebhookSubscription  func(childComplexity int, id string, input UpdateWebhookSubscriptionInput) int
 	}
 
 	NoRecentDelivery struct {
@@ -186,20 +199,25 @@ type ComplexityRoot struct {
 	}
 
 	WebhookSubscription struct {
-		AuthorizationType func(childComplexity int) int
-		CreatedAt         func(childComplexity int) int
-		CreatedBy         func(childComplexity int) int
-		DeliveryStatuses  func(childComplexity int) int
-		Enabled           func(childComplexity int) int
-		EventLogs         func(childComplexity int, event *string, first *int) int
-		ID                func(childComplexity int) int
-		Name              func(childComplexity int) int
-		Provider          func(childComplexity int) int
-		SecretKey         func(childComplexity int) int
-		SubscribedEvents  func(childComplexity int) int
-		URL               func(childComplexity int) int
-		UpdatedAt         func(childComplexity int) int
-		UpdatedBy         func(childComplexity int) int
+		AuthorizationType       func(childComplexity int) int
+		AuthorizationUsername   func(childComplexity int) int
+		Conditions              func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		CreatedBy               func(childComplexity int) int
+		DeliveryStatuses        func(childComplexity int) int
+		Enabled                 func(childComplexity int) int
+		EventLogs               func(childComplexity int, event *string, first *int) int
+		Expression              func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Match                   func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		PreviousSecretsExpireAt func(childComplexity int) int
+		Provider                func(childComplexity int) int
+		SecretKey               func(childComplexity int) int
+		SubscribedEvents        func(childComplexity int) int
+		URL                     func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		UpdatedBy               func(childComplexity int) int
 	}
 }
 
@@ -227,6 +245,11 @@ type MessageResolver interface {
 }
 type MutationResolver interface {
 	CreateWebhookSubscription(ctx context.Context, input CreateWebhookSubscriptionInput) (*domain.WebhookSubscription, error)
+	UpdateWebhookSubscription(ctx context.Context, id string, input UpdateWebhookSubscriptionInput) (*domain.WebhookSubscription, error)
+	DeleteWebhookSubscription(ctx context.Context, id string) (bool, error)
+	RotateWebhookSecret(ctx context.Context, id string, secretKey *string, gracePeriodSeconds *int) (*domain.WebhookSubscription, error)
+	EnableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
+	DisableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
 	ReprocessEvents(ctx context.Context, filter *domain.EventFilter, all *bool) (*domain.ReprocessResult, error)
 }
 type QueryResolver interface {
@@ -243,6 +266,11 @@ type WebhookSubscriptionResolver interface {
 	URL(ctx context.Context, obj *domain.WebhookSubscription) (string, error)
 	SecretKey(ctx context.Context, obj *domain.WebhookSubscription) (*string, error)
 	AuthorizationType(ctx context.Context, obj *domain.WebhookSubscription) (domain.AuthorizationType, error)
+	AuthorizationUsername(ctx context.Context, obj *domain.WebhookSubscription) (*string, error)
+	PreviousSecretsExpireAt(ctx context.Context, obj *domain.WebhookSubscription) ([]*time.Time, error)
+	Conditions(ctx context.Context, obj *domain.WebhookSubscription) ([]*domain.Condition, error)
+	Match(ctx context.Context, obj *domain.WebhookSubscription) (*domain.ConditionMatch, error)
+	Expression(ctx context.Context, obj *domain.WebhookSubscription) (*string, error)
 
 	EventLogs(ctx context.Context, obj *domain.WebhookSubscription, event *string, first *int) ([]*domain.EventLog, error)
 	DeliveryStatuses(ctx context.Context, obj *domain.WebhookSubscription) ([]*domain.EventDeliveryStatus, error)
@@ -265,6 +293,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Condition.field":
+		if e.ComplexityRoot.Condition.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Condition.Field(childComplexity), true
+	case "Condition.id":
+		if e.ComplexityRoot.Condition.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Condition.ID(childComplexity), true
+	case "Condition.operator":
+		if e.ComplexityRoot.Condition.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Condition.Operator(childComplexity), true
+	case "Condition.values":
+		if e.ComplexityRoot.Condition.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Condition.Values(childComplexity), true
 
 	case "Conversation.account":
 		if e.ComplexityRoot.Conversation.Account == nil {
@@ -665,6 +718,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookSubscription(childComplexity, args["input"].(CreateWebhookSubscriptionInput)), true
+	case "Mutation.deleteWebhookSubscription":
+		if e.ComplexityRoot.Mutation.DeleteWebhookSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWebhookSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWebhookSubscription(childComplexity, args["id"].(string)), true
+	case "Mutation.disableWebhookSubscription":
+		if e.ComplexityRoot.Mutation.DisableWebhookSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableWebhookSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableWebhookSubscription(childComplexity, args["id"].(string)), true
+	case "Mutation.enableWebhookSubscription":
+		if e.ComplexityRoot.Mutation.EnableWebhookSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enableWebhookSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnableWebhookSubscription(childComplexity, args["id"].(string)), true
 	case "Mutation.reprocessEvents":
 		if e.ComplexityRoot.Mutation.ReprocessEvents == nil {
 			break
@@ -676,6 +762,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReprocessEvents(childComplexity, args["filter"].(*domain.EventFilter), args["all"].(*bool)), true
+	case "Mutation.rotateWebhookSecret":
+		if e.ComplexityRoot.Mutation.RotateWebhookSecret == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateWebhookSecret_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateWebhookSecret(childComplexity, args["id"].(string), args["secretKey"].(*string), args["gracePeriodSeconds"].(*int)), true
+	case "Mutation.updateWebhookSubscription":
+		if e.ComplexityRoot.Mutation.UpdateWebhookSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateWebhookSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateWebhookSubscription(childComplexity, args["id"].(string), args["input"].(UpdateWebhookSubscriptionInput)), true
 
 	case "NoRecentDelivery.event":
 		if e.ComplexityRoot.NoRecentDelivery.Event == nil {
@@ -859,6 +967,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookSubscription.AuthorizationType(childComplexity), true
+	case "WebhookSubscription.authorizationUsername":
+		if e.ComplexityRoot.WebhookSubscription.AuthorizationUsername == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookSubscription.AuthorizationUsername(childComplexity), true
+	case "WebhookSubscription.conditions":
+		if e.ComplexityRoot.WebhookSubscription.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookSubscription.Conditions(childComplexity), true
 	case "WebhookSubscription.createdAt":
 		if e.ComplexityRoot.WebhookSubscription.CreatedAt == nil {
 			break
@@ -894,18 +1014,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookSubscription.EventLogs(childComplexity, args["event"].(*string), args["first"].(*int)), true
+	case "WebhookSubscription.expression":
+		if e.ComplexityRoot.WebhookSubscription.Expression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookSubscription.Expression(childComplexity), true
 	case "WebhookSubscription.id":
 		if e.ComplexityRoot.WebhookSubscription.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.WebhookSubscription.ID(childComplexity), true
+	case "WebhookSubscription.match":
+		if e.ComplexityRoot.WebhookSubscription.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookSubscription.Match(childComplexity), true
 	case "WebhookSubscription.name":
 		if e.ComplexityRoot.WebhookSubscription.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.WebhookSubscription.Name(childComplexity), true
+	case "WebhookSubscription.previousSecretsExpireAt":
+		if e.ComplexityRoot.WebhookSubscription.PreviousSecretsExpireAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookSubscription.PreviousSecretsExpireAt(childComplexity), true
 	case "WebhookSubscription.provider":
 		if e.ComplexityRoot.WebhookSubscription.Provider == nil {
 			break
@@ -953,8 +1091,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuthorizationInput", ec.unmarshalInputAuthorizationInput),
+			graphql.NewInputUnmarshaler("ConditionInput", ec.unmarshalInputConditionInput),
 			graphql.NewInputUnmarshaler("CreateWebhookSubscriptionInput", ec.unmarshalInputCreateWebhookSubscriptionInput),
+			graphql.NewInputUnmarshaler("DixaConditionInput", ec.unmarshalInputDixaConditionInput),
+			graphql.NewInputUnmarshaler("DixaFiltersInput", ec.unmarshalInputDixaFiltersInput),
 			graphql.NewInputUnmarshaler("EventFilter", ec.unmarshalInputEventFilter),
+			graphql.NewInputUnmarshaler("UpdateWebhookSubscriptionInput", ec.unmarshalInputUpdateWebhookSubscriptionInput),
 		)
 	}
 	first := true
@@ -1048,7 +1190,10 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphql", Input: `"An instant in RFC3339 format."
+	{Name: "../schema.graphql", Input: `"Marks an input field whose absence differs from an explicit null (patch semantics)."
+directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+
+"An instant in RFC3339 format."
 scalar Time
 "Any JSON value; an event's payload is the body exactly as received."
 scalar JSON
@@ -1216,6 +1361,13 @@ type WebhookSubscription {
   "The signing secret: in full only in the answer of create, masked elsewhere."
   secretKey: String
   authorizationType: AuthorizationType!
+  "The BASIC username; passwords and tokens are stored hashed and never shown."
+  authorizationUsername: String
+  "When secrets replaced by rotateWebhookSecret stop verifying."
+  previousSecretsExpireAt: [Time!]!
+  conditions: [Condition!]!
+  match: ConditionMatch
+  expression: String
   enabled: Boolean!
   createdAt: Time!
   updatedAt: Time!
@@ -1261,6 +1413,45 @@ input AuthorizationInput {
   token: String
 }
 
+"How numbered conditions combine: all, any, or a logic expression such as (1 or 2) and 3."
+enum ConditionMatch { ALL ANY EXPRESSION }
+
+"Unified facts a condition can test. OPERATION_ORIGIN is Dixa's operation origin."
+enum ConditionField { CHANNEL STATUS QUEUE_ID INBOX_ID ASSIGNEE_ID TAG EVENT_TYPE PROVIDER_EVENT_TYPE OPERATION_ORIGIN }
+
+"Comparisons are case-insensitive. On TAG (several values) a condition holds when some tag satisfies it; NOT_EQUALS and IS_NOT_ONE_OF when none equals a value."
+enum ConditionOperator { EQUALS NOT_EQUALS IS_ONE_OF IS_NOT_ONE_OF CONTAINS }
+
+input ConditionInput {
+  "The number the expression refers to."
+  id: Int!
+  field: ConditionField!
+  operator: ConditionOperator!
+  values: [String!]!
+}
+
+type Condition {
+  id: Int!
+  field: ConditionField!
+  operator: ConditionOperator!
+  values: [String!]!
+}
+
+"Dixa's CombinedFilters, accepted as an alternative to conditions and translated into them."
+input DixaFiltersInput {
+  "All or Any."
+  strategy: String!
+  conditions: [DixaConditionInput!]!
+}
+
+input DixaConditionInput {
+  "IsOneOf or IsNotOneOf (Dixa's _type)."
+  type: String!
+  "InitialChannel, OperationOrigin or QueueId."
+  field: String!
+  values: [String!]!
+}
+
 input CreateWebhookSubscriptionInput {
   provider: Provider!
   name: String!
@@ -1270,6 +1461,29 @@ input CreateWebhookSubscriptionInput {
   "The signing secret; generated when absent for providers that always sign (Dixa)."
   secretKey: String
   enabled: Boolean
+  "Numbered conditions a delivery must meet; none: every delivery."
+  conditions: [ConditionInput!]
+  "How the conditions combine; ALL when absent."
+  match: ConditionMatch
+  "With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3."
+  expression: String
+  "Instead of conditions: Dixa's CombinedFilters."
+  dixaFilters: DixaFiltersInput
+}
+
+"Patch: an absent field is unchanged, an explicit null clears it (name and enabled cannot be null)."
+input UpdateWebhookSubscriptionInput {
+  name: String @goField(omittable: true)
+  events: [String!] @goField(omittable: true)
+  authorization: AuthorizationInput @goField(omittable: true)
+  "null turns signature checks off."
+  secretKey: String @goField(omittable: true)
+  enabled: Boolean @goField(omittable: true)
+  "null clears the conditions (and match and expression)."
+  conditions: [ConditionInput!] @goField(omittable: true)
+  match: ConditionMatch @goField(omittable: true)
+  expression: String @goField(omittable: true)
+  dixaFilters: DixaFiltersInput @goField(omittable: true)
 }
 
 type Query {
@@ -1295,6 +1509,18 @@ type ReprocessResult {
 
 type Mutation {
   createWebhookSubscription(input: CreateWebhookSubscriptionInput!): WebhookSubscription!
+  "Patch semantics: absent fields are unchanged."
+  updateWebhookSubscription(id: ID!, input: UpdateWebhookSubscriptionInput!): WebhookSubscription!
+  "Deletes the subscription and its delivery log; its events stay in the history."
+  deleteWebhookSubscription(id: ID!): Boolean!
+  """
+  Replaces the signing secret with secretKey, or a generated one. The old secret keeps verifying for
+  gracePeriodSeconds (default 86400; 0 stops it at once). The answer shows the new secret in full.
+  """
+  rotateWebhookSecret(id: ID!, secretKey: String, gracePeriodSeconds: Int): WebhookSubscription!
+  enableWebhookSubscription(id: ID!): WebhookSubscription!
+  "A disabled subscription refuses deliveries with 403."
+  disableWebhookSubscription(id: ID!): WebhookSubscription!
   """
   Re-runs translation over stored bodies, after an adapter was fixed: the events that pass the
   filter (by default only the untranslated ones; all: true for every event) get the adapter's
@@ -1314,6 +1540,20 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Condition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Condition_id(ctx, field)
+	case "field":
+		return ec.fieldContext_Condition_field(ctx, field)
+	case "operator":
+		return ec.fieldContext_Condition_operator(ctx, field)
+	case "values":
+		return ec.fieldContext_Condition_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Condition", field.Name)
+}
 
 func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1577,6 +1817,16 @@ func (ec *executionContext) childFields_WebhookSubscription(ctx context.Context,
 		return ec.fieldContext_WebhookSubscription_secretKey(ctx, field)
 	case "authorizationType":
 		return ec.fieldContext_WebhookSubscription_authorizationType(ctx, field)
+	case "authorizationUsername":
+		return ec.fieldContext_WebhookSubscription_authorizationUsername(ctx, field)
+	case "previousSecretsExpireAt":
+		return ec.fieldContext_WebhookSubscription_previousSecretsExpireAt(ctx, field)
+	case "conditions":
+		return ec.fieldContext_WebhookSubscription_conditions(ctx, field)
+	case "match":
+		return ec.fieldContext_WebhookSubscription_match(ctx, field)
+	case "expression":
+		return ec.fieldContext_WebhookSubscription_expression(ctx, field)
 	case "enabled":
 		return ec.fieldContext_WebhookSubscription_enabled(ctx, field)
 	case "createdAt":
@@ -1769,6 +2019,48 @@ func (ec *executionContext) field_Mutation_createWebhookSubscription_args(ctx co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteWebhookSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disableWebhookSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enableWebhookSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reprocessEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1788,6 +2080,58 @@ func (ec *executionContext) field_Mutation_reprocessEvents_args(ctx context.Cont
 		return nil, err
 	}
 	args["all"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rotateWebhookSecret_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "secretKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["secretKey"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "gracePeriodSeconds",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gracePeriodSeconds"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateWebhookSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateWebhookSubscriptionInput, error) {
+			return ec.unmarshalNUpdateWebhookSubscriptionInput2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐUpdateWebhookSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -2002,6 +2346,98 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Condition_id(ctx context.Context, field graphql.CollectedField, obj *domain.Condition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Condition_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Condition_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Condition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Condition_field(ctx context.Context, field graphql.CollectedField, obj *domain.Condition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Condition_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ConditionField) graphql.Marshaler {
+			return ec.marshalNConditionField2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Condition_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Condition", field, false, false, "ConditionField")
+}
+
+func (ec *executionContext) _Condition_operator(ctx context.Context, field graphql.CollectedField, obj *domain.Condition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Condition_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ConditionOperator) graphql.Marshaler {
+			return ec.marshalNConditionOperator2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionOperator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Condition_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Condition", field, false, false, "ConditionOperator")
+}
+
+func (ec *executionContext) _Condition_values(ctx context.Context, field graphql.CollectedField, obj *domain.Condition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Condition_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Condition_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Condition", field, false, false, "String")
+}
 
 func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.CollectedField, obj *domain.Conversation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3645,6 +4081,226 @@ func (ec *executionContext) fieldContext_Mutation_createWebhookSubscription(ctx 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateWebhookSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateWebhookSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateWebhookSubscription(ctx, fc.Args["id"].(string), fc.Args["input"].(UpdateWebhookSubscriptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.WebhookSubscription) graphql.Marshaler {
+			return ec.marshalNWebhookSubscription2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐWebhookSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateWebhookSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateWebhookSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteWebhookSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteWebhookSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteWebhookSubscription(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteWebhookSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteWebhookSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rotateWebhookSecret(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rotateWebhookSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RotateWebhookSecret(ctx, fc.Args["id"].(string), fc.Args["secretKey"].(*string), fc.Args["gracePeriodSeconds"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.WebhookSubscription) graphql.Marshaler {
+			return ec.marshalNWebhookSubscription2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐWebhookSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rotateWebhookSecret(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rotateWebhookSecret_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enableWebhookSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enableWebhookSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnableWebhookSubscription(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.WebhookSubscription) graphql.Marshaler {
+			return ec.marshalNWebhookSubscription2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐWebhookSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enableWebhookSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enableWebhookSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableWebhookSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableWebhookSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableWebhookSubscription(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.WebhookSubscription) graphql.Marshaler {
+			return ec.marshalNWebhookSubscription2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐWebhookSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableWebhookSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableWebhookSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_reprocessEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4590,6 +5246,130 @@ func (ec *executionContext) _WebhookSubscription_authorizationType(ctx context.C
 }
 func (ec *executionContext) fieldContext_WebhookSubscription_authorizationType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscription", field, true, true, "AuthorizationType")
+}
+
+func (ec *executionContext) _WebhookSubscription_authorizationUsername(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookSubscription_authorizationUsername(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookSubscription().AuthorizationUsername(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookSubscription_authorizationUsername(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookSubscription", field, true, true, "String")
+}
+
+func (ec *executionContext) _WebhookSubscription_previousSecretsExpireAt(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookSubscription_previousSecretsExpireAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookSubscription().PreviousSecretsExpireAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚕᚖtimeᚐTimeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookSubscription_previousSecretsExpireAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookSubscription", field, true, true, "Time")
+}
+
+func (ec *executionContext) _WebhookSubscription_conditions(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookSubscription_conditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookSubscription().Conditions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Condition) graphql.Marshaler {
+			return ec.marshalNCondition2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookSubscription_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookSubscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Condition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookSubscription_match(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookSubscription_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookSubscription().Match(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ConditionMatch) graphql.Marshaler {
+			return ec.marshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookSubscription_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookSubscription", field, true, true, "ConditionMatch")
+}
+
+func (ec *executionContext) _WebhookSubscription_expression(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookSubscription_expression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookSubscription().Expression(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookSubscription_expression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookSubscription", field, true, true, "String")
 }
 
 func (ec *executionContext) _WebhookSubscription_enabled(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookSubscription) (ret graphql.Marshaler) {
@@ -5919,6 +6699,69 @@ func UnmarshalAuthorizationInput(ctx context.Context, raw any) (AuthorizationInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConditionInput(ctx context.Context, obj any) (domain.Condition, error) {
+	var it domain.Condition
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "field", "operator", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNConditionField2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNConditionOperator2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConditionInput unmarshals raw into the ConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConditionInput(ctx context.Context, raw any) (domain.Condition, error) {
+	var out domain.Condition
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConditionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx context.Context, obj any) (CreateWebhookSubscriptionInput, error) {
 	var it CreateWebhookSubscriptionInput
 	if obj == nil {
@@ -5930,7 +6773,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"provider", "name", "events", "authorization", "secretKey", "enabled"}
+	fieldsInOrder := [...]string{"provider", "name", "events", "authorization", "secretKey", "enabled", "conditions", "match", "expression", "dixaFilters"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5979,6 +6822,34 @@ func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx con
 				return it, err
 			}
 			it.Enabled = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = data
+		case "expression":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expression"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expression = data
+		case "dixaFilters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dixaFilters"))
+			data, err := ec.unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaFiltersInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DixaFilters = data
 		}
 	}
 	return it, nil
@@ -5993,6 +6864,111 @@ func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx con
 func UnmarshalCreateWebhookSubscriptionInput(ctx context.Context, raw any) (CreateWebhookSubscriptionInput, error) {
 	var out CreateWebhookSubscriptionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateWebhookSubscriptionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDixaConditionInput(ctx context.Context, obj any) (DixaConditionInput, error) {
+	var it DixaConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "field", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDixaConditionInput unmarshals raw into the DixaConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDixaConditionInput(ctx context.Context, raw any) (DixaConditionInput, error) {
+	var out DixaConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DixaConditionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDixaFiltersInput(ctx context.Context, obj any) (DixaFiltersInput, error) {
+	var it DixaFiltersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"strategy", "conditions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "strategy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategy"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strategy = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDixaFiltersInput unmarshals raw into the DixaFiltersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDixaFiltersInput(ctx context.Context, raw any) (DixaFiltersInput, error) {
+	var out DixaFiltersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DixaFiltersInput", raw, &out)
 	return out, err
 }
 
@@ -6080,6 +7056,104 @@ func UnmarshalEventFilter(ctx context.Context, raw any) (domain.EventFilter, err
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateWebhookSubscriptionInput(ctx context.Context, obj any) (UpdateWebhookSubscriptionInput, error) {
+	var it UpdateWebhookSubscriptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "events", "authorization", "secretKey", "enabled", "conditions", "match", "expression", "dixaFilters"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "events":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("events"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Events = graphql.OmittableOf(data)
+		case "authorization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorization"))
+			data, err := ec.unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐAuthorizationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Authorization = graphql.OmittableOf(data)
+		case "secretKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secretKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecretKey = graphql.OmittableOf(data)
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = graphql.OmittableOf(data)
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = graphql.OmittableOf(data)
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = graphql.OmittableOf(data)
+		case "expression":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expression"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expression = graphql.OmittableOf(data)
+		case "dixaFilters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dixaFilters"))
+			data, err := ec.unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaFiltersInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DixaFilters = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateWebhookSubscriptionInput unmarshals raw into the UpdateWebhookSubscriptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateWebhookSubscriptionInput(ctx context.Context, raw any) (UpdateWebhookSubscriptionInput, error) {
+	var out UpdateWebhookSubscriptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateWebhookSubscriptionInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -6114,6 +7188,54 @@ func (ec *executionContext) _DeliveryStatus(ctx context.Context, sel ast.Selecti
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var conditionImplementors = []string{"Condition"}
+
+func (ec *executionContext) _Condition(ctx context.Context, sel ast.SelectionSet, obj *domain.Condition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conditionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Condition")
+		case "id":
+			out.Values[i] = ec._Condition_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._Condition_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operator":
+			out.Values[i] = ec._Condition_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._Condition_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var conversationImplementors = []string{"Conversation"}
 
@@ -6792,6 +7914,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateWebhookSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateWebhookSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteWebhookSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteWebhookSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rotateWebhookSecret":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rotateWebhookSecret(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enableWebhookSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enableWebhookSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disableWebhookSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableWebhookSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reprocessEvents":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reprocessEvents(ctx, field)
@@ -7166,6 +8323,36 @@ func (ec *executionContext) _WebhookSubscription(ctx context.Context, sel ast.Se
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WebhookSubscription_authorizationType(ctx, field, obj)
+				})
+		case "authorizationUsername":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookSubscription_authorizationUsername(ctx, field, obj)
+				})
+		case "previousSecretsExpireAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookSubscription_previousSecretsExpireAt(ctx, field, obj)
+				})
+		case "conditions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookSubscription_conditions(ctx, field, obj)
+				})
+		case "match":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookSubscription_match(ctx, field, obj)
+				})
+		case "expression":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookSubscription_expression(ctx, field, obj)
 				})
 		case "enabled":
 			out.Values[i] = ec._WebhookSubscription_enabled(ctx, field, obj)
@@ -7607,6 +8794,55 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCondition2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Condition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCondition2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐCondition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCondition2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐCondition(ctx context.Context, sel ast.SelectionSet, v *domain.Condition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Condition!")
+		return graphql.Null
+	}
+	return ec._Condition(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConditionField2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionField(ctx context.Context, v any) (domain.ConditionField, error) {
+	var res domain.ConditionField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConditionField2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionField(ctx context.Context, sel ast.SelectionSet, v domain.ConditionField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐCondition(ctx context.Context, v any) (*domain.Condition, error) {
+	res, err := ec.unmarshalInputConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConditionOperator2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionOperator(ctx context.Context, v any) (domain.ConditionOperator, error) {
+	var res domain.ConditionOperator
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConditionOperator2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionOperator(ctx context.Context, sel ast.SelectionSet, v domain.ConditionOperator) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNConversation2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConversation(ctx context.Context, sel ast.SelectionSet, v *domain.Conversation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Conversation!")
@@ -7682,6 +8918,25 @@ func (ec *executionContext) marshalNDeliveryStatus2githubᚗcomᚋhelpdeskᚑgat
 		return graphql.Null
 	}
 	return ec._DeliveryStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInputᚄ(ctx context.Context, v any) ([]*DixaConditionInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*DixaConditionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDixaConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNDixaConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInput(ctx context.Context, v any) (*DixaConditionInput, error) {
+	res, err := ec.unmarshalInputDixaConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEvent(ctx context.Context, sel ast.SelectionSet, v *domain.Event) graphql.Marshaler {
@@ -7957,6 +9212,58 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTime2ᚕᚖtimeᚐTimeᚄ(ctx context.Context, v any) ([]*time.Time, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*time.Time, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTime2ᚖtimeᚐTime(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTime2ᚕᚖtimeᚐTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []*time.Time) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNTime2ᚖtimeᚐTime(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateWebhookSubscriptionInput2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐUpdateWebhookSubscriptionInput(ctx context.Context, v any) (UpdateWebhookSubscriptionInput, error) {
+	res, err := ec.unmarshalInputUpdateWebhookSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNWebhookSubscription2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐWebhookSubscriptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.WebhookSubscription) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -8161,11 +9468,52 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx context.Context, v any) ([]*domain.Condition, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*domain.Condition, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐCondition(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx context.Context, v any) (*domain.ConditionMatch, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.ConditionMatch)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx context.Context, sel ast.SelectionSet, v *domain.ConditionMatch) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConversation(ctx context.Context, sel ast.SelectionSet, v *domain.Conversation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Conversation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaFiltersInput(ctx context.Context, v any) (*DixaFiltersInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDixaFiltersInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEventFilter2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEventFilter(ctx context.Context, v any) (*domain.EventFilter, error) {

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
@@ -32,6 +33,29 @@ type CreateWebhookSubscriptionInput struct {
 	// The signing secret; generated when absent for providers that always sign (Dixa).
 	SecretKey *string `json:"secretKey,omitempty"`
 	Enabled   *bool   `json:"enabled,omitempty"`
+	// Numbered conditions a delivery must meet; none: every delivery.
+	Conditions []*domain.Condition `json:"conditions,omitempty"`
+	// How the conditions combine; ALL when absent.
+	Match *domain.ConditionMatch `json:"match,omitempty"`
+	// With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3.
+	Expression *string `json:"expression,omitempty"`
+	// Instead of conditions: Dixa's CombinedFilters.
+	DixaFilters *DixaFiltersInput `json:"dixaFilters,omitempty"`
+}
+
+type DixaConditionInput struct {
+	// IsOneOf or IsNotOneOf (Dixa's _type).
+	Type string `json:"type"`
+	// InitialChannel, OperationOrigin or QueueId.
+	Field  string   `json:"field"`
+	Values []string `json:"values"`
+}
+
+// Dixa's CombinedFilters, accepted as an alternative to conditions and translated into them.
+type DixaFiltersInput struct {
+	// All or Any.
+	Strategy   string                `json:"strategy"`
+	Conditions []*DixaConditionInput `json:"conditions"`
 }
 
 type EventConnection struct {
@@ -68,4 +92,19 @@ type Query struct {
 }
 
 type Subscription struct {
+}
+
+// Patch: an absent field is unchanged, an explicit null clears it (name and enabled cannot be null).
+type UpdateWebhookSubscriptionInput struct {
+	Name          graphql.Omittable[*string]             `json:"name,omitempty"`
+	Events        graphql.Omittable[[]string]            `json:"events,omitempty"`
+	Authorization graphql.Omittable[*AuthorizationInput] `json:"authorization,omitempty"`
+	// null turns signature checks off.
+	SecretKey graphql.Omittable[*string] `json:"secretKey,omitempty"`
+	Enabled   graphql.Omittable[*bool]   `json:"enabled,omitempty"`
+	// null clears the conditions (and match and expression).
+	Conditions  graphql.Omittable[[]*domain.Condition]    `json:"conditions,omitempty"`
+	Match       graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
+	Expression  graphql.Omittable[*string]                `json:"expression,omitempty"`
+	DixaFilters graphql.Omittable[*DixaFiltersInput]      `json:"dixaFilters,omitempty"`
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
+	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
 )
@@ -97,7 +98,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &adapters.Request{Header: r.Header, Body: body, ReceivedAt: receivedAt}
-	if err := adapter.Verify(req, sub.SecretKey); err != nil {
+	if err := verify(adapter, req, sub.VerifyingSecrets(receivedAt)); err != nil {
 		h.refuse(w, r, sub, body, err)
 		return
 	}
@@ -119,21 +120,54 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.store(w, r, sub, result.Events, body, receivedAt)
 }
 
+// verify accepts a delivery signed with any of the subscription's secrets;
+// with none, the delivery is not signed. The current secret's error is the
+// one reported.
+func verify(a adapters.Adapter, req *adapters.Request, secrets []string) error {
+	if len(secrets) == 0 {
+		return a.Verify(req, "")
+	}
+	var first error
+	for _, s := range secrets {
+		err := a.Verify(req, s)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 // store keeps the events the subscription subscribes to and answers.
 func (h *Handler) store(w http.ResponseWriter, r *http.Request, sub *domain.WebhookSubscription, events []*domain.Event, body []byte, receivedAt time.Time) {
 	name := ""
 	if len(events) > 0 {
 		name = events[0].ProviderEventType
 	}
+	matcher, err := condition.Compile(sub.Conditions)
+	if err != nil {
+		// Conditions are validated when they are saved; a stored set that no
+		// longer compiles must not drop deliveries, so it filters nothing.
+		h.Logger.Error("subscription conditions do not compile; keeping every event", "subscription", sub.ID, "err", err)
+		matcher, _ = condition.Compile(domain.Conditions{})
+	}
 	kept := events[:0:0]
+	why := "filtered: event not subscribed"
 	for _, e := range events {
-		if sub.Subscribes(e.ProviderEventType) {
-			e.SubscriptionID = sub.ID
-			kept = append(kept, e)
+		if !sub.Subscribes(e.ProviderEventType) {
+			continue
 		}
+		if !matcher.Match(e) {
+			why = "filtered: conditions not met"
+			continue
+		}
+		e.SubscriptionID = sub.ID
+		kept = append(kept, e)
 	}
 	if len(kept) == 0 {
-		h.logOnly(r.Context(), sub, name, domain.OutcomeFiltered, http.StatusOK, "filtered: event not subscribed", body, receivedAt)
+		h.logOnly(r.Context(), sub, name, domain.OutcomeFiltered, http.StatusOK, why, body, receivedAt)
 		httperror.WriteJSON(w, http.StatusOK, Answer{Status: domain.OutcomeFiltered})
 		return
 	}

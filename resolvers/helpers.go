@@ -132,43 +132,6 @@ func callerName(ctx context.Context) string {
 	return ""
 }
 
-// newSubscription validates the input of createWebhookSubscription.
-func (r *Resolver) newSubscription(ctx context.Context, in graph.CreateWebhookSubscriptionInput) (*domain.WebhookSubscription, error) {
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		return nil, domain.Errorf(domain.EINVALID, "input.name must not be empty")
-	}
-	events := []string{}
-	for i, e := range in.Events {
-		if strings.TrimSpace(e) == "" {
-			return nil, domain.Errorf(domain.EINVALID, "input.events[%d] must not be empty", i)
-		}
-		events = append(events, strings.TrimSpace(e))
-	}
-	auth := domain.Authorization{Type: domain.AuthNone}
-	if a := in.Authorization; a != nil {
-		var err error
-		auth, err = domain.NewAuthorization(a.Type, deref(a.Username), deref(a.Password), deref(a.Token))
-		if err != nil {
-			return nil, err
-		}
-	}
-	secret := deref(in.SecretKey)
-	if in.SecretKey == nil && r.Signers != nil && r.Signers.SignsDeliveries(in.Provider) {
-		secret = domain.RandomHex(32)
-	}
-	now := r.Now().UTC()
-	enabled := true
-	if in.Enabled != nil {
-		enabled = *in.Enabled
-	}
-	caller := callerName(ctx)
-	return &domain.WebhookSubscription{
-		ID: domain.NewID(), Provider: in.Provider, Name: name, SubscribedEvents: events, SecretKey: secret,
-		Authorization: auth, Enabled: enabled, CreatedAt: now, UpdatedAt: now, CreatedBy: caller, UpdatedBy: caller,
-	}, nil
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""

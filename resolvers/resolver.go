@@ -17,6 +17,8 @@ type Store interface {
 	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)
 	Conversations(ctx context.Context, afterSeq int64, limit int) ([]*domain.Conversation, error)
 	CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
+	UpdateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
+	DeleteSubscription(ctx context.Context, id string) error
 	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
 	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
 	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/graph"
@@ -91,6 +92,44 @@ func (r *mutationResolver) CreateWebhookSubscription(ctx context.Context, input 
 	}
 	s.RevealSecret = true
 	return s, nil
+}
+
+// UpdateWebhookSubscription is the resolver for the updateWebhookSubscription field.
+func (r *mutationResolver) UpdateWebhookSubscription(ctx context.Context, id string, input graph.UpdateWebhookSubscriptionInput) (*domain.WebhookSubscription, error) {
+	s, err := r.Store.FindSubscription(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.patchSubscription(ctx, s, input); err != nil {
+		return nil, err
+	}
+	if err := r.Store.UpdateSubscription(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// DeleteWebhookSubscription is the resolver for the deleteWebhookSubscription field.
+func (r *mutationResolver) DeleteWebhookSubscription(ctx context.Context, id string) (bool, error) {
+	if err := r.Store.DeleteSubscription(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// RotateWebhookSecret is the resolver for the rotateWebhookSecret field.
+func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id string, secretKey *string, gracePeriodSeconds *int) (*domain.WebhookSubscription, error) {
+	return r.rotate(ctx, id, secretKey, gracePeriodSeconds)
+}
+
+// EnableWebhookSubscription is the resolver for the enableWebhookSubscription field.
+func (r *mutationResolver) EnableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error) {
+	return r.setEnabled(ctx, id, true)
+}
+
+// DisableWebhookSubscription is the resolver for the disableWebhookSubscription field.
+func (r *mutationResolver) DisableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error) {
+	return r.setEnabled(ctx, id, false)
 }
 
 // ReprocessEvents is the resolver for the reprocessEvents field.
@@ -190,6 +229,54 @@ func (r *webhookSubscriptionResolver) AuthorizationType(ctx context.Context, obj
 		return domain.AuthNone, nil
 	}
 	return obj.Authorization.Type, nil
+}
+
+// AuthorizationUsername is the resolver for the authorizationUsername field.
+func (r *webhookSubscriptionResolver) AuthorizationUsername(ctx context.Context, obj *domain.WebhookSubscription) (*string, error) {
+	if obj.Authorization.Username == "" {
+		return nil, nil
+	}
+	return &obj.Authorization.Username, nil
+}
+
+// PreviousSecretsExpireAt is the resolver for the previousSecretsExpireAt field.
+func (r *webhookSubscriptionResolver) PreviousSecretsExpireAt(ctx context.Context, obj *domain.WebhookSubscription) ([]*time.Time, error) {
+	out := []*time.Time{}
+	for i, p := range obj.PreviousSecrets {
+		if r.Now().Before(p.ExpiresAt) {
+			out = append(out, &obj.PreviousSecrets[i].ExpiresAt)
+		}
+	}
+	return out, nil
+}
+
+// Conditions is the resolver for the conditions field.
+func (r *webhookSubscriptionResolver) Conditions(ctx context.Context, obj *domain.WebhookSubscription) ([]*domain.Condition, error) {
+	out := make([]*domain.Condition, len(obj.Conditions.List))
+	for i := range obj.Conditions.List {
+		out[i] = &obj.Conditions.List[i]
+	}
+	return out, nil
+}
+
+// Match is the resolver for the match field.
+func (r *webhookSubscriptionResolver) Match(ctx context.Context, obj *domain.WebhookSubscription) (*domain.ConditionMatch, error) {
+	if obj.Conditions.IsZero() {
+		return nil, nil
+	}
+	m := obj.Conditions.Match
+	if m == "" {
+		m = domain.MatchAll
+	}
+	return &m, nil
+}
+
+// Expression is the resolver for the expression field.
+func (r *webhookSubscriptionResolver) Expression(ctx context.Context, obj *domain.WebhookSubscription) (*string, error) {
+	if obj.Conditions.Expression == "" {
+		return nil, nil
+	}
+	return &obj.Conditions.Expression, nil
 }
 
 // EventLogs is the resolver for the eventLogs field.

@@ -62,9 +62,6 @@ func Render(res *adapters.Result) ([]byte, error) {
 		Events []domain.Event  `json:",omitempty"`
 	}
 	var r rendered
-	if res.Reply != nil {
-		r.Reply = res.Reply
-	}
 	for _, e := range res.Events {
 		c := *e
 		c.ID, c.ReceivedAt, c.Payload = "", adapters.Request{}.ReceivedAt, nil
@@ -78,7 +75,16 @@ func Render(res *adapters.Result) ([]byte, error) {
 	if err := json.Unmarshal(b, &tree); err != nil {
 		return nil, err
 	}
-	b, err = json.MarshalIndent(dropEmpty(tree), "", "  ")
+	out := dropEmpty(tree).(map[string]any)
+	if res.Reply != nil {
+		// A reply is the exact answer a provider gets: kept whole.
+		var reply any
+		if err := json.Unmarshal(res.Reply, &reply); err != nil {
+			return nil, err
+		}
+		out["Reply"] = reply
+	}
+	b, err = json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return nil, err
 	}

@@ -212,6 +212,7 @@ func TestLateOlderEventLeavesConversationClosed(t *testing.T) {
 				t.Fatalf("delivery: %d %s", status, answer)
 			}
 		}
+		dbtest.Settle(t, m.DB)
 		var out struct {
 			Conversations struct {
 				Edges []struct {
