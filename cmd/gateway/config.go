@@ -20,6 +20,7 @@ type Config struct {
 	StreamPoll    time.Duration
 	IngestWorkers int
 	IngestBatch   int
+	LogLimit      int
 	Introspection bool
 	LogLevel      string
 }
@@ -42,7 +43,8 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.AdminToken, "admin-token", env("GATEWAY_ADMIN_TOKEN", ""), "bootstrap admin bearer token; generated and printed when empty (env GATEWAY_ADMIN_TOKEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	var bodyLimit, pageSize, workers, batch, poll, introspection string
+	var bodyLimit, pageSize, workers, batch, poll, introspection, logLimit string
+	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
 	fs.StringVar(&bodyLimit, "max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest webhook body accepted (env MAX_BODY_BYTES)")
 	fs.StringVar(&pageSize, "max-page-size", env("MAX_PAGE_SIZE", "1000"), "largest `first` of a connection (env MAX_PAGE_SIZE)")
 	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 4 on PostgreSQL, 1 on SQLite (env INGEST_WORKERS)")
@@ -64,6 +66,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if c.IngestBatch, err = strconv.Atoi(batch); err != nil || c.IngestBatch <= 0 {
 		return c, nil, fmt.Errorf("ingest batch %q: want a positive integer", batch)
+	}
+	if c.LogLimit, err = strconv.Atoi(logLimit); err != nil || c.LogLimit <= 0 {
+		return c, nil, fmt.Errorf("delivery log limit %q: want a positive integer", logLimit)
 	}
 	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
 		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)

@@ -127,6 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.DB = store
+	store.LogLimit = m.Config.LogLimit
 	if err := store.Migrate("up"); err != nil {
 		return err
 	}
