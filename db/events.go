@@ -317,22 +317,6 @@ func (db *DB) FindConversation(ctx context.Context, id string) (*domain.Conversa
 	return row.toDomain(), nil
 }
 
-// Conversations returns up to limit conversations first seen after the
-// one with sequence number afterSeq, in the order the gateway first saw them.
-func (db *DB) Conversations(ctx context.Context, afterSeq int64, limit int) ([]*domain.Conversation, error) {
-	var rows []conversationRow
-	err := db.gorm.WithContext(ctx).Table("conversations").Where("seq > ?", afterSeq).
-		Order("seq").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, storeError(fmt.Errorf("list conversations: %w", err))
-	}
-	out := make([]*domain.Conversation, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
-	}
-	return out, nil
-}
-
 // CountEvents returns how many events are stored, including those that
 // Events does not show yet because an earlier transaction is still running.
 func (db *DB) CountEvents(ctx context.Context) (int64, error) {
@@ -363,22 +347,6 @@ func (db *DB) FindMessages(ctx context.Context, ids []string) ([]*domain.Message
 	var rows []messageRow
 	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, storeError(fmt.Errorf("find messages: %w", err))
-	}
-	out := make([]*domain.Message, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
-	}
-	return out, nil
-}
-
-// Messages returns up to limit messages of a conversation after the one
-// with sequence number afterSeq, oldest first.
-func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]*domain.Message, error) {
-	var rows []messageRow
-	err := db.gorm.WithContext(ctx).Where("conversation_id = ? AND seq > ?", conversationID, afterSeq).
-		Order("seq").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, storeError(fmt.Errorf("list messages: %w", err))
 	}
 	out := make([]*domain.Message, len(rows))
 	for i := range rows {

@@ -100,7 +100,7 @@ func TestMessagesKeepTheirFactsAcrossEvents(t *testing.T) {
 			}
 		}
 		conv := domain.ConversationID(domain.ProviderDixa, "org-1", "77")
-		msgs, err := store.Messages(ctx, conv, 0, 10)
+		msgs, err := store.ListMessages(ctx, conv, domain.SeqPage{Limit: 10})
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("messages: %v %v", msgs, err)
 		}

@@ -196,7 +196,7 @@ func (r *personRow) toDomain() *domain.Person {
 	return &domain.Person{
 		ID: r.ID, Provider: domain.Provider(r.Provider), Account: r.Account, ExternalID: r.ExternalID,
 		Role: domain.PersonRole(r.Role), Name: r.Name, Email: r.Email, Phone: r.Phone, Deleted: r.Deleted,
-		UpdatedAt: r.UpdatedAt.UTC(),
+		UpdatedAt: r.UpdatedAt.UTC(), Seq: r.Seq,
 	}
 }
 

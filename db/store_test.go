@@ -218,11 +218,11 @@ func TestEventFilterAndPaging(t *testing.T) {
 		if len(got) != 3 || got[0].DedupeKey != "7" || got[2].DedupeKey != "19" {
 			t.Fatalf("filtered: %d events", len(got))
 		}
-		convs, err := store.Conversations(ctx, 0, 2)
+		convs, err := store.ListConversations(ctx, nil, domain.SeqPage{Limit: 2})
 		if err != nil || len(convs) != 2 {
 			t.Fatalf("conversations: %v %v", convs, err)
 		}
-		rest, err := store.Conversations(ctx, convs[1].Seq, 10)
+		rest, err := store.ListConversations(ctx, nil, domain.SeqPage{After: convs[1].Seq, Limit: 10})
 		if err != nil || len(rest) != 1 {
 			t.Fatalf("conversations after: %v %v", rest, err)
 		}

@@ -144,3 +144,24 @@ func ConversationID(p Provider, account, externalID string) string {
 	sum := sha256.Sum256([]byte(string(p) + "\x00" + account + "\x00" + externalID))
 	return "cv_" + hex.EncodeToString(sum[:16])
 }
+
+// ConversationFilter narrows a listing of conversations. Zero fields match
+// all.
+type ConversationFilter struct {
+	Providers    []Provider           `json:"providers"`
+	Statuses     []ConversationStatus `json:"statuses"`
+	Channels     []string             `json:"channels"`
+	AssigneeID   *string              `json:"assigneeId"`
+	UpdatedSince *time.Time           `json:"updatedSince"`
+	Search       *string              `json:"search"`
+}
+
+// SeqPage is one page of a listing ordered by sequence number: the rows
+// after After (0: from the start) and before Before (0: to the end), at
+// most Limit of them, the first ones or, Backward, the last ones. Rows come
+// back in ascending order either way.
+type SeqPage struct {
+	After, Before int64
+	Limit         int
+	Backward      bool
+}

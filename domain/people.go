@@ -45,6 +45,8 @@ type Person struct {
 	// Deleted is set by a contact-deleted event.
 	Deleted   bool
 	UpdatedAt time.Time
+	// Seq orders people by when the gateway first saw them.
+	Seq int64
 }
 
 // PersonID returns the gateway's id for a provider's contact or agent.

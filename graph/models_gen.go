@@ -17,6 +17,8 @@ type AuthorizationInput struct {
 type ConversationConnection struct {
 	Edges    []*ConversationEdge `json:"edges"`
 	PageInfo *PageInfo           `json:"pageInfo"`
+	// How many conversations pass the filter.
+	TotalCount int `json:"totalCount"`
 }
 
 type ConversationEdge struct {
@@ -86,6 +88,17 @@ type PageInfo struct {
 	HasPreviousPage bool    `json:"hasPreviousPage"`
 	StartCursor     *string `json:"startCursor,omitempty"`
 	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
+type PersonConnection struct {
+	Edges      []*PersonEdge `json:"edges"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type PersonEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *domain.Person `json:"node"`
 }
 
 type Query struct {

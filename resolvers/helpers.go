@@ -2,8 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 	"strings"
 
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -64,41 +62,6 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 		conn.PageInfo.EndCursor = after
 	}
 	return conn, nil
-}
-
-const conversationCursorPrefix = "cv1:"
-
-func conversationCursor(c *domain.Conversation) string {
-	return seqCursor(conversationCursorPrefix, c.Seq)
-}
-
-func parseConversationCursor(after *string) (int64, error) {
-	return parseSeqCursor(conversationCursorPrefix, "conversation", after)
-}
-
-// seqCursor encodes a sequence number as an opaque cursor of one kind.
-func seqCursor(prefix string, seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(seq, 10)))
-}
-
-func parseSeqCursor(prefix, kind string, after *string) (int64, error) {
-	if after == nil || *after == "" {
-		return 0, nil
-	}
-	bad := domain.Errorf(domain.EINVALID, "invalid cursor %q: use the cursor of a %s or page", *after, kind)
-	raw, err := base64.RawURLEncoding.DecodeString(*after)
-	if err != nil {
-		return 0, bad
-	}
-	rest, ok := strings.CutPrefix(string(raw), prefix)
-	if !ok {
-		return 0, bad
-	}
-	seq, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || seq < 0 {
-		return 0, bad
-	}
-	return seq, nil
 }
 
 // maskSecret shows enough of a secret to recognise it, never enough to use it.
@@ -180,50 +143,9 @@ func nilIfNotFound[T any](v *T, err error) (*T, error) {
 	return v, err
 }
 
-func (r *Resolver) person(ctx context.Context, id *string) (*domain.Person, error) {
+func (r *Resolver) personByID(ctx context.Context, id *string) (*domain.Person, error) {
 	if id == nil || *id == "" {
 		return nil, nil
 	}
-	people, err := r.Store.FindPeople(ctx, []string{*id})
-	if err != nil || len(people) == 0 {
-		return nil, err
-	}
-	return people[0], nil
-}
-
-func (r *Resolver) message(ctx context.Context, id string) (*domain.Message, error) {
-	messages, err := r.Store.FindMessages(ctx, []string{id})
-	if err != nil || len(messages) == 0 {
-		return nil, err
-	}
-	return messages[0], nil
-}
-
-const messageCursorPrefix = "ms1:"
-
-func (r *Resolver) messageConnection(ctx context.Context, conversationID string, first *int, after *string) (*graph.MessageConnection, error) {
-	n, err := r.pageSize(first)
-	if err != nil {
-		return nil, err
-	}
-	afterSeq, err := parseSeqCursor(messageCursorPrefix, "message", after)
-	if err != nil {
-		return nil, err
-	}
-	list, err := r.Store.Messages(ctx, conversationID, afterSeq, n+1)
-	if err != nil {
-		return nil, err
-	}
-	conn := &graph.MessageConnection{Edges: []*graph.MessageEdge{}, PageInfo: &graph.PageInfo{HasPreviousPage: afterSeq > 0}}
-	if len(list) > n {
-		list = list[:n]
-		conn.PageInfo.HasNextPage = true
-	}
-	for _, m := range list {
-		conn.Edges = append(conn.Edges, &graph.MessageEdge{Cursor: seqCursor(messageCursorPrefix, m.Seq), Node: m})
-	}
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	return conn, nil
+	return r.load(ctx).person.Load(ctx, *id)
 }

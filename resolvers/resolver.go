@@ -14,17 +14,24 @@ import (
 // Store is what the resolvers read and write.
 type Store interface {
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	FindEvent(ctx context.Context, id string) (*domain.Event, error)
 	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)
-	Conversations(ctx context.Context, afterSeq int64, limit int) ([]*domain.Conversation, error)
+	FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error)
+	ListConversations(ctx context.Context, f *domain.ConversationFilter, p domain.SeqPage) ([]*domain.Conversation, error)
+	CountConversations(ctx context.Context, f *domain.ConversationFilter) (int, error)
+	FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error)
+	ListPeople(ctx context.Context, role domain.PersonRole, search *string, p domain.SeqPage) ([]*domain.Person, error)
+	CountPeople(ctx context.Context, role domain.PersonRole, search *string) (int, error)
+	FindMessages(ctx context.Context, ids []string) ([]*domain.Message, error)
+	ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error)
+	LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error)
 	CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
 	UpdateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
 	DeleteSubscription(ctx context.Context, id string) error
 	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
+	FindSubscriptions(ctx context.Context, ids []string) ([]*domain.WebhookSubscription, error)
 	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
 	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)
-	FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error)
-	FindMessages(ctx context.Context, ids []string) ([]*domain.Message, error)
-	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]*domain.Message, error)
 }
 
 // Reprocessor re-translates stored events.

@@ -15,17 +15,17 @@ import (
 
 // Requester is the resolver for the requester field.
 func (r *conversationResolver) Requester(ctx context.Context, obj *domain.Conversation) (*domain.Person, error) {
-	return r.person(ctx, obj.RequesterID)
+	return r.personByID(ctx, obj.RequesterID)
 }
 
 // Assignee is the resolver for the assignee field.
 func (r *conversationResolver) Assignee(ctx context.Context, obj *domain.Conversation) (*domain.Person, error) {
-	return r.person(ctx, obj.AssigneeID)
+	return r.personByID(ctx, obj.AssigneeID)
 }
 
 // Messages is the resolver for the messages field.
-func (r *conversationResolver) Messages(ctx context.Context, obj *domain.Conversation, first *int, after *string) (*graph.MessageConnection, error) {
-	return r.messageConnection(ctx, obj.ID, first, after)
+func (r *conversationResolver) Messages(ctx context.Context, obj *domain.Conversation, first *int, after *string, last *int, before *string) (*graph.MessageConnection, error) {
+	return r.messageConnection(ctx, obj.ID, first, after, last, before)
 }
 
 // Events is the resolver for the events field.
@@ -38,7 +38,7 @@ func (r *eventResolver) Conversation(ctx context.Context, obj *domain.Event) (*d
 	if obj.ConversationID == "" {
 		return nil, nil
 	}
-	return nilIfNotFound(r.Store.FindConversation(ctx, obj.ConversationID))
+	return r.load(ctx).conversation.Load(ctx, obj.ConversationID)
 }
 
 // Subscription is the resolver for the subscription field.
@@ -46,7 +46,7 @@ func (r *eventResolver) Subscription(ctx context.Context, obj *domain.Event) (*d
 	if obj.SubscriptionID == "" {
 		return nil, nil
 	}
-	return nilIfNotFound(r.Store.FindSubscription(ctx, obj.SubscriptionID))
+	return r.load(ctx).subscription.Load(ctx, obj.SubscriptionID)
 }
 
 // Message is the resolver for the message field.
@@ -54,7 +54,7 @@ func (r *eventResolver) Message(ctx context.Context, obj *domain.Event) (*domain
 	if obj.MessageID == "" {
 		return nil, nil
 	}
-	return r.message(ctx, obj.MessageID)
+	return r.load(ctx).message.Load(ctx, obj.MessageID)
 }
 
 // Direction is the resolver for the direction field.
@@ -67,10 +67,7 @@ func (r *messageResolver) Direction(ctx context.Context, obj *domain.Message) (*
 
 // Author is the resolver for the author field.
 func (r *messageResolver) Author(ctx context.Context, obj *domain.Message) (*domain.Person, error) {
-	if obj.AuthorID == "" {
-		return nil, nil
-	}
-	return r.person(ctx, &obj.AuthorID)
+	return r.personByID(ctx, &obj.AuthorID)
 }
 
 // Conversation is the resolver for the conversation field.
@@ -78,7 +75,7 @@ func (r *messageResolver) Conversation(ctx context.Context, obj *domain.Message)
 	if obj.ConversationID == "" {
 		return nil, nil
 	}
-	return nilIfNotFound(r.Store.FindConversation(ctx, obj.ConversationID))
+	return r.load(ctx).conversation.Load(ctx, obj.ConversationID)
 }
 
 // CreateWebhookSubscription is the resolver for the createWebhookSubscription field.
@@ -155,31 +152,23 @@ func (r *queryResolver) Events(ctx context.Context, filter *domain.EventFilter, 
 }
 
 // Conversations is the resolver for the conversations field.
-func (r *queryResolver) Conversations(ctx context.Context, first *int, after *string) (*graph.ConversationConnection, error) {
-	n, err := r.pageSize(first)
-	if err != nil {
-		return nil, err
-	}
-	afterSeq, err := parseConversationCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	list, err := r.Store.Conversations(ctx, afterSeq, n+1)
-	if err != nil {
-		return nil, err
-	}
-	conn := &graph.ConversationConnection{Edges: []*graph.ConversationEdge{}, PageInfo: &graph.PageInfo{HasPreviousPage: afterSeq > 0}}
-	if len(list) > n {
-		list = list[:n]
-		conn.PageInfo.HasNextPage = true
-	}
-	for _, c := range list {
-		conn.Edges = append(conn.Edges, &graph.ConversationEdge{Cursor: conversationCursor(c), Node: c})
-	}
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	return conn, nil
+func (r *queryResolver) Conversations(ctx context.Context, filter *domain.ConversationFilter, first *int, after *string, last *int, before *string) (*graph.ConversationConnection, error) {
+	return r.conversationConnection(ctx, filter, first, after, last, before)
+}
+
+// Contacts is the resolver for the contacts field.
+func (r *queryResolver) Contacts(ctx context.Context, search *string, first *int, after *string) (*graph.PersonConnection, error) {
+	return r.personConnection(ctx, domain.RoleContact, search, first, after)
+}
+
+// Agents is the resolver for the agents field.
+func (r *queryResolver) Agents(ctx context.Context, search *string, first *int, after *string) (*graph.PersonConnection, error) {
+	return r.personConnection(ctx, domain.RoleAgent, search, first, after)
+}
+
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (domain.Node, error) {
+	return r.node(ctx, id)
 }
 
 // Conversation is the resolver for the conversation field.

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
@@ -41,6 +42,10 @@ type Config struct {
 	Logger        *slog.Logger
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool
+	// Limits bound each operation's depth and complexity.
+	Limits QueryLimits
+	// Extensions are added to the GraphQL handler (the dataloaders).
+	Extensions []graphql.HandlerExtension
 }
 
 // New returns the gateway's HTTP handler.
@@ -84,6 +89,12 @@ func (cfg Config) graphQL() http.Handler {
 	srv.AddTransport(transport.POST{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	limits := cfg.Limits
+	srv.Use(&limits)
+	for _, ext := range cfg.Extensions {
+		srv.Use(ext)
 	}
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(cfg.Logger))

@@ -21,6 +21,8 @@ type Config struct {
 	IngestWorkers int
 	IngestBatch   int
 	LogLimit      int
+	MaxDepth      int
+	MaxComplexity int
 	Introspection bool
 	LogLevel      string
 }
@@ -43,7 +45,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.AdminToken, "admin-token", env("GATEWAY_ADMIN_TOKEN", ""), "bootstrap admin bearer token; generated and printed when empty (env GATEWAY_ADMIN_TOKEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	var bodyLimit, pageSize, workers, batch, poll, introspection, logLimit string
+	var bodyLimit, pageSize, workers, batch, poll, introspection, logLimit, maxDepth, maxComplexity string
+	fs.StringVar(&maxDepth, "max-query-depth", env("MAX_QUERY_DEPTH", "12"), "deepest GraphQL selection accepted (env MAX_QUERY_DEPTH)")
+	fs.StringVar(&maxComplexity, "max-query-complexity", env("MAX_QUERY_COMPLEXITY", "50000"), "costliest GraphQL operation accepted; lists cost their page size (env MAX_QUERY_COMPLEXITY)")
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
 	fs.StringVar(&bodyLimit, "max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest webhook body accepted (env MAX_BODY_BYTES)")
 	fs.StringVar(&pageSize, "max-page-size", env("MAX_PAGE_SIZE", "1000"), "largest `first` of a connection (env MAX_PAGE_SIZE)")
@@ -69,6 +73,12 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if c.LogLimit, err = strconv.Atoi(logLimit); err != nil || c.LogLimit <= 0 {
 		return c, nil, fmt.Errorf("delivery log limit %q: want a positive integer", logLimit)
+	}
+	if c.MaxDepth, err = strconv.Atoi(maxDepth); err != nil || c.MaxDepth <= 0 {
+		return c, nil, fmt.Errorf("max query depth %q: want a positive integer", maxDepth)
+	}
+	if c.MaxComplexity, err = strconv.Atoi(maxComplexity); err != nil || c.MaxComplexity <= 0 {
+		return c, nil, fmt.Errorf("max query complexity %q: want a positive integer", maxComplexity)
 	}
 	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
 		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/helpdesk-gateway/gateway/adapters"
 	"github.com/helpdesk-gateway/gateway/adapters/cinnox"
 	"github.com/helpdesk-gateway/gateway/adapters/cloudcx"
@@ -148,11 +149,13 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
 
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
 		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
 		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
-	}})
+	}}
+	resolvers.SetComplexity(&gcfg.Complexity, 100)
+	schema := graph.NewExecutableSchema(gcfg)
 	handler := server.New(server.Config{
 		Schema:        schema,
 		Authenticator: auth.NewTokens(m.AdminToken),
@@ -163,6 +166,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Ready:         store,
 		Logger:        m.Logger,
 		Introspection: m.Config.Introspection,
+		Limits:        server.QueryLimits{MaxDepth: m.Config.MaxDepth, MaxComplexity: m.Config.MaxComplexity},
+		Extensions:    []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
 	})
 
 	m.listener, err = net.Listen("tcp", m.Config.Addr)

@@ -230,7 +230,7 @@ func TestLateOlderEventLeavesConversationClosed(t *testing.T) {
 				}
 			}
 		}
-		graphQL(t, m, `{ conversations { edges { node { externalId status providerStatus requester { name } events { edges { node { providerEventType } } } } } } }`, nil, &out)
+		graphQL(t, m, `{ conversations { edges { node { externalId status providerStatus requester { name } events(first: 10) { edges { node { providerEventType } } } } } } }`, nil, &out)
 		if len(out.Conversations.Edges) != 1 {
 			t.Fatalf("conversations: %+v", out)
 		}

@@ -1,0 +1,206 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/helpdesk-gateway/gateway/domain"
+	"gorm.io/gorm"
+)
+
+// seqPage applies a page of a listing ordered by seq to q.
+func seqPage(q *gorm.DB, p domain.SeqPage) *gorm.DB {
+	if p.After > 0 {
+		q = q.Where("seq > ?", p.After)
+	}
+	if p.Before > 0 {
+		q = q.Where("seq < ?", p.Before)
+	}
+	if p.Backward {
+		return q.Order("seq DESC").Limit(p.Limit)
+	}
+	return q.Order("seq").Limit(p.Limit)
+}
+
+func ascending[T any](rows []T, p domain.SeqPage) []T {
+	if p.Backward {
+		slices.Reverse(rows)
+	}
+	return rows
+}
+
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+func conversationFilter(q *gorm.DB, f *domain.ConversationFilter) *gorm.DB {
+	if f == nil {
+		return q
+	}
+	if len(f.Providers) > 0 {
+		q = q.Where("provider IN ?", stringsOf(f.Providers))
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", stringsOf(f.Statuses))
+	}
+	if len(f.Channels) > 0 {
+		lower := make([]string, len(f.Channels))
+		for i, c := range f.Channels {
+			lower[i] = strings.ToLower(c)
+		}
+		q = q.Where("LOWER(channel) IN ?", lower)
+	}
+	if f.AssigneeID != nil {
+		q = q.Where("assignee_id = ?", *f.AssigneeID)
+	}
+	if f.UpdatedSince != nil {
+		q = q.Where("updated_at >= ?", f.UpdatedSince.UTC())
+	}
+	if f.Search != nil && strings.TrimSpace(*f.Search) != "" {
+		p := likePattern(strings.TrimSpace(*f.Search))
+		q = q.Where(`(LOWER(COALESCE(subject, '')) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')`, p, p)
+	}
+	return q
+}
+
+// ListConversations returns one page of the conversations that pass the
+// filter, in the order the gateway first saw them.
+func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilter, p domain.SeqPage) ([]*domain.Conversation, error) {
+	var rows []conversationRow
+	if err := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}), f), p).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("list conversations: %w", err))
+	}
+	rows = ascending(rows, p)
+	out := make([]*domain.Conversation, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// CountConversations counts the conversations that pass the filter.
+func (db *DB) CountConversations(ctx context.Context, f *domain.ConversationFilter) (int, error) {
+	var n int64
+	if err := conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}), f).Count(&n).Error; err != nil {
+		return 0, storeError(fmt.Errorf("count conversations: %w", err))
+	}
+	return int(n), nil
+}
+
+// FindConversations returns the conversations with the given ids, in no
+// particular order; unknown ids are left out.
+func (db *DB) FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error) {
+	var rows []conversationRow
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("find conversations: %w", err))
+	}
+	out := make([]*domain.Conversation, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+func peopleFilter(q *gorm.DB, role domain.PersonRole, search *string) *gorm.DB {
+	q = q.Where("role = ?", string(role))
+	if search != nil && strings.TrimSpace(*search) != "" {
+		p := likePattern(strings.TrimSpace(*search))
+		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR LOWER(external_id) LIKE ? ESCAPE '\')`, p, p, p)
+	}
+	return q
+}
+
+// ListPeople returns one page of the contacts or agents, optionally only
+// those whose name, e-mail or external id contains search.
+func (db *DB) ListPeople(ctx context.Context, role domain.PersonRole, search *string, p domain.SeqPage) ([]*domain.Person, error) {
+	var rows []personRow
+	if err := seqPage(peopleFilter(db.gorm.WithContext(ctx).Model(&personRow{}), role, search), p).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("list people: %w", err))
+	}
+	rows = ascending(rows, p)
+	out := make([]*domain.Person, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// CountPeople counts the contacts or agents that ListPeople would list.
+func (db *DB) CountPeople(ctx context.Context, role domain.PersonRole, search *string) (int, error) {
+	var n int64
+	if err := peopleFilter(db.gorm.WithContext(ctx).Model(&personRow{}), role, search).Count(&n).Error; err != nil {
+		return 0, storeError(fmt.Errorf("count people: %w", err))
+	}
+	return int(n), nil
+}
+
+// ListMessages returns one page of a conversation's messages.
+func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error) {
+	var rows []messageRow
+	if err := seqPage(db.gorm.WithContext(ctx).Where("conversation_id = ?", conversationID), p).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("list messages: %w", err))
+	}
+	rows = ascending(rows, p)
+	out := make([]*domain.Message, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// LastMessages returns, for each conversation, its newest n messages in
+// ascending order, in one statement: a page of conversations with their
+// latest messages costs one query, not one per conversation.
+func (db *DB) LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error) {
+	var rows []messageRow
+	err := db.gorm.WithContext(ctx).Raw(`SELECT seq, id, conversation_id, provider, external_id, direction, private, content,
+		content_type, author_id, created_at, updated_at FROM (
+			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY seq DESC) AS rank
+			FROM messages m WHERE conversation_id IN ?) ranked
+		WHERE rank <= ? ORDER BY conversation_id, seq`, conversationIDs, n).Scan(&rows).Error
+	if err != nil {
+		return nil, storeError(fmt.Errorf("last messages: %w", err))
+	}
+	out := make(map[string][]*domain.Message, len(conversationIDs))
+	for i := range rows {
+		m := rows[i].toDomain()
+		out[m.ConversationID] = append(out[m.ConversationID], m)
+	}
+	return out, nil
+}
+
+// FindSubscriptions returns the subscriptions with the given ids, in no
+// particular order; unknown ids are left out.
+func (db *DB) FindSubscriptions(ctx context.Context, ids []string) ([]*domain.WebhookSubscription, error) {
+	var rows []subscriptionRow
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, storeError(fmt.Errorf("find subscriptions: %w", err))
+	}
+	out := make([]*domain.WebhookSubscription, 0, len(rows))
+	for i := range rows {
+		s, err := rows[i].toDomain()
+		if err != nil {
+			return nil, storeError(fmt.Errorf("find subscriptions: %w", err))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// FindEvent returns the event with the given id, or a domain ENOTFOUND
+// error. Unlike Events it does not wait for the stable prefix: an event
+// asked for by id is shown as soon as it is committed.
+func (db *DB) FindEvent(ctx context.Context, id string) (*domain.Event, error) {
+	var row eventRow
+	err := db.gorm.WithContext(ctx).Table("events").Select(eventColumns).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "event %q not found", id)
+	} else if err != nil {
+		return nil, storeError(fmt.Errorf("find event: %w", err))
+	}
+	return row.toDomain(), nil
+}
