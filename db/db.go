@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -51,6 +52,8 @@ type DB struct {
 	// LogLimit bounds each subscription's delivery log: older entries are
 	// deleted as new ones arrive.
 	LogLimit int
+
+	statements atomic.Int64
 }
 
 // Open connects to the store named by rawURL: postgres://... (or
@@ -88,6 +91,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
 	}
+	if err := db.countStatements(); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.sql.PingContext(pingCtx); err != nil {
@@ -96,6 +103,29 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// countStatements counts every SQL statement gorm runs, for Statements.
+func (db *DB) countStatements() error {
+	count := func(*gorm.DB) { db.statements.Add(1) }
+	cb := db.gorm.Callback()
+	for _, err := range []error{
+		cb.Create().After("gorm:create").Register("gateway:count", count),
+		cb.Query().After("gorm:query").Register("gateway:count", count),
+		cb.Update().After("gorm:update").Register("gateway:count", count),
+		cb.Delete().After("gorm:delete").Register("gateway:count", count),
+		cb.Row().After("gorm:row").Register("gateway:count", count),
+		cb.Raw().After("gorm:raw").Register("gateway:count", count),
+	} {
+		if err != nil {
+			return fmt.Errorf("register statement counter: %w", err)
+		}
+	}
+	return nil
+}
+
+// Statements returns how many SQL statements the store has run: tests use
+// it to prove that a query costs a constant number of them.
+func (db *DB) Statements() int64 { return db.statements.Load() }
 
 // Dialect returns Postgres or SQLite.
 func (db *DB) Dialect() string { return db.dialect }

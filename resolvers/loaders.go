@@ -29,7 +29,7 @@ type lastKey struct {
 type loadersKey struct{}
 
 func newLoaders(store Store) *loaders {
-	opts := []dataloadgen.Option{dataloadgen.WithWait(2 * time.Millisecond), dataloadgen.WithBatchCapacity(1000)}
+	opts := []dataloadgen.Option{dataloadgen.WithWait(5 * time.Millisecond), dataloadgen.WithBatchCapacity(1000)}
 	return &loaders{
 		conversation: dataloadgen.NewMappedLoader(byID(store.FindConversations, func(c *domain.Conversation) string { return c.ID }), opts...),
 		person:       dataloadgen.NewMappedLoader(byID(store.FindPeople, func(p *domain.Person) string { return p.ID }), opts...),

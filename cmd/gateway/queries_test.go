@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+// seedConversations stores n conversations, each with a requester, an
+// assignee and perConv messages, through the store's real write path.
+func seedConversations(t *testing.T, m *Main, n, perConv int) {
+	t.Helper()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ds []*domain.Delivery
+	for c := range n {
+		for i := range perConv {
+			at := t0.Add(time.Duration(c*perConv+i) * time.Second)
+			e := &domain.Event{
+				ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventMessageCreated, ProviderEventType: "ConversationMessageAdded",
+				OccurredAt: at, ReceivedAt: at, SubscriptionID: "seed", DedupeKey: fmt.Sprintf("seed:%d:%d", c, i), Payload: domain.RawJSON(`{}`),
+				Conversation: &domain.ConversationUpdate{
+					Account: "org", ExternalID: fmt.Sprint(1000 + c), Status: domain.StatusOpen, Channel: "EMAIL", Subject: fmt.Sprintf("Subject %d", c),
+					Requester: &domain.Person{ExternalID: fmt.Sprintf("contact-%d", c), Role: domain.RoleContact, Name: fmt.Sprintf("Contact %d", c), Account: "org"},
+					Assignee:  &domain.Person{ExternalID: fmt.Sprintf("agent-%d", c%7), Role: domain.RoleAgent, Name: fmt.Sprintf("Agent %d", c%7), Account: "org"},
+				},
+				Message: &domain.Message{ExternalID: fmt.Sprintf("m-%d-%d", c, i), Direction: domain.DirectionInbound, Content: fmt.Sprintf("message %d", i),
+					Author: &domain.Person{ExternalID: fmt.Sprintf("contact-%d", c), Role: domain.RoleContact, Account: "org"}},
+			}
+			ds = append(ds, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.EventLog{SubscriptionID: "seed", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: at}}})
+		}
+	}
+	if _, err := m.DB.AppendDeliveries(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConversationPageCostsConstantStatements is the N+1 check: a page of
+// 100 conversations with their last 10 messages, requester and assignee
+// (and each message's author) costs the same small number of statements as
+// a page of 5.
+func TestConversationPageCostsConstantStatements(t *testing.T) {
+	eachStore(t, func(t *testing.T, databaseURL string) {
+		m := startGateway(t, databaseURL)
+		seedConversations(t, m, 120, 12)
+		query := func(n int) (int64, int) {
+			before := m.DB.Statements()
+			var out struct {
+				Conversations struct {
+					TotalCount int
+					Edges      []struct {
+						Node struct {
+							Subject   string
+							Requester struct{ Name string }
+							Assignee  struct{ Name string }
+							Messages  struct {
+								Edges []struct {
+									Node struct {
+										Content string
+										Author  struct{ ExternalID string }
+									}
+								}
+								PageInfo struct{ HasPreviousPage bool }
+							}
+						}
+					}
+				}
+			}
+			graphQL(t, m, `query($n: Int) { conversations(first: $n) { totalCount edges { node { subject
+				requester { name } assignee { name }
+				messages(last: 10) { edges { node { content author { externalId } } } pageInfo { hasPreviousPage } } } } } }`,
+				map[string]any{"n": n}, &out)
+			cost := m.DB.Statements() - before
+			edges := out.Conversations.Edges
+			if len(edges) != n || out.Conversations.TotalCount != 120 {
+				t.Fatalf("page of %d: %d edges, totalCount %d", n, len(edges), out.Conversations.TotalCount)
+			}
+			for i, e := range edges {
+				msgs := e.Node.Messages.Edges
+				if e.Node.Requester.Name != fmt.Sprintf("Contact %d", i) || e.Node.Assignee.Name != fmt.Sprintf("Agent %d", i%7) ||
+					len(msgs) != 10 || msgs[0].Node.Content != "message 2" || msgs[9].Node.Content != "message 11" ||
+					!e.Node.Messages.PageInfo.HasPreviousPage || msgs[0].Node.Author.ExternalID != fmt.Sprintf("contact-%d", i) {
+					t.Fatalf("conversation %d: %+v", i, e.Node)
+				}
+			}
+			return cost, len(edges)
+		}
+		small, _ := query(5)
+		large, _ := query(100)
+		t.Logf("statements: %d for 5 conversations, %d for 100", small, large)
+		// One statement each for the page, the count, the people and the
+		// messages, and for the messages' authors; a batch window that
+		// closes early can split a batch in two, so allow a little slack,
+		// far below the 300+ statements of one read per conversation.
+		if large > 8 || small > 8 {
+			t.Fatalf("a page of 100 conversations cost %d statements, a page of 5 cost %d: want a small constant", large, small)
+		}
+	})
+}
+
+func TestConversationFiltersAndBackwardPaging(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	seedConversations(t, m, 30, 1)
+	type page struct {
+		Conversations struct {
+			TotalCount int
+			Edges      []struct {
+				Cursor string
+				Node   struct {
+					ID, ExternalID string
+				}
+			}
+			PageInfo struct {
+				HasNextPage, HasPreviousPage bool
+				StartCursor, EndCursor       string
+			}
+		}
+	}
+	var last page
+	graphQL(t, m, `{ conversations(last: 5) { totalCount edges { cursor node { id externalId } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, &last)
+	if e := last.Conversations.Edges; len(e) != 5 || e[0].Node.ExternalID != "1025" || e[4].Node.ExternalID != "1029" || !last.Conversations.PageInfo.HasPreviousPage {
+		t.Fatalf("last 5: %+v", last.Conversations)
+	}
+	var prev page
+	graphQL(t, m, `query($b: String) { conversations(last: 5, before: $b) { edges { node { externalId } } pageInfo { hasNextPage hasPreviousPage } } }`,
+		map[string]any{"b": last.Conversations.PageInfo.StartCursor}, &prev)
+	if e := prev.Conversations.Edges; len(e) != 5 || e[0].Node.ExternalID != "1020" || e[4].Node.ExternalID != "1024" || !prev.Conversations.PageInfo.HasNextPage {
+		t.Fatalf("5 before: %+v", prev.Conversations)
+	}
+	var filtered page
+	graphQL(t, m, `{ conversations(filter: {providers: [DIXA], statuses: [OPEN], channels: ["email"], search: "subject 2"}) { totalCount edges { node { externalId } } } }`, nil, &filtered)
+	// "Subject 2", "Subject 20".."Subject 29".
+	if filtered.Conversations.TotalCount != 11 || len(filtered.Conversations.Edges) != 11 {
+		t.Fatalf("search: %+v", filtered.Conversations)
+	}
+	var none page
+	graphQL(t, m, `{ conversations(filter: {statuses: [CLOSED]}) { totalCount edges { node { externalId } } } }`, nil, &none)
+	if none.Conversations.TotalCount != 0 || len(none.Conversations.Edges) != 0 {
+		t.Fatalf("closed: %+v", none.Conversations)
+	}
+	agentID := domain.PersonID(domain.ProviderDixa, domain.RoleAgent, "org", "agent-3")
+	var byAgent page
+	graphQL(t, m, `query($a: ID) { conversations(filter: {assigneeId: $a}) { totalCount } }`, map[string]any{"a": agentID}, &byAgent)
+	if byAgent.Conversations.TotalCount != 4 { // 3, 10, 17, 24
+		t.Fatalf("by assignee: %d", byAgent.Conversations.TotalCount)
+	}
+	var people struct {
+		Contacts struct{ TotalCount int } `json:"contacts"`
+		Agents   struct {
+			TotalCount int
+			Edges      []struct{ Node struct{ ID, Name, Role string } }
+		} `json:"agents"`
+	}
+	graphQL(t, m, `{ contacts(first: 2) { totalCount } agents(search: "agent 3") { totalCount edges { node { id name role } } } }`, nil, &people)
+	if people.Contacts.TotalCount != 30 || people.Agents.TotalCount != 1 || people.Agents.Edges[0].Node.ID != agentID || people.Agents.Edges[0].Node.Role != "AGENT" {
+		t.Fatalf("people: %+v", people)
+	}
+	for _, id := range []string{last.Conversations.Edges[0].Node.ID, agentID} {
+		var node struct {
+			Node struct {
+				Typename string `json:"__typename"`
+				ID       string
+			}
+		}
+		graphQL(t, m, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": id}, &node)
+		if node.Node.ID != id {
+			t.Fatalf("node(%s) = %+v", id, node.Node)
+		}
+	}
+	cases := []struct{ query, code, msg string }{
+		{`{ conversations(first: 1, last: 1) { totalCount } }`, "BAD_USER_INPUT", "first or last"},
+		{`{ conversations(after: "bm9wZQ") { totalCount } }`, "BAD_USER_INPUT", "invalid cursor"},
+		{`{ conversations(last: 5000) { totalCount } }`, "BAD_USER_INPUT", "at most 1000"},
+		{`{ conversations(first: 1000) { edges { node { messages(first: 1000) { edges { node { author { name } } } } } } } }`, "QUERY_TOO_COMPLEX", "limit of 50000"},
+		{`{ conversations { edges { node { messages { edges { node { conversation { messages { edges { node { conversation { messages { edges { node { id } } } } } } } } } } } } } } }`, "QUERY_TOO_COMPLEX", "depth"},
+	}
+	for _, c := range cases {
+		before := m.DB.Statements()
+		code, msg := gqlError(t, m, c.query, nil)
+		if code != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: got %s %q, want %s mentioning %q", c.query, code, msg, c.code, c.msg)
+		}
+		if c.code == "QUERY_TOO_COMPLEX" && m.DB.Statements() != before {
+			t.Errorf("%s: a refused query ran %d statements", c.query, m.DB.Statements()-before)
+		}
+	}
+}
