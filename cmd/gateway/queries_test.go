@@ -152,7 +152,9 @@ func TestConversationFiltersAndBackwardPaging(t *testing.T) {
 		Contacts struct{ TotalCount int } `json:"contacts"`
 		Agents   struct {
 			TotalCount int
-			Edges      []struct{ Node struct{ ID, Name, Role string } }
+			Edges      []struct {
+				Node struct{ ID, Name, Role string }
+			}
 		} `json:"agents"`
 	}
 	graphQL(t, m, `{ contacts(first: 2) { totalCount } agents(search: "agent 3") { totalCount edges { node { id name role } } } }`, nil, &people)
