@@ -64,6 +64,12 @@ func (b *Broker) Publish(events []*domain.Event) {
 	if len(events) == 0 {
 		return
 	}
+	b.Wake()
+}
+
+// Wake tells every subscription that events may have been committed, such
+// as by another gateway process.
+func (b *Broker) Wake() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {

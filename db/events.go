@@ -44,6 +44,13 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 				return fmt.Errorf("log delivery: %w", err)
 			}
 		}
+		if db.dialect == Postgres && appendedAny(results) {
+			// NOTIFY is transactional: other gateway processes hear of these
+			// events exactly when they commit, never before.
+			if err := tx.Exec("SELECT pg_notify(?, '')", NotifyChannel).Error; err != nil {
+				return fmt.Errorf("notify: %w", err)
+			}
+		}
 		pruned := map[string]bool{}
 		for _, d := range ds {
 			if !pruned[d.Log.SubscriptionID] {
@@ -65,6 +72,19 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 		return nil, storeError(fmt.Errorf("append deliveries: %w", err))
 	}
 	return results, nil
+}
+
+// NotifyChannel is the PostgreSQL channel on which every commit of new
+// events is announced, for the other gateway processes.
+const NotifyChannel = "gateway_events"
+
+func appendedAny(results []domain.DeliveryResult) bool {
+	for _, r := range results {
+		if len(r.Appended) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // appendEvent inserts e unless its dedupe key is taken, and reports whether

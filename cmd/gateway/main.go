@@ -28,6 +28,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/graph"
 	"github.com/helpdesk-gateway/gateway/ingest"
+	"github.com/helpdesk-gateway/gateway/pgnotify"
 	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
@@ -108,11 +109,13 @@ type Main struct {
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
 
-	listener  net.Listener
-	server    *http.Server
-	served    chan error
-	closeOnce sync.Once
-	closeErr  error
+	listener     net.Listener
+	server       *http.Server
+	served       chan error
+	stopListener context.CancelFunc
+	listening    sync.WaitGroup
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // NewMain returns a gateway configured by cfg; Run starts it.
@@ -148,6 +151,18 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Broker = broker.New()
 	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
+	if store.Dialect() == db.Postgres {
+		// Other gateway processes on the same database announce their
+		// commits; this one's streams wake for them too.
+		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Channel: db.NotifyChannel, Notify: m.Broker.Wake, Logger: m.Logger}
+		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		m.stopListener = cancel
+		m.listening.Add(1)
+		go func() {
+			defer m.listening.Done()
+			listener.Run(ctx)
+		}()
+	}
 
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
 		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
@@ -217,6 +232,10 @@ func (m *Main) close() error {
 	}
 	if m.Hub != nil {
 		m.Hub.Close()
+	}
+	if m.stopListener != nil {
+		m.stopListener()
+		m.listening.Wait()
 	}
 	if m.server != nil {
 		if err := <-shutdown; err != nil {
