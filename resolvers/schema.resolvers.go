@@ -57,6 +57,14 @@ func (r *eventResolver) Message(ctx context.Context, obj *domain.Event) (*domain
 	return r.load(ctx).message.Load(ctx, obj.MessageID)
 }
 
+// Reason is the resolver for the reason field.
+func (r *eventResolver) Reason(ctx context.Context, obj *domain.Event) (*string, error) {
+	if obj.Reason == "" {
+		return nil, nil
+	}
+	return &obj.Reason, nil
+}
+
 // Direction is the resolver for the direction field.
 func (r *messageResolver) Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error) {
 	if obj.Direction == "" {

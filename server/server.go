@@ -38,8 +38,10 @@ type Config struct {
 	Schema        graphql.ExecutableSchema
 	Authenticator Authenticator
 	Webhooks      http.Handler
-	Ready         Readiness
-	Logger        *slog.Logger
+	// Export serves GET /export/events.
+	Export http.Handler
+	Ready  Readiness
+	Logger *slog.Logger
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool
 	// Limits bound each operation's depth and complexity.
@@ -52,7 +54,8 @@ type Config struct {
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
-	mux.Handle("/graphql", cfg.requireToken(cfg.graphQL()))
+	mux.Handle("/graphql", cfg.requireToken(cfg.graphQL(), true))
+	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
 	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -101,18 +104,24 @@ func (cfg Config) graphQL() http.Handler {
 	return srv
 }
 
-// requireToken authenticates plain HTTP requests; a websocket handshake
-// carries its token in connection_init instead.
-func (cfg Config) requireToken(next http.Handler) http.Handler {
+// requireToken authenticates requests by bearer token. Where websockets
+// are served (GraphQL), a handshake carries its token in connection_init
+// instead and is let through to be authenticated there.
+func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		id, err := cfg.Authenticator.Authenticate(ctx, auth.BearerToken(r.Header.Get("Authorization")))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gateway"`)
+			if !websockets {
+				httperror.Write(w, err)
+				return
+			}
+			// GraphQL clients expect GraphQL's error shape.
 			httperror.WriteJSON(w, httperror.Status(err), map[string]any{"errors": []*gqlerror.Error{{
 				Message: domain.ErrorMessage(err), Extensions: map[string]any{"code": "UNAUTHENTICATED"},
 			}}})

@@ -26,6 +26,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/broker"
 	"github.com/helpdesk-gateway/gateway/db"
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/export"
 	"github.com/helpdesk-gateway/gateway/graph"
 	"github.com/helpdesk-gateway/gateway/ingest"
 	"github.com/helpdesk-gateway/gateway/pgnotify"
@@ -178,6 +179,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Subscriptions: store, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
 			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now,
 		},
+		Export:        &export.Handler{Store: store, Logger: m.Logger},
 		Ready:         store,
 		Logger:        m.Logger,
 		Introspection: m.Config.Introspection,
