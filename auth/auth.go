@@ -1,4 +1,5 @@
-// Package auth authenticates callers of the GraphQL API by bearer token.
+// Package auth authenticates callers of the GraphQL API by bearer token:
+// the bootstrap admin token, or an API key (see Keys).
 package auth
 
 import (
@@ -10,29 +11,25 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-// Tokens authenticates the bootstrap admin token. It is safe for
-// concurrent use.
-type Tokens struct {
-	adminHash [32]byte
-}
+var (
+	errMissingToken = domain.Errorf(domain.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer <token>")
+	errInvalidToken = domain.Errorf(domain.EUNAUTHORIZED, "invalid bearer token")
+)
 
-// NewTokens returns an authenticator that accepts adminToken.
-func NewTokens(adminToken string) *Tokens {
-	return &Tokens{adminHash: sha256.Sum256([]byte(adminToken))}
-}
+// adminToken is the SHA-256 of the bootstrap admin token.
+type adminToken [32]byte
 
-// Authenticate returns the identity of a token, or EUNAUTHORIZED.
-func (t *Tokens) Authenticate(ctx context.Context, token string) (*domain.Identity, error) {
-	if token == "" {
-		return nil, domain.Errorf(domain.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer <token>")
-	}
-	// Comparing fixed-size hashes keeps the comparison constant-time
-	// whatever the token's length.
+func newAdminToken(token string) adminToken { return sha256.Sum256([]byte(token)) }
+
+// matches compares in constant time: comparing fixed-size hashes leaks
+// nothing of the token's length either.
+func (a adminToken) matches(token string) bool {
 	h := sha256.Sum256([]byte(token))
-	if subtle.ConstantTimeCompare(h[:], t.adminHash[:]) == 1 {
-		return &domain.Identity{Name: "admin", Admin: true}, nil
-	}
-	return nil, domain.Errorf(domain.EUNAUTHORIZED, "invalid bearer token")
+	return subtle.ConstantTimeCompare(h[:], a[:]) == 1
+}
+
+func adminIdentity() *domain.Identity {
+	return &domain.Identity{Name: "admin", Admin: true, Scope: domain.ScopeAdmin}
 }
 
 // BearerToken extracts the token of an "Authorization: Bearer <token>"
@@ -43,4 +40,22 @@ func BearerToken(header string) string {
 		return ""
 	}
 	return strings.TrimSpace(token)
+}
+
+// Require returns nil when the caller in ctx may do what needs scope:
+// EUNAUTHORIZED when ctx carries no identity, EFORBIDDEN when the caller's
+// scope does not allow it.
+func Require(ctx context.Context, scope domain.APIKeyScope) error {
+	id := domain.IdentityFrom(ctx)
+	if id == nil {
+		return errMissingToken
+	}
+	have := id.Scope
+	if id.Admin {
+		have = domain.ScopeAdmin
+	}
+	if !have.Allows(scope) {
+		return domain.Errorf(domain.EFORBIDDEN, "this API key has scope %s; this operation needs scope %s", have, scope)
+	}
+	return nil
 }

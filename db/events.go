@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -19,6 +20,38 @@ import (
 // Sharing one transaction among many deliveries is what makes ingest fast:
 // the commit, not the statements, is the cost of durability.
 func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]domain.DeliveryResult, error) {
+	var results []domain.DeliveryResult
+	var err error
+	// Concurrent transactions lock conversation rows in the order their
+	// deliveries arrived, so PostgreSQL may abort one as a deadlock victim:
+	// such a transaction is simply run again.
+	for attempt := 1; ; attempt++ {
+		results, err = db.appendOnce(ctx, ds)
+		if err == nil || !retryable(err) || attempt == 5 {
+			break
+		}
+		time.Sleep(time.Duration(attempt*attempt) * time.Millisecond)
+	}
+	if err != nil {
+		// Positions handed out inside a rolled-back transaction mean nothing.
+		for _, d := range ds {
+			for _, e := range d.Events {
+				e.Position = domain.Position{}
+			}
+		}
+		return nil, storeError(fmt.Errorf("append deliveries: %w", err))
+	}
+	return results, nil
+}
+
+// retryable reports whether PostgreSQL aborted a transaction that may
+// succeed when run again: a deadlock or a serialization failure.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+func (db *DB) appendOnce(ctx context.Context, ds []*domain.Delivery) ([]domain.DeliveryResult, error) {
 	results := make([]domain.DeliveryResult, len(ds))
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i, d := range ds {
@@ -63,13 +96,7 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 		return nil
 	})
 	if err != nil {
-		// Positions handed out inside a rolled-back transaction mean nothing.
-		for _, d := range ds {
-			for _, e := range d.Events {
-				e.Position = domain.Position{}
-			}
-		}
-		return nil, storeError(fmt.Errorf("append deliveries: %w", err))
+		return nil, err
 	}
 	return results, nil
 }

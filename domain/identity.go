@@ -5,8 +5,13 @@ import "context"
 // Identity is who calls the GraphQL API: the bootstrap admin or an API key.
 type Identity struct {
 	// Name is recorded as createdBy / updatedBy.
-	Name  string
+	Name string
+	// Admin is true when Scope is ScopeAdmin: the caller may do everything.
 	Admin bool
+	// KeyID is the API key's id, or "" for the bootstrap admin token.
+	KeyID string
+	// Scope is what the caller may do.
+	Scope APIKeyScope
 }
 
 type identityKey struct{}

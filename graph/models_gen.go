@@ -45,6 +45,14 @@ type CreateWebhookSubscriptionInput struct {
 	DixaFilters *DixaFiltersInput `json:"dixaFilters,omitempty"`
 }
 
+type CreatedAPIKey struct {
+	ID    string             `json:"id"`
+	Name  string             `json:"name"`
+	Scope domain.APIKeyScope `json:"scope"`
+	// Send it as Authorization: Bearer <token>. It is shown only here.
+	Token string `json:"token"`
+}
+
 type DixaConditionInput struct {
 	// IsOneOf or IsNotOneOf (Dixa's _type).
 	Type string `json:"type"`

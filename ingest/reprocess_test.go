@@ -74,6 +74,7 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 			t.Fatal("the appended event was not published")
 		}
 		// Again, over every event: nothing new is stored.
+		dbtest.Settle(t, store)
 		got, err = r.Reprocess(ctx, &domain.EventFilter{})
 		if err != nil || got.Appended != 0 || got.Examined != 2 {
 			t.Fatalf("second run over all events: %+v %v", got, err)

@@ -34,6 +34,13 @@ type Store interface {
 	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)
 }
 
+// APIKeys manages API keys.
+type APIKeys interface {
+	Create(ctx context.Context, name string, scope domain.APIKeyScope, by string) (*domain.APIKey, string, error)
+	List(ctx context.Context) ([]*domain.APIKey, error)
+	Revoke(ctx context.Context, id string) error
+}
+
 // Reprocessor re-translates stored events.
 type Reprocessor interface {
 	Reprocess(ctx context.Context, filter *domain.EventFilter) (domain.ReprocessResult, error)
@@ -56,6 +63,7 @@ type Resolver struct {
 	Signers Signers
 	// Reprocessor re-runs translation over stored bodies.
 	Reprocessor Reprocessor
+	Keys        APIKeys
 	// PublicURL is the gateway's external base URL, used for ingest URLs;
 	// when empty the URL the request came in on is used.
 	PublicURL string

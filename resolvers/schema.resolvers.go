@@ -132,6 +132,23 @@ func (r *mutationResolver) EnableWebhookSubscription(ctx context.Context, id str
 	return r.setEnabled(ctx, id, true)
 }
 
+// CreateAPIKey is the resolver for the createApiKey field.
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, scope domain.APIKeyScope) (*graph.CreatedAPIKey, error) {
+	k, token, err := r.Keys.Create(ctx, name, scope, callerName(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &graph.CreatedAPIKey{ID: k.ID, Name: k.Name, Scope: k.Scope, Token: token}, nil
+}
+
+// RevokeAPIKey is the resolver for the revokeApiKey field.
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (bool, error) {
+	if err := r.Keys.Revoke(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // DisableWebhookSubscription is the resolver for the disableWebhookSubscription field.
 func (r *mutationResolver) DisableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error) {
 	return r.setEnabled(ctx, id, false)
@@ -177,6 +194,11 @@ func (r *queryResolver) Agents(ctx context.Context, search *string, first *int, 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (domain.Node, error) {
 	return r.node(ctx, id)
+}
+
+// APIKeys is the resolver for the apiKeys field.
+func (r *queryResolver) APIKeys(ctx context.Context) ([]*domain.APIKey, error) {
+	return r.Keys.List(ctx)
 }
 
 // Conversation is the resolver for the conversation field.

@@ -4,6 +4,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"github.com/vektah/gqlparser/v2/ast"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -37,6 +39,7 @@ type Readiness interface {
 type Config struct {
 	Schema        graphql.ExecutableSchema
 	Authenticator Authenticator
+	Sessions      SessionWatcher
 	Webhooks      http.Handler
 	// Export serves GET /export/events.
 	Export http.Handler
@@ -79,11 +82,11 @@ func (cfg Config) graphQL() http.Handler {
 		KeepAlivePingInterval: 10 * time.Second,
 		PingPongInterval:      10 * time.Second,
 		InitTimeout:           10 * time.Second,
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: socketRecorder{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			// Auth is a token in connection_init, not a cookie, so any
 			// origin may connect.
 			InsecureSkipVerify: true,
-		}},
+		}}},
 		InitFunc: cfg.websocketInit,
 	})
 	srv.AddTransport(transport.Options{})
@@ -99,6 +102,7 @@ func (cfg Config) graphQL() http.Handler {
 	for _, ext := range cfg.Extensions {
 		srv.Use(ext)
 	}
+	srv.AroundRootFields(requireAdmin)
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(cfg.Logger))
 	return srv
@@ -111,25 +115,39 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
 		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, socketSlotKey{}, &socketSlot{})))
 			return
 		}
 		id, err := cfg.Authenticator.Authenticate(ctx, auth.BearerToken(r.Header.Get("Authorization")))
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="gateway"`)
+			if httperror.Status(err) == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="gateway"`)
+			}
 			if !websockets {
 				httperror.Write(w, err)
 				return
 			}
 			// GraphQL clients expect GraphQL's error shape.
+			code := "UNAUTHENTICATED"
+			if domain.ErrorCode(err) == domain.EUNAVAILABLE {
+				code = "UNAVAILABLE"
+				w.Header().Set("Retry-After", httperror.RetryAfterSeconds)
+			}
 			httperror.WriteJSON(w, httperror.Status(err), map[string]any{"errors": []*gqlerror.Error{{
-				Message: domain.ErrorMessage(err), Extensions: map[string]any{"code": "UNAUTHENTICATED"},
+				Message: domain.ErrorMessage(err), Extensions: map[string]any{"code": code},
 			}}})
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(domain.WithIdentity(ctx, id)))
+		// A long request (an SSE stream, an export) ends when its key is
+		// revoked.
+		ctx, stop := cfg.Sessions.Watch(domain.WithIdentity(ctx, id), id)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// closeForbidden closes a websocket whose key was refused or revoked.
+const closeForbidden = 4403
 
 func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	header := payload.Authorization()
@@ -138,9 +156,66 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 	}
 	id, err := cfg.Authenticator.Authenticate(ctx, auth.BearerToken(header))
 	if err != nil {
-		return ctx, nil, err
+		msg := domain.ErrorMessage(err)
+		code := closeForbidden
+		if domain.ErrorCode(err) == domain.EUNAVAILABLE {
+			code = 1013 // try again later
+		}
+		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
 	}
-	return domain.WithIdentity(ctx, id), nil, nil
+	ctx = domain.WithIdentity(ctx, id)
+	// The watched context ends when the key is revoked; gqlgen then closes
+	// the socket. Writing our close frame first tells the client why.
+	watched, _ := cfg.Sessions.Watch(ctx, id)
+	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
+	if watched == ctx || slot == nil || slot.conn == nil {
+		return watched, nil, nil
+	}
+	conn, cancel := context.WithCancel(ctx)
+	context.AfterFunc(watched, func() {
+		if errors.Is(context.Cause(watched), auth.ErrKeyRevoked) {
+			_ = slot.conn.WriteClose(closeForbidden, "API key revoked") // the first close frame wins
+		}
+		cancel()
+	})
+	return conn, nil, nil
+}
+
+// SessionWatcher ends a session's context when its key is revoked.
+type SessionWatcher interface {
+	Watch(ctx context.Context, id *domain.Identity) (context.Context, func())
+}
+
+// socketSlot holds a request's websocket once it is accepted, so that the
+// server can close it with a close code of its own.
+type socketSlot struct{ conn transport.WebsocketConn }
+
+type socketSlotKey struct{}
+
+// socketRecorder puts each accepted websocket in its request's slot.
+type socketRecorder struct {
+	transport.WebsocketImplementation
+}
+
+func (s socketRecorder) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	conn, err := s.WebsocketImplementation.Accept(w, r, opts)
+	if slot, ok := r.Context().Value(socketSlotKey{}).(*socketSlot); ok && err == nil {
+		slot.conn = conn
+	}
+	return conn, err
+}
+
+// requireAdmin refuses mutations and the API key listing to callers
+// without the ADMIN scope, over every transport.
+func requireAdmin(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	rf := graphql.GetRootFieldContext(ctx)
+	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation || (rf != nil && rf.Field.Name == "apiKeys") {
+		if err := auth.Require(ctx, domain.ScopeAdmin); err != nil {
+			graphql.AddError(ctx, err)
+			return graphql.Null
+		}
+	}
+	return next(ctx)
 }
 
 func baseURL(r *http.Request) string {

@@ -106,6 +106,7 @@ type Main struct {
 	Hub      *stream.Hub
 	Batcher  *ingest.Batcher
 	Adapters *adapters.Registry
+	Keys     *auth.Keys
 
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
@@ -165,7 +166,10 @@ func (m *Main) Run(ctx context.Context) error {
 		}()
 	}
 
+	m.Keys = auth.NewKeys(m.AdminToken, store, time.Now)
+	m.Keys.Logger = m.Logger
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
+		Keys:  m.Keys,
 		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
 		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
@@ -174,7 +178,8 @@ func (m *Main) Run(ctx context.Context) error {
 	schema := graph.NewExecutableSchema(gcfg)
 	handler := server.New(server.Config{
 		Schema:        schema,
-		Authenticator: auth.NewTokens(m.AdminToken),
+		Authenticator: m.Keys,
+		Sessions:      m.Keys,
 		Webhooks: &ingest.Handler{
 			Subscriptions: store, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
 			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now,
@@ -249,6 +254,9 @@ func (m *Main) close() error {
 	}
 	if m.Broker != nil {
 		m.Broker.Close()
+	}
+	if m.Keys != nil {
+		m.Keys.Close()
 	}
 	if m.Batcher != nil {
 		m.Batcher.Close()
