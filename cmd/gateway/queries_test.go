@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +194,51 @@ func TestConversationFiltersAndBackwardPaging(t *testing.T) {
 		if c.code == "QUERY_TOO_COMPLEX" && m.DB.Statements() != before {
 			t.Errorf("%s: a refused query ran %d statements", c.query, m.DB.Statements()-before)
 		}
+	}
+}
+
+func TestPersistedQueriesAndIntrospectionSwitch(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	query := `{ webhookSubscriptions { id } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	send := func(body map[string]any) gqlResponse {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out gqlResponse
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return out
+	}
+	if r := send(map[string]any{"extensions": ext}); len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
+		t.Fatalf("unknown hash: %+v", r)
+	}
+	if r := send(map[string]any{"query": query, "extensions": ext}); len(r.Errors) != 0 {
+		t.Fatalf("registering: %+v", r)
+	}
+	if r := send(map[string]any{"extensions": ext}); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "webhookSubscriptions") {
+		t.Fatalf("by hash: %s %+v", r.Data, r.Errors)
+	}
+	if r := graphQLRaw(t, m, adminToken, `{ __schema { queryType { name } } }`, nil); len(r.Errors) != 0 {
+		t.Fatalf("introspection on: %+v", r.Errors)
+	}
+
+	cfg, _, err := ParseConfig("test", []string{"-addr", "127.0.0.1:0", "-database-url", dbtest.SQLiteURL(t), "-admin-token", adminToken, "-introspection=false"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := NewMain(cfg, m.Logger)
+	if err := closed.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer closed.Close()
+	if r := graphQLRaw(t, closed, adminToken, `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 {
+		t.Fatalf("introspection answered with it turned off: %s", r.Data)
 	}
 }
