@@ -22,6 +22,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
 	"github.com/helpdesk-gateway/gateway/resolvers"
+	"github.com/helpdesk-gateway/gateway/stream"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -168,7 +169,7 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 	// the socket. Writing our close frame first tells the client why.
 	watched, _ := cfg.Sessions.Watch(ctx, id)
 	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
-	if watched == ctx || slot == nil || slot.conn == nil {
+	if slot == nil || slot.conn == nil {
 		return watched, nil, nil
 	}
 	conn, cancel := context.WithCancel(ctx)
@@ -178,7 +179,12 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 		}
 		cancel()
 	})
-	return conn, nil, nil
+	// Streams close the socket themselves when their reader falls behind
+	// or the gateway shuts down, saying why and where to resume.
+	return stream.WithCloser(conn, func(code int, reason string) {
+		go func() { _ = slot.conn.WriteClose(code, reason) }()
+		time.AfterFunc(time.Second, cancel) // a client that reads nothing cannot stall the close
+	}), nil, nil
 }
 
 // SessionWatcher ends a session's context when its key is revoked.
