@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,6 +160,9 @@ type wsStream struct {
 	t        *testing.T
 	conn     *websocket.Conn
 	messages chan map[string]any
+	// closeErr is the read error that ended the connection; it is set
+	// before messages is closed.
+	closeErr error
 }
 
 func openStream(t *testing.T, m *Main, protocol string, after *string) *wsStream {
@@ -178,6 +183,7 @@ func openStream(t *testing.T, m *Main, protocol string, after *string) *wsStream
 		for {
 			_, b, err := conn.Read(context.Background())
 			if err != nil {
+				s.closeErr = err
 				return
 			}
 			var msg map[string]any
@@ -254,6 +260,27 @@ func (s *wsStream) next() event {
 		s.t.Fatalf("stream payload %s: %v", b, err)
 	}
 	return p.Data.EventStream
+}
+
+// closedWith waits for the server to close the connection and returns its
+// close code and reason, skipping any messages before.
+func (s *wsStream) closedWith() (websocket.StatusCode, string) {
+	s.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case _, ok := <-s.messages:
+			if !ok {
+				var ce websocket.CloseError
+				if errors.As(s.closeErr, &ce) {
+					return ce.Code, ce.Reason
+				}
+				return -1, fmt.Sprint(s.closeErr)
+			}
+		case <-deadline:
+			s.t.Fatal("the server did not close the connection")
+		}
+	}
 }
 
 // expectSilence fails if a message arrives within d.
@@ -526,10 +553,10 @@ func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	}
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
-	// Shutdown completes the open streams, so clients know to reconnect
-	// and resume from their last cursor.
-	if msg := live.read(); msg["type"] != "complete" {
-		t.Fatalf("want complete on shutdown, got %v", msg)
+	// Shutdown closes the open streams with "service restart" and the
+	// cursor to resume from, so clients reconnect elsewhere and resume.
+	if code, reason := live.closedWith(); code != 1012 || !strings.Contains(reason, "resume after") {
+		t.Fatalf("closed with %d %q on shutdown, want 1012 and the cursor", code, reason)
 	}
 	select {
 	case err := <-closed:
