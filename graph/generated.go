@@ -231,7 +231,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		EventStream func(childComplexity int, filter *domain.EventFilter, after *string) int
+		ConversationUpdated func(childComplexity int, id string) int
+		EventStream         func(childComplexity int, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string) int
 	}
 
 	WebhookSubscription struct {
@@ -304,7 +305,8 @@ type QueryResolver interface {
 	WebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
 }
 type SubscriptionResolver interface {
-	EventStream(ctx context.Context, filter *domain.EventFilter, after *string) (<-chan *domain.Event, error)
+	EventStream(ctx context.Context, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string) (<-chan *domain.Event, error)
+	ConversationUpdated(ctx context.Context, id string) (<-chan *domain.Conversation, error)
 }
 type WebhookSubscriptionResolver interface {
 	URL(ctx context.Context, obj *domain.WebhookSubscription) (string, error)
@@ -1166,6 +1168,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReprocessResult.StillUntranslated(childComplexity), true
 
+	case "Subscription.conversationUpdated":
+		if e.ComplexityRoot.Subscription.ConversationUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_conversationUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConversationUpdated(childComplexity, args["id"].(string)), true
 	case "Subscription.eventStream":
 		if e.ComplexityRoot.Subscription.EventStream == nil {
 			break
@@ -1176,7 +1189,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.EventStream(childComplexity, args["filter"].(*domain.EventFilter), args["after"].(*string)), true
+		return e.ComplexityRoot.Subscription.EventStream(childComplexity, args["filter"].(*domain.EventFilter), args["after"].(*string), args["conditions"].([]*domain.Condition), args["match"].(*domain.ConditionMatch), args["expression"].(*string)), true
 
 	case "WebhookSubscription.authorizationType":
 		if e.ComplexityRoot.WebhookSubscription.AuthorizationType == nil {
@@ -1814,8 +1827,14 @@ type Mutation {
 }
 
 type Subscription {
-  "Replays the stored events after ` + "`" + `after` + "`" + `, then streams new ones as they commit: no gap, no duplicate."
-  eventStream(filter: EventFilter, after: String): Event!
+  """
+  Replays the stored events after ` + "`" + `after` + "`" + `, then streams new ones as they commit: no gap, no duplicate.
+  Conditions (as on webhook subscriptions) test the event and its conversation's current state.
+  A reader that falls behind is closed (websocket code 4008) with the cursor to resume from.
+  """
+  eventStream(filter: EventFilter, after: String, conditions: [ConditionInput!], match: ConditionMatch, expression: String): Event!
+  "The conversation's new state after each of its events."
+  conversationUpdated(id: ID!): Conversation!
 }
 `, BuiltIn: false},
 }
@@ -2723,6 +2742,20 @@ func (ec *executionContext) field_Query_webhookSubscription_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_conversationUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_eventStream_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2742,6 +2775,30 @@ func (ec *executionContext) field_Subscription_eventStream_args(ctx context.Cont
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "conditions",
+		func(ctx context.Context, v any) ([]*domain.Condition, error) {
+			return ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conditions"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "match",
+		func(ctx context.Context, v any) (*domain.ConditionMatch, error) {
+			return ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["match"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "expression",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expression"] = arg4
 	return args, nil
 }
 
@@ -6240,7 +6297,7 @@ func (ec *executionContext) _Subscription_eventStream(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().EventStream(ctx, fc.Args["filter"].(*domain.EventFilter), fc.Args["after"].(*string))
+			return ec.Resolvers.Subscription().EventStream(ctx, fc.Args["filter"].(*domain.EventFilter), fc.Args["after"].(*string), fc.Args["conditions"].([]*domain.Condition), fc.Args["match"].(*domain.ConditionMatch), fc.Args["expression"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Event) graphql.Marshaler {
@@ -6268,6 +6325,50 @@ func (ec *executionContext) fieldContext_Subscription_eventStream(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_eventStream_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_conversationUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_conversationUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConversationUpdated(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_conversationUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_conversationUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9813,6 +9914,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "eventStream":
 		return ec._Subscription_eventStream(ctx, fields[0])
+	case "conversationUpdated":
+		return ec._Subscription_conversationUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

@@ -217,12 +217,13 @@ func (r *queryResolver) WebhookSubscription(ctx context.Context, id string) (*do
 }
 
 // EventStream is the resolver for the eventStream field.
-func (r *subscriptionResolver) EventStream(ctx context.Context, filter *domain.EventFilter, after *string) (<-chan *domain.Event, error) {
-	pos, err := parseAfter(after)
-	if err != nil {
-		return nil, err
-	}
-	return r.Streams.Subscribe(ctx, filter, pos), nil
+func (r *subscriptionResolver) EventStream(ctx context.Context, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string) (<-chan *domain.Event, error) {
+	return r.eventStream(ctx, filter, after, conditions, match, expression)
+}
+
+// ConversationUpdated is the resolver for the conversationUpdated field.
+func (r *subscriptionResolver) ConversationUpdated(ctx context.Context, id string) (<-chan *domain.Conversation, error) {
+	return r.conversationUpdated(ctx, id)
 }
 
 // URL is the resolver for the url field.

@@ -75,6 +75,7 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, wake *broker.Subscription, out chan<- *domain.Event) {
 	ticker := time.NewTicker(h.poll)
 	defer ticker.Stop()
+	woken, recheck := true, 0
 	defer func() {
 		// At shutdown, tell the reader to reconnect (to another replica)
 		// and where to resume.
@@ -120,11 +121,26 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 		if err == nil && len(page) == h.pageSize {
 			continue // more history to replay
 		}
+		// A wake-up that found nothing new usually means the new events are
+		// not readable yet: on PostgreSQL an earlier transaction, still
+		// running, holds the stable end of the history back. Look again
+		// soon, backing off, rather than waiting for the next poll.
+		var retry <-chan time.Time
+		if woken && len(page) == 0 && recheck < 8 {
+			retry = time.After(time.Duration(10<<recheck) * time.Millisecond)
+			recheck++
+		} else if len(page) > 0 {
+			recheck = 0
+		}
+		woken = false
 		select {
 		case _, ok := <-wake.C():
 			if !ok {
 				return
 			}
+			woken, recheck = true, 0
+		case <-retry:
+			woken = true
 		case <-ticker.C:
 		case <-ctx.Done():
 			return

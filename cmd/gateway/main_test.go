@@ -167,6 +167,13 @@ type wsStream struct {
 
 func openStream(t *testing.T, m *Main, protocol string, after *string) *wsStream {
 	t.Helper()
+	return openSubscription(t, m, protocol, `subscription($after: String) { eventStream(after: $after) { `+eventFields+` } }`,
+		map[string]any{"after": after})
+}
+
+// openSubscription starts one GraphQL subscription over a websocket.
+func openSubscription(t *testing.T, m *Main, protocol, query string, vars map[string]any) *wsStream {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	url := "ws" + strings.TrimPrefix(m.URL(), "http") + "/graphql"
@@ -211,10 +218,7 @@ func openStream(t *testing.T, m *Main, protocol string, after *string) *wsStream
 	if protocol == "graphql-ws" {
 		start = "start"
 	}
-	s.send(map[string]any{"id": "1", "type": start, "payload": map[string]any{
-		"query":     `subscription($after: String) { eventStream(after: $after) { ` + eventFields + ` } }`,
-		"variables": map[string]any{"after": after},
-	}})
+	s.send(map[string]any{"id": "1", "type": start, "payload": map[string]any{"query": query, "variables": vars}})
 	return s
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/helpdesk-gateway/gateway/adapters/dixa"
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
 )
 
 // gqlError runs a query that must fail and returns its first error's code
@@ -289,5 +291,43 @@ func TestDixaFiltersBecomeConditions(t *testing.T) {
 	code, msg := gqlError(t, m, `mutation { createWebhookSubscription(input: {provider: DIXA, name: "x", dixaFilters: {strategy: "Most", conditions: []}}) { id } }`, nil)
 	if code != "BAD_USER_INPUT" || !strings.Contains(msg, "strategy") {
 		t.Fatalf("bad strategy: %s %q", code, msg)
+	}
+}
+
+func TestStreamConditionsAndConversationUpdates(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	sub := createDixaSubscription(t, m)
+	pendingEmail := openSubscription(t, m, "graphql-transport-ws", `subscription { eventStream(
+		conditions: [{id: 1, field: CHANNEL, operator: IS_ONE_OF, values: ["EMAIL"]}, {id: 2, field: STATUS, operator: EQUALS, values: ["PENDING"]}],
+		match: EXPRESSION, expression: "1 and 2") { `+eventFields+` } }`, nil)
+	envelope := func(id, fqn, status, channel string, csid int) []byte {
+		return []byte(fmt.Sprintf(`{"event_id":"%s","event_fqn":"%s","event_version":"1","event_timestamp":"2024-05-01T10:00:0%d.000Z",`+
+			`"organization":{"id":"org"},"data":{"conversation":{"csid":%d,"channel":"%s","status":"%s"}}}`, id, fqn, csid, csid, channel, status))
+	}
+	open := envelope("s1", "CONVERSATION_OPEN", "OPEN", "EMAIL", 1)
+	if status, _ := postDixa(t, sub.URL, sub.SecretKey, open); status != http.StatusOK {
+		t.Fatal(status)
+	}
+	watch := openSubscription(t, m, "graphql-transport-ws", `subscription($id: ID!) { conversationUpdated(id: $id) { externalId status } }`,
+		map[string]any{"id": domain.ConversationID(domain.ProviderDixa, "org", "1")})
+	pendingEmail.expectSilence(300 * time.Millisecond) // an open e-mail conversation does not pass
+	if status, _ := postDixa(t, sub.URL, sub.SecretKey, envelope("s2", "CONVERSATION_PENDING", "PENDING", "WIDGET_CHAT", 2)); status != http.StatusOK {
+		t.Fatal(status)
+	}
+	if status, _ := postDixa(t, sub.URL, sub.SecretKey, envelope("s3", "CONVERSATION_PENDING", "PENDING", "EMAIL", 1)); status != http.StatusOK {
+		t.Fatal(status)
+	}
+	if e := pendingEmail.next(); e.ProviderEventType != "ConversationPending" || e.Conversation == nil || e.Conversation.ExternalID != "1" {
+		t.Fatalf("stream with conditions got %+v", e)
+	}
+	pendingEmail.expectSilence(300 * time.Millisecond)
+	msg := watch.read()
+	b, _ := json.Marshal(msg["payload"])
+	if !strings.Contains(string(b), `"status":"PENDING"`) || !strings.Contains(string(b), `"externalId":"1"`) {
+		t.Fatalf("conversationUpdated sent %s", b)
+	}
+	watch.expectSilence(300 * time.Millisecond) // conversation 2's event is not conversation 1's
+	if code, msg := gqlError(t, m, `subscription { eventStream(conditions: [{id: 1, field: TAG, operator: EQUALS, values: ["x"]}], match: EXPRESSION, expression: "1 or 2") { id } }`, nil); code != "BAD_USER_INPUT" || !strings.Contains(msg, "condition 2 is not defined") {
+		t.Fatalf("bad stream conditions over HTTP: %s %q", code, msg)
 	}
 }
