@@ -58,7 +58,7 @@ type Config struct {
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
-	mux.Handle("/graphql", cfg.requireToken(cfg.graphQL(), true))
+	mux.Handle("/graphql", cfg.requireToken(sseResume(cfg.graphQL()), true))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
 	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -569,5 +570,60 @@ func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("shutdown did not finish")
+	}
+}
+
+func TestSSEEventsCarryTheirCursorAndResumeWithLastEventID(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	sub := createDixaSubscription(t, m)
+	for _, name := range []string{"conversation_created.json", "conversation_open.json", "conversation_closed.json"} {
+		if status, _ := postDixa(t, sub.URL, sub.SecretKey, readSeed(t, name)); status != http.StatusOK {
+			t.Fatal(status)
+		}
+	}
+	all := listEvents(t, m)
+	stream := func(lastEventID string, n int) (ids []string, types []string) {
+		body, _ := json.Marshal(map[string]any{"query": `subscription($after: String) { eventStream(after: $after) { cursor providerEventType } }`})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		if lastEventID != "" {
+			req.Header.Set("Last-Event-ID", lastEventID)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() && len(types) < n {
+			line := sc.Text()
+			if id, ok := strings.CutPrefix(line, "id: "); ok {
+				ids = append(ids, id)
+			}
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				var p struct {
+					Data struct {
+						EventStream struct{ Cursor, ProviderEventType string }
+					}
+				}
+				if err := json.Unmarshal([]byte(data), &p); err != nil {
+					t.Fatalf("data %s: %v", data, err)
+				}
+				types = append(types, p.Data.EventStream.ProviderEventType)
+			}
+		}
+		return ids, types
+	}
+	ids, types := stream("", 3)
+	if len(ids) != 3 || ids[0] != all[0].Cursor || ids[2] != all[2].Cursor || types[0] != "ConversationCreated" {
+		t.Fatalf("ids %v types %v", ids, types)
+	}
+	ids, types = stream(ids[0], 2)
+	if len(types) != 2 || types[0] != "ConversationOpen" || types[1] != "ConversationClosed" || ids[0] != all[1].Cursor {
+		t.Fatalf("resumed with Last-Event-ID: ids %v types %v", ids, types)
 	}
 }
