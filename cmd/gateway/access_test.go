@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -143,5 +144,24 @@ func TestWebsocketRefusesABadTokenInConnectionInit(t *testing.T) {
 	_, _, err = conn.Read(ctx)
 	if status := websocket.CloseStatus(err); status != 4403 {
 		t.Fatalf("bad token: %v (close status %d), want 4403", err, status)
+	}
+}
+
+func TestWebsocketWithoutConnectionInitIsClosed(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(m.URL(), "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	start := time.Now()
+	_, _, err = conn.Read(ctx) // send nothing: no connection_init
+	// gqlgen closes with 1002 and this reason (the protocol text suggests
+	// 4408); either way the socket does not stay open without auth.
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "initialisation timeout") || time.Since(start) > 20*time.Second {
+		t.Fatalf("no connection_init: %v after %v, want a close for the 10 s init timeout", err, time.Since(start))
 	}
 }
