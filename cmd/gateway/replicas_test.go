@@ -1,17 +1,80 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
 	"github.com/helpdesk-gateway/gateway/domain"
 )
+
+// remote is a gateway running as its own OS process; only its address is
+// known to the test.
+type remote struct{ addr net.Addr }
+
+func (r remote) Accept() (net.Conn, error) { return nil, errors.New("not a real listener") }
+func (r remote) Close() error              { return nil }
+func (r remote) Addr() net.Addr            { return r.addr }
+
+// startProcess builds the gateway and runs it as a separate OS process on
+// databaseURL, stopped with SIGTERM when the test ends. The returned Main
+// only carries its address, for the HTTP and websocket helpers.
+func startProcess(t *testing.T, databaseURL string) *Main {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gateway")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr()
+	l.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "ADDR="+addr.String(), "DATABASE_URL="+databaseURL, "GATEWAY_ADMIN_TOKEN="+adminToken, "STREAM_POLL=200ms")
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("gateway process did not stop on SIGTERM; logs:\n%s", logs.String())
+		}
+	})
+	m := &Main{listener: remote{addr}}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if res, err := http.Get(m.URL() + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway process not ready; logs:\n%s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 // TestReplicasStreamEveryEventExactlyOnceInOrder runs two gateway processes
 // on one PostgreSQL database, posts 10,000 events across both, and checks
@@ -20,7 +83,7 @@ import (
 func TestReplicasStreamEveryEventExactlyOnceInOrder(t *testing.T) {
 	const total = 10000
 	url := dbtest.PostgresURL(t)
-	a, b := startGateway(t, url), startGateway(t, url)
+	a, b := startProcess(t, url), startProcess(t, url)
 	sub := createDixaSubscription(t, a)
 	streams := []*wsStream{openStream(t, a, "graphql-transport-ws", nil), openStream(t, b, "graphql-transport-ws", nil)}
 
