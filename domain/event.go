@@ -199,6 +199,7 @@ type EventFilter struct {
 	Untranslated *bool `json:"untranslated"`
 }
 
+
 func contains[T comparable](list []T, v T) bool {
 	for _, x := range list {
 		if x == v {
