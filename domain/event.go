@@ -199,6 +199,34 @@ type EventFilter struct {
 	Untranslated *bool `json:"untranslated"`
 }
 
+// Match reports whether e passes the filter.
+func (f *EventFilter) Match(e *Event) bool {
+	if f == nil {
+		return true
+	}
+	if len(f.Providers) > 0 && !contains(f.Providers, e.Provider) {
+		return false
+	}
+	if len(f.Types) > 0 && !contains(f.Types, e.Type) {
+		return false
+	}
+	if f.ConversationID != nil && *f.ConversationID != e.ConversationID {
+		return false
+	}
+	if f.SubscriptionID != nil && *f.SubscriptionID != e.SubscriptionID {
+		return false
+	}
+	if f.Since != nil && e.OccurredAt.Before(*f.Since) {
+		return false
+	}
+	if f.Until != nil && !e.OccurredAt.Before(*f.Until) {
+		return false
+	}
+	if f.Untranslated != nil && *f.Untranslated != (e.Reason != "") {
+		return false
+	}
+	return true
+}
 
 func contains[T comparable](list []T, v T) bool {
 	for _, x := range list {
