@@ -1,7 +1,6 @@
 package dixa
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -11,29 +10,9 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-// FuzzParse holds Parse to the adapter contract on arbitrary bytes: never
-// a panic, EINVALID exactly for what is not JSON, valid and stable events
-// for everything else.
+// FuzzParse runs the shared contract fuzz target over Dixa's shapes.
 func FuzzParse(f *testing.F) {
-	for _, s := range samples(f) {
-		f.Add(s.Body)
-	}
-	for _, b := range []string{`{}`, `[]`, `null`, `"x"`, `{"event_fqn":"SLA_EVALUATION_VOIDED","data":{"conversation":{"csid":"1"}}}`, `{`, ""} {
-		f.Add([]byte(b))
-	}
-	a := New()
-	f.Fuzz(func(t *testing.T, body []byte) {
-		req := &adapters.Request{Header: http.Header{}, Body: body, ReceivedAt: adapterstest.ReceivedAt}
-		valid := json.Valid(body)
-		if err := adapterstest.CheckParse(a, req, valid); err != nil {
-			t.Fatalf("body %q: %v", body, err)
-		}
-		if !valid {
-			if _, err := a.Parse(req); domain.ErrorCode(err) != domain.EINVALID {
-				t.Fatalf("body %q is not JSON: Parse error = %v, want %q", body, err, domain.EINVALID)
-			}
-		}
-	})
+	adapterstest.FuzzParse(f, New(), nil, `{"event_fqn":"SLA_EVALUATION_VOIDED","data":{"conversation":{"csid":"1"}}}`)
 }
 
 // FuzzVerify checks that no signature header makes Verify panic or accept

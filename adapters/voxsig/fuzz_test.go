@@ -1,7 +1,6 @@
 package voxsig
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -11,29 +10,9 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-// FuzzParse holds Parse to the adapter contract on arbitrary bytes: never
-// a panic, EINVALID exactly for what is not JSON, valid and stable events
-// for everything else.
+// FuzzParse runs the shared contract fuzz target over Voxsig's shapes.
 func FuzzParse(f *testing.F) {
-	for _, s := range adapterstest.Samples(f, "testdata") {
-		f.Add(s.Body)
-	}
-	for _, b := range []string{`{}`, `[]`, `null`, `"x"`, `{"event":"conversation_updated","id":1,"changed_attributes":{"label_list":{"current_value":[""]}}}`, `{`, ""} {
-		f.Add([]byte(b))
-	}
-	a := New()
-	f.Fuzz(func(t *testing.T, body []byte) {
-		req := &adapters.Request{Header: http.Header{}, Body: body, ReceivedAt: adapterstest.ReceivedAt}
-		valid := json.Valid(body)
-		if err := adapterstest.CheckParse(a, req, valid); err != nil {
-			t.Fatalf("body %q: %v", body, err)
-		}
-		if !valid {
-			if _, err := a.Parse(req); domain.ErrorCode(err) != domain.EINVALID {
-				t.Fatalf("body %q is not JSON: Parse error = %v, want %q", body, err, domain.EINVALID)
-			}
-		}
-	})
+	adapterstest.FuzzParse(f, New(), nil, `{"event":"conversation_updated","id":1,"changed_attributes":{"label_list":{"current_value":[""]}}}`)
 }
 
 // FuzzVerify checks that no header makes Verify panic or accept a body it
