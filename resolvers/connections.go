@@ -142,6 +142,7 @@ func (r *Resolver) conversationConnection(ctx context.Context, filter *domain.Co
 			return nil, err
 		}
 	}
+	r.prefetchConversations(ctx, rows)
 	return conn, nil
 }
 

@@ -97,11 +97,11 @@ func TestConversationPageCostsConstantStatements(t *testing.T) {
 		small, _ := query(5)
 		large, _ := query(100)
 		t.Logf("statements: %d for 5 conversations, %d for 100", small, large)
-		// One statement each for the page, the count, the people and the
-		// messages, and for the messages' authors; a batch window that
-		// closes early can split a batch in two, so allow a little slack,
-		// far below the 300+ statements of one read per conversation.
-		if large > 8 || small > 8 {
+		// One statement each for the page, the count, the latest messages
+		// and the people (requesters, assignees and authors): the page
+		// reads ahead what its nodes select, so the count does not depend
+		// on how a busy machine schedules the nodes' resolvers.
+		if large != small || large > 5 {
 			t.Fatalf("a page of 100 conversations cost %d statements, a page of 5 cost %d: want a small constant", large, small)
 		}
 	})
