@@ -309,6 +309,27 @@ func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after doma
 	return out, nil
 }
 
+// Head returns the position of the newest event in the stable prefix of
+// the history (what Events reads), or the zero position when it is empty.
+// No event at or before it can still appear.
+func (db *DB) Head(ctx context.Context) (domain.Position, error) {
+	q := db.gorm.WithContext(ctx).Table("events").Select("tx, seq")
+	if db.dialect == Postgres {
+		q = q.Where("tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+	}
+	var rows []struct {
+		Tx  int64
+		Seq int64
+	}
+	if err := q.Order("tx DESC, seq DESC").Limit(1).Find(&rows).Error; err != nil {
+		return domain.Position{}, storeError(fmt.Errorf("read the head of the history: %w", err))
+	}
+	if len(rows) == 0 {
+		return domain.Position{}, nil
+	}
+	return domain.Position{Tx: rows[0].Tx, Seq: rows[0].Seq}, nil
+}
+
 const eventColumns = "seq, tx, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload"
 
 func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {

@@ -325,3 +325,27 @@ func TestUpdateAndDeleteSubscription(t *testing.T) {
 		}
 	})
 }
+
+func TestHeadIsTheNewestReadableEvent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		head, err := store.Head(ctx)
+		if err != nil || !head.IsZero() {
+			t.Fatalf("empty history: head %v, %v", head, err)
+		}
+		sub := newSubscription(t, store)
+		now := time.Now()
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{
+			delivery(sub, newEvent(sub, "a", "c1", domain.StatusOpen, now), newEvent(sub, "b", "c1", domain.StatusOpen, now)),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		dbtest.Settle(t, store)
+		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		if err != nil || len(events) != 2 {
+			t.Fatalf("events: %d, %v", len(events), err)
+		}
+		if head, err = store.Head(ctx); err != nil || head != events[1].Position {
+			t.Fatalf("head %v (%v), want the newest event's position %v", head, err, events[1].Position)
+		}
+	})
+}

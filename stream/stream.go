@@ -1,12 +1,15 @@
 // Package stream serves live event streams: each stream replays the stored
-// events after its cursor and then follows new ones as they commit, reading
-// only from the store, so there is no gap and no duplicate at the seam.
+// events after its cursor and then follows new ones as they commit. Every
+// event comes from the store, by cursor (read by the stream itself, or by
+// the tail that the streams share), so there is no gap and no duplicate at
+// the seam.
 package stream
 
 import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/broker"
@@ -16,14 +19,25 @@ import (
 // EventReader reads the stored event history by cursor.
 type EventReader interface {
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	// Head returns the position of the newest event of the stable history
+	// (the part Events reads), or the zero position when there is none.
+	Head(ctx context.Context) (domain.Position, error)
 }
 
-// Hub owns every open stream's goroutine. It is safe for concurrent use;
-// Close ends every stream and waits for them.
+// Hub owns every open stream's goroutine and the one tail reader they
+// share. It is safe for concurrent use; Close ends every stream and waits
+// for them.
+//
+// Streams near the head of the history read it from the tail's window in
+// memory: one store read per commit serves them all, however many there
+// are. A stream further behind (replaying history, or resuming after a
+// long absence) reads the store by its own cursor until it reaches the
+// window. A stream whose reader does not keep up blocks only its own
+// goroutine: the tail and the other streams never wait for it.
 type Hub struct {
 	store  EventReader
-	broker *broker.Broker
 	logger *slog.Logger
+	tail   *tail
 	// Poll bounds how long an event can wait when no wake-up comes, such as
 	// when an earlier transaction commits after the wake-up of a later one.
 	poll     time.Duration
@@ -33,6 +47,8 @@ type Hub struct {
 	Buffer      int
 	SlowTimeout time.Duration
 
+	blocked atomic.Int64 // streams waiting on a full buffer
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	mu     sync.Mutex // guards closed and wg.Add against Close
@@ -40,10 +56,35 @@ type Hub struct {
 	wg     sync.WaitGroup
 }
 
+// Window bounds of the shared tail: the newest events kept in memory for
+// live streams, by count and by payload bytes.
+const (
+	WindowEvents = 10000
+	WindowBytes  = 64 << 20
+)
+
 // NewHub returns a hub reading from store and woken by b.
 func NewHub(store EventReader, b *broker.Broker, poll time.Duration, logger *slog.Logger) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hub{store: store, broker: b, logger: logger, poll: poll, pageSize: 500, Buffer: 256, SlowTimeout: 10 * time.Second, ctx: ctx, cancel: cancel}
+	h := &Hub{store: store, logger: logger, poll: poll, pageSize: 500, Buffer: 256, SlowTimeout: 10 * time.Second, ctx: ctx, cancel: cancel}
+	h.tail = newTail(store, b, poll, h.pageSize, WindowEvents, WindowBytes, func(err error) {
+		logger.Warn("stream tail read failed; retrying", "err", err)
+	})
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.tail.run(ctx)
+	}()
+	return h
+}
+
+// SetWindow bounds the shared tail's window of newest events, by count and
+// by payload bytes (defaults WindowEvents and WindowBytes). A smaller
+// window costs less memory; streams that fall behind it read the store.
+func (h *Hub) SetWindow(events, bytes int) {
+	h.tail.mu.Lock()
+	defer h.tail.mu.Unlock()
+	h.tail.limit, h.tail.maxBytes = max(events, 1), max(bytes, 1)
 }
 
 // Subscribe starts a stream of the events after `after` that pass filter.
@@ -59,23 +100,18 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 		close(out)
 		return out
 	}
-	// Subscribe to wake-ups before the first read, so that a commit between
-	// the read and the wait still wakes the stream.
-	wake := h.broker.Subscribe()
+	h.tail.join()
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		defer close(out)
-		defer wake.Close()
-		h.run(ctx, filter, after, wake, out)
+		defer h.tail.leave()
+		h.run(ctx, filter, after, out)
 	}()
 	return out
 }
 
-func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, wake *broker.Subscription, out chan<- *domain.Event) {
-	ticker := time.NewTicker(h.poll)
-	defer ticker.Stop()
-	woken, recheck := true, 0
+func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, out chan<- *domain.Event) {
 	defer func() {
 		// At shutdown, tell the reader to reconnect (to another replica)
 		// and where to resume.
@@ -86,68 +122,104 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 		}
 	}()
 	for {
-		page, err := h.store.Events(ctx, filter, after, h.pageSize)
-		if err != nil && ctx.Err() == nil {
-			h.logger.Warn("stream read failed; retrying", "err", err)
-		}
-		for _, e := range page {
-			select {
-			case out <- e:
-				after = e.Position
+		w := h.tail.since(after, filter, h.pageSize)
+		var wait <-chan time.Time
+		if w.inside {
+			if !h.send(ctx, w.events, &after, out) {
+				return
+			}
+			after = w.scanned
+			if len(w.events) == h.pageSize {
 				continue
-			default:
 			}
-			slow := time.NewTimer(h.SlowTimeout)
-			select {
-			case out <- e:
-				after = e.Position
-				slow.Stop()
-			case <-slow.C:
-				// Everything up to `after` is in the buffer and will still be
-				// delivered: the reader resumes after it.
-				h.logger.Info("stream reader too slow; ending its stream", "resume_after", after.String())
-				if closer := CloserFrom(ctx); closer != nil {
-					closer(CloseTooSlow, "subscriber too slow: resume after "+after.String())
+		} else {
+			// Behind the window: read the store by cursor. A short page
+			// means every matching event up to the window's head (taken
+			// before the read, so stable and visible to it) was read, so
+			// the cursor may jump there and join the window.
+			page, err := h.store.Events(ctx, filter, after, h.pageSize)
+			if err != nil {
+				if ctx.Err() != nil || h.ctx.Err() != nil {
+					return
 				}
-				return
-			case <-ctx.Done():
-				slow.Stop()
-				return
-			case <-h.ctx.Done():
-				slow.Stop()
-				return
+				h.logger.Warn("stream read failed; retrying", "err", err)
+				wait = time.After(min(h.poll, time.Second))
+			} else {
+				if !h.send(ctx, page, &after, out) {
+					return
+				}
+				if len(page) == h.pageSize {
+					continue
+				}
+				if w.ready && after.Less(w.head) {
+					after = w.head
+				}
+				if w.ready {
+					continue // into the window
+				}
 			}
 		}
-		if err == nil && len(page) == h.pageSize {
-			continue // more history to replay
-		}
-		// A wake-up that found nothing new usually means the new events are
-		// not readable yet: on PostgreSQL an earlier transaction, still
-		// running, holds the stable end of the history back. Look again
-		// soon, backing off, rather than waiting for the next poll.
-		var retry <-chan time.Time
-		if woken && len(page) == 0 && recheck < 8 {
-			retry = time.After(time.Duration(10<<recheck) * time.Millisecond)
-			recheck++
-		} else if len(page) > 0 {
-			recheck = 0
-		}
-		woken = false
 		select {
-		case _, ok := <-wake.C():
-			if !ok {
-				return
-			}
-			woken, recheck = true, 0
-		case <-retry:
-			woken = true
-		case <-ticker.C:
+		case <-w.changed:
+		case <-wait:
 		case <-ctx.Done():
 			return
 		case <-h.ctx.Done():
 			return
 		}
 	}
+}
+
+// send hands events to the reader, moving the cursor past each one. It
+// reports false when the stream must end: its reader stayed too slow for
+// SlowTimeout, or the stream or the hub was closed.
+func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Position, out chan<- *domain.Event) bool {
+	for _, e := range events {
+		select {
+		case out <- e:
+			*after = e.Position
+			continue
+		default:
+		}
+		slow := time.NewTimer(h.SlowTimeout)
+		h.blocked.Add(1)
+		select {
+		case out <- e:
+			h.blocked.Add(-1)
+			*after = e.Position
+			slow.Stop()
+			continue
+		case <-slow.C:
+			// Everything up to `after` is in the buffer and will still be
+			// delivered: the reader resumes after it.
+			h.logger.Info("stream reader too slow; ending its stream", "resume_after", after.String())
+			if closer := CloserFrom(ctx); closer != nil {
+				closer(CloseTooSlow, "subscriber too slow: resume after "+after.String())
+			}
+		case <-ctx.Done():
+			slow.Stop()
+		case <-h.ctx.Done():
+			slow.Stop()
+		}
+		h.blocked.Add(-1)
+		return false
+	}
+	return true
+}
+
+// Stats is a snapshot of a hub's streams.
+type Stats struct {
+	Streams int // open streams
+	Blocked int // streams whose reader has let their buffer fill
+}
+
+// Stats returns how many streams are open and how many are waiting for a
+// reader that does not keep up.
+func (h *Hub) Stats() Stats {
+	h.tail.mu.Lock()
+	n := h.tail.streams
+	h.tail.mu.Unlock()
+	return Stats{Streams: n, Blocked: int(h.blocked.Load())}
 }
 
 // Close ends every stream and waits for their goroutines. Streams

@@ -21,7 +21,13 @@ import (
 // subscribers take to receive an event after its webhook was posted,
 // with and without one more subscriber that never reads:
 //
-//	go test ./cmd/gateway -run '^$' -bench StreamLatency -benchtime 200x
+//	go test ./cmd/gateway -run '^$' -bench StreamLatency -benchtime 300x
+//
+// Before the timer starts, large events that only the non-reading
+// subscriber selects fill its socket and its stream's buffer, so that
+// during the measurement its stream is really blocked; the "blocked"
+// metric reports how many streams were waiting on a full buffer when the
+// measurement ended (1 with the stuck subscriber, 0 without).
 func BenchmarkStreamLatency(b *testing.B) {
 	for _, stuck := range []bool{false, true} {
 		b.Run(map[bool]string{false: "no-stuck-subscriber", true: "one-stuck-subscriber"}[stuck], func(b *testing.B) {
@@ -34,10 +40,11 @@ func BenchmarkStreamLatency(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer m.Close()
+			m.Hub.SlowTimeout = time.Hour // the stuck subscriber stays for the whole run
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			url := "ws" + strings.TrimPrefix(m.URL(), "http") + "/graphql"
-			dial := func() *websocket.Conn {
+			dial := func(query string) *websocket.Conn {
 				conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 				if err != nil {
 					b.Fatal(err)
@@ -45,7 +52,7 @@ func BenchmarkStreamLatency(b *testing.B) {
 				conn.SetReadLimit(1 << 20)
 				for _, msg := range []string{
 					`{"type":"connection_init","payload":{"Authorization":"Bearer ` + adminToken + `"}}`,
-					`{"id":"1","type":"subscribe","payload":{"query":"subscription { eventStream { payload } }"}}`,
+					`{"id":"1","type":"subscribe","payload":{"query":"` + query + `"}}`,
 				} {
 					if err := conn.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
 						b.Fatal(err)
@@ -54,14 +61,14 @@ func BenchmarkStreamLatency(b *testing.B) {
 				return conn
 			}
 			if stuck {
-				defer dial().CloseNow() // subscribes, then never reads
+				defer dial("subscription { eventStream { payload } }").CloseNow() // subscribes, then never reads
 			}
 			sent := sync.Map{} // ticket id -> when its webhook was posted
 			var mu sync.Mutex
 			var latencies []time.Duration
 			var wg sync.WaitGroup
 			for range 100 {
-				conn := dial()
+				conn := dial("subscription { eventStream(filter: {types: [CONVERSATION_CREATED]}) { payload } }")
 				defer conn.CloseNow()
 				wg.Add(1)
 				go func() {
@@ -110,6 +117,22 @@ func BenchmarkStreamLatency(b *testing.B) {
 			}
 			sub = out.C
 			time.Sleep(500 * time.Millisecond) // every subscriber is listening
+			// 600 events of 32 KiB that only an unfiltered stream receives:
+			// more than the stuck subscriber's socket and buffer can hold.
+			filler := strings.Repeat("x", 32<<10)
+			for i := range 600 {
+				res, err := http.Post(sub.URL, "application/json", strings.NewReader(fmt.Sprintf(`{"event":"BenchFiller","ticketId":"f-%d","filler":"%s"}`, i, filler)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				res.Body.Close()
+			}
+			want := map[bool]int{false: 0, true: 1}[stuck]
+			for deadline := time.Now().Add(30 * time.Second); m.Hub.Stats().Blocked != want; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					b.Fatalf("%d streams blocked on a full buffer, want %d", m.Hub.Stats().Blocked, want)
+				}
+			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				ticket := fmt.Sprintf("t-%d-%d", i, time.Now().UnixNano())
@@ -128,6 +151,7 @@ func BenchmarkStreamLatency(b *testing.B) {
 			}
 			wg.Wait()
 			b.StopTimer()
+			blocked := m.Hub.Stats().Blocked
 			if len(latencies) == 0 {
 				b.Fatal("no event received")
 			}
@@ -135,6 +159,7 @@ func BenchmarkStreamLatency(b *testing.B) {
 			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
 			b.ReportMetric(float64(len(latencies))/float64(b.N), "receivers")
+			b.ReportMetric(float64(blocked), "blocked")
 		})
 	}
 }

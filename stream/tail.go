@@ -1,0 +1,226 @@
+package stream
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/broker"
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+// tail is the one reader of the store's newest events that all the hub's
+// streams share: woken by the broker (and by its poll), it reads what
+// committed since its head, once, and keeps the newest events in a window
+// that live streams read from memory. A stream whose cursor is older than
+// the window reads the store itself until it reaches the window.
+//
+// The window holds every event in (start, head] of the stable history, in
+// stream order: nothing older can still appear inside it. It is bounded by
+// an event count and by payload bytes; eviction moves start forward.
+//
+// All methods are safe for concurrent use. run is the only writer.
+type tail struct {
+	store    EventReader
+	broker   *broker.Broker
+	poll     time.Duration
+	pageSize int
+	onError  func(error)
+
+	kick chan struct{} // a stream wants the window (re)started
+
+	mu       sync.Mutex
+	limit    int  // events kept in the window
+	maxBytes int  // payload bytes kept in the window
+	ready    bool // start and head are known
+	start    domain.Position
+	head     domain.Position
+	events   []*domain.Event
+	bytes    int
+	streams  int           // open streams; with none, the tail rests
+	changed  chan struct{} // closed (and replaced) whenever head moves or the window restarts
+}
+
+func newTail(store EventReader, b *broker.Broker, poll time.Duration, pageSize, limit, maxBytes int, onError func(error)) *tail {
+	return &tail{store: store, broker: b, poll: poll, pageSize: pageSize, limit: limit, maxBytes: maxBytes, onError: onError,
+		kick: make(chan struct{}, 1), changed: make(chan struct{})}
+}
+
+// window is what a stream learns from one look at the tail.
+type window struct {
+	events  []*domain.Event // events after the cursor that pass the filter
+	scanned domain.Position // the cursor may move here: nothing before it is missing
+	inside  bool            // the cursor is inside the window; otherwise read the store
+	head    domain.Position // the window's head (valid when ready)
+	ready   bool
+	changed <-chan struct{} // closed when there may be more to see
+}
+
+// since returns up to max events after `after` that pass filter, from the
+// window.
+func (t *tail) since(after domain.Position, filter *domain.EventFilter, max int) window {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := window{changed: t.changed, head: t.head, ready: t.ready, scanned: after}
+	if !t.ready || after.Less(t.start) {
+		return w
+	}
+	w.inside = true
+	i := sort.Search(len(t.events), func(i int) bool { return after.Less(t.events[i].Position) })
+	for ; i < len(t.events) && len(w.events) < max; i++ {
+		e := t.events[i]
+		w.scanned = e.Position
+		if filter.Match(e) {
+			w.events = append(w.events, e)
+		}
+	}
+	if i == len(t.events) && after.Less(t.head) {
+		w.scanned = t.head
+	}
+	return w
+}
+
+// join and leave count the open streams: the tail reads only while some
+// stream may want what it reads.
+func (t *tail) join() {
+	t.mu.Lock()
+	t.streams++
+	t.mu.Unlock()
+	select {
+	case t.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (t *tail) leave() {
+	t.mu.Lock()
+	t.streams--
+	t.mu.Unlock()
+}
+
+// run follows the store until ctx ends.
+func (t *tail) run(ctx context.Context) {
+	wake := t.broker.Subscribe()
+	defer wake.Close()
+	ticker := time.NewTicker(t.poll)
+	defer ticker.Stop()
+	// After a wake-up that found nothing new, the new events are usually
+	// not readable yet: on PostgreSQL an earlier transaction, still running
+	// elsewhere in the cluster, holds the stable end of the history back.
+	// Look again soon, backing off, for up to pendingFor.
+	const pendingFor = 30 * time.Second
+	var retry *time.Timer
+	var pendingSince time.Time
+	backoff := 10 * time.Millisecond
+	woken := true
+	for {
+		found, err := t.advance(ctx)
+		if err != nil && ctx.Err() == nil {
+			t.onError(err)
+		}
+		var retryC <-chan time.Time
+		switch {
+		case found:
+			pendingSince, backoff = time.Time{}, 10*time.Millisecond
+		case woken || err != nil:
+			if pendingSince.IsZero() {
+				pendingSince = time.Now()
+			}
+			if time.Since(pendingSince) < pendingFor {
+				retry = time.NewTimer(backoff)
+				retryC = retry.C
+				backoff = min(2*backoff, time.Second, t.poll)
+			}
+		}
+		woken = false
+		select {
+		case _, ok := <-wake.C():
+			if !ok {
+				return
+			}
+			woken, pendingSince, backoff = true, time.Time{}, 10*time.Millisecond
+		case <-t.kick:
+			woken = true
+		case <-retryC:
+			woken = true
+		case <-ticker.C:
+		case <-ctx.Done():
+			return
+		}
+		if retry != nil {
+			retry.Stop()
+			retry = nil
+		}
+	}
+}
+
+// advance reads what committed after head into the window and reports
+// whether it found anything (or had nothing to look for). With no stream open it drops the window
+// instead, so an idle gateway reads nothing; the next stream restarts it
+// from the store's head.
+func (t *tail) advance(ctx context.Context) (bool, error) {
+	t.mu.Lock()
+	idle, ready, head := t.streams == 0, t.ready, t.head
+	if idle && ready {
+		t.ready, t.events, t.bytes = false, nil, 0
+		t.notify()
+	}
+	t.mu.Unlock()
+	if idle {
+		return true, nil // nothing to look for
+	}
+	if !ready {
+		pos, err := t.store.Head(ctx)
+		if err != nil {
+			return false, err
+		}
+		t.mu.Lock()
+		t.ready, t.start, t.head = true, pos, pos
+		t.notify()
+		t.mu.Unlock()
+		head = pos
+	}
+	found := false
+	for {
+		page, err := t.store.Events(ctx, nil, head, t.pageSize)
+		if err != nil {
+			return found, err
+		}
+		if len(page) > 0 {
+			found = true
+			head = page[len(page)-1].Position
+			t.append(page)
+		}
+		if len(page) < t.pageSize {
+			return found, nil
+		}
+	}
+}
+
+// append adds a page read after head to the window, evicting the oldest
+// events beyond its bounds, and wakes the streams.
+func (t *tail) append(page []*domain.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, e := range page {
+		t.events = append(t.events, e)
+		t.bytes += len(e.Payload)
+	}
+	t.head = page[len(page)-1].Position
+	drop := 0
+	for len(t.events)-drop > t.limit || (t.bytes > t.maxBytes && len(t.events)-drop > 1) {
+		t.bytes -= len(t.events[drop].Payload)
+		t.start = t.events[drop].Position
+		t.events[drop] = nil
+		drop++
+	}
+	t.events = t.events[drop:]
+	t.notify()
+}
+
+// notify wakes every stream waiting on the tail. Call with mu held.
+func (t *tail) notify() {
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
