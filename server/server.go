@@ -204,11 +204,46 @@ type socketRecorder struct {
 }
 
 func (s socketRecorder) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	conn, err := s.WebsocketImplementation.Accept(w, r, opts)
-	if slot, ok := r.Context().Value(socketSlotKey{}).(*socketSlot); ok && err == nil {
+	accepted, err := s.WebsocketImplementation.Accept(w, r, opts)
+	if err != nil {
+		return accepted, err
+	}
+	conn := protocolConn{accepted}
+	if slot, ok := r.Context().Value(socketSlotKey{}).(*socketSlot); ok {
 		slot.conn = conn
 	}
-	return conn, err
+	return conn, nil
+}
+
+// closeInitTimeout is graphql-transport-ws's close code for a socket that
+// sent no connection_init in time.
+const closeInitTimeout = 4408
+
+// protocolConn closes a graphql-transport-ws socket that never sent
+// connection_init with the protocol's own code, 4408, where gqlgen sends a
+// generic protocol error (1002).
+type protocolConn struct{ transport.WebsocketConn }
+
+func (c protocolConn) WriteClose(code int, message string) error {
+	if code == transport.WebsocketCloseProtocolError && message == "connection initialisation timeout" && c.Subprotocol() == "graphql-transport-ws" {
+		code = closeInitTimeout
+	}
+	return c.WebsocketConn.WriteClose(code, message)
+}
+
+// SetReadLimit and SetReadDeadline pass on the optional abilities of the
+// wrapped connection, which gqlgen finds by type assertion.
+func (c protocolConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+func (c protocolConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
 
 // requireAdmin refuses mutations and the API key listing to callers

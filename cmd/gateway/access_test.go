@@ -158,10 +158,9 @@ func TestWebsocketWithoutConnectionInitIsClosed(t *testing.T) {
 	defer conn.CloseNow()
 	start := time.Now()
 	_, _, err = conn.Read(ctx) // send nothing: no connection_init
-	// gqlgen closes with 1002 and this reason (the protocol text suggests
-	// 4408); either way the socket does not stay open without auth.
+	// graphql-transport-ws: 4408 "Connection initialisation timeout".
 	var ce websocket.CloseError
-	if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "initialisation timeout") || time.Since(start) > 20*time.Second {
-		t.Fatalf("no connection_init: %v after %v, want a close for the 10 s init timeout", err, time.Since(start))
+	if !errors.As(err, &ce) || ce.Code != 4408 || !strings.Contains(ce.Reason, "initialisation timeout") || time.Since(start) > 20*time.Second {
+		t.Fatalf("no connection_init: %v after %v, want close 4408 for the 10 s init timeout", err, time.Since(start))
 	}
 }
