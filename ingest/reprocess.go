@@ -21,12 +21,19 @@ type Reprocessor struct {
 	Store     RetranslateStore
 	Adapters  *adapters.Registry
 	Publisher Publisher
+	// Changed, if set, is called after a run that re-translated stored
+	// events in place, such as to drop copies of them kept in memory.
+	Changed func()
 }
 
 // Reprocess re-translates the stored events that pass filter, page by page
 // in stream order.
-func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter) (domain.ReprocessResult, error) {
-	var res domain.ReprocessResult
+func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter) (res domain.ReprocessResult, err error) {
+	defer func() {
+		if res.Retranslated > 0 && r.Changed != nil {
+			r.Changed()
+		}
+	}()
 	after := domain.Position{}
 	for {
 		page, err := r.Store.Events(ctx, filter, after, 200)

@@ -2,6 +2,8 @@ package ingest_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/ingest"
+	"github.com/helpdesk-gateway/gateway/stream"
 )
 
 // fixableAdapter translates nothing until fixed, like an adapter that met
@@ -95,4 +98,66 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 			t.Fatalf("the appended event's conversation: %v", err)
 		}
 	})
+}
+
+// A live stream's window of recent events keeps copies of them; after a
+// re-translation a stream opened from an older cursor gets the new
+// translation, not the copy.
+func TestReprocessedEventsReachNewStreamsRetranslated(t *testing.T) {
+	store := dbtest.Open(t, dbtest.SQLiteURL(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := broker.New()
+	hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer hub.Close()
+	live := hub.Subscribe(ctx, nil, domain.Position{}) // the window holds what it reads
+	log := domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}
+	first := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
+		OccurredAt: time.Now(), ReceivedAt: time.Now(), DedupeKey: "first", Payload: domain.RawJSON(`{}`)}
+	appended, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{first}, Log: log}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Publish(appended[0].Appended)
+	// The first event came through the window, which now covers
+	// everything after it.
+	from := next(t, live).Position
+
+	adapter := &fixableAdapter{}
+	res, err := adapter.Parse(&adapters.Request{Header: http.Header{}, Body: []byte(`{"event":"TicketSplit"}`), ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appended, err = store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: log}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Publish(appended[0].Appended)
+	if e := next(t, live); e.Type != domain.EventOther {
+		t.Fatalf("before the fix: %s", e.Type)
+	}
+
+	adapter.fixed.Store(true)
+	r := &ingest.Reprocessor{Store: store, Adapters: adapters.NewRegistry(adapter), Publisher: b, Changed: hub.Forget}
+	if got, err := r.Reprocess(ctx, &domain.EventFilter{Providers: []domain.Provider{domain.ProviderCloudCX}}); err != nil || got.Retranslated != 1 {
+		t.Fatalf("reprocess: %+v %v", got, err)
+	}
+	if e := next(t, live); e.Type != domain.EventConversationUpdated {
+		t.Fatalf("live stream: the appended event is %s", e.Type)
+	}
+	fresh := hub.Subscribe(ctx, nil, from)
+	if e := next(t, fresh); e.Type != domain.EventConversationCreated || e.Reason != "" {
+		t.Fatalf("a stream from before the event gets the stored event as %s (%q), want its new translation", e.Type, e.Reason)
+	}
+}
+
+func next(t *testing.T, c <-chan *domain.Event) *domain.Event {
+	t.Helper()
+	select {
+	case e := <-c:
+		return e
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event")
+		return nil
+	}
 }

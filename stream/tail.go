@@ -31,9 +31,10 @@ type tail struct {
 	kick chan struct{} // a stream wants the window (re)started
 
 	mu       sync.Mutex
-	limit    int  // events kept in the window
-	maxBytes int  // payload bytes kept in the window
-	ready    bool // start and head are known
+	limit    int    // events kept in the window
+	maxBytes int    // payload bytes kept in the window
+	ready    bool   // start and head are known
+	gen      uint64 // counts the window's restarts
 	start    domain.Position
 	head     domain.Position
 	events   []*domain.Event
@@ -161,10 +162,9 @@ func (t *tail) run(ctx context.Context) {
 // from the store's head.
 func (t *tail) advance(ctx context.Context) (bool, error) {
 	t.mu.Lock()
-	idle, ready, head := t.streams == 0, t.ready, t.head
+	idle, ready, head, gen := t.streams == 0, t.ready, t.head, t.gen
 	if idle && ready {
-		t.ready, t.events, t.bytes = false, nil, 0
-		t.notify()
+		t.reset()
 	}
 	t.mu.Unlock()
 	if idle {
@@ -176,8 +176,10 @@ func (t *tail) advance(ctx context.Context) (bool, error) {
 			return false, err
 		}
 		t.mu.Lock()
-		t.ready, t.start, t.head = true, pos, pos
-		t.notify()
+		if t.gen == gen {
+			t.ready, t.start, t.head = true, pos, pos
+			t.notify()
+		}
 		t.mu.Unlock()
 		head = pos
 	}
@@ -190,7 +192,9 @@ func (t *tail) advance(ctx context.Context) (bool, error) {
 		if len(page) > 0 {
 			found = true
 			head = page[len(page)-1].Position
-			t.append(page)
+			if !t.append(page, gen) {
+				return false, nil // the window was dropped meanwhile: start again
+			}
 		}
 		if len(page) < t.pageSize {
 			return found, nil
@@ -198,11 +202,34 @@ func (t *tail) advance(ctx context.Context) (bool, error) {
 	}
 }
 
+// forget drops the window; the tail starts it again from the store's head.
+func (t *tail) forget() {
+	t.mu.Lock()
+	t.reset()
+	t.mu.Unlock()
+	select {
+	case t.kick <- struct{}{}:
+	default:
+	}
+}
+
+// reset empties the window and starts a new generation of it, so that a
+// read begun before is not added to it. Call with mu held.
+func (t *tail) reset() {
+	t.ready, t.events, t.bytes = false, nil, 0
+	t.gen++
+	t.notify()
+}
+
 // append adds a page read after head to the window, evicting the oldest
-// events beyond its bounds, and wakes the streams.
-func (t *tail) append(page []*domain.Event) {
+// events beyond its bounds, and wakes the streams. It reports false, and
+// adds nothing, when the window was dropped since the read began.
+func (t *tail) append(page []*domain.Event, gen uint64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.gen != gen || !t.ready {
+		return false
+	}
 	for _, e := range page {
 		t.events = append(t.events, e)
 		t.bytes += len(e.Payload)
@@ -217,6 +244,7 @@ func (t *tail) append(page []*domain.Event) {
 	}
 	t.events = t.events[drop:]
 	t.notify()
+	return true
 }
 
 // notify wakes every stream waiting on the tail. Call with mu held.

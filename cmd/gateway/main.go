@@ -171,7 +171,7 @@ func (m *Main) Run(ctx context.Context) error {
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
 		Keys:  m.Keys,
 		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
-		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
+		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker, Changed: m.Hub.Forget},
 		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
 	}}
 	resolvers.SetComplexity(&gcfg.Complexity, 100)
