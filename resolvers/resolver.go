@@ -14,6 +14,7 @@ import (
 // Store is what the resolvers read and write.
 type Store interface {
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	Head(ctx context.Context) (domain.Position, error)
 	FindEvent(ctx context.Context, id string) (*domain.Event, error)
 	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)
 	FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error)

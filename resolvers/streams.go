@@ -80,19 +80,11 @@ func (r *Resolver) conversationUpdated(ctx context.Context, id string) (<-chan *
 	if err != nil {
 		return nil, err
 	}
-	// Start after the conversation's newest stored event: only changes from
-	// now on are streamed.
-	var start domain.Position
-	for after := (domain.Position{}); ; {
-		page, err := r.Store.Events(ctx, &domain.EventFilter{ConversationID: &c.ID}, after, 500)
-		if err != nil {
-			return nil, err
-		}
-		if len(page) == 0 {
-			break
-		}
-		after = page[len(page)-1].Position
-		start = after
+	// Start at the head of the history: only changes from now on are
+	// streamed.
+	start, err := r.Store.Head(ctx)
+	if err != nil {
+		return nil, err
 	}
 	in := r.Streams.Subscribe(ctx, &domain.EventFilter{ConversationID: &c.ID}, start)
 	out := make(chan *domain.Conversation)
