@@ -114,6 +114,7 @@ func BenchmarkFanoutLatency(b *testing.B) {
 			}
 			wg.Wait()
 			b.StopTimer()
+			b.ReportMetric(float64(hub.Stats().Blocked), "blocked") // 1 when the stuck reader's stream waits on its full buffer
 			sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
