@@ -31,14 +31,21 @@ import (
 //
 // With TEST_DATABASE_URL set, it runs on PostgreSQL too.
 func BenchmarkStreamLatency(b *testing.B) {
-	stores := map[string]func(testing.TB) string{"sqlite": dbtest.SQLiteURL, "postgres": dbtest.PostgresURL}
-	for _, store := range []string{"sqlite", "postgres"} {
+	benchEachStore(b, func(b *testing.B, newDatabase func(testing.TB) string) {
 		for _, stuck := range []bool{false, true} {
-			b.Run(store+"/"+map[bool]string{false: "no-stuck-subscriber", true: "one-stuck-subscriber"}[stuck], func(b *testing.B) {
-				benchmarkStreamLatency(b, stores[store](b), stuck)
+			b.Run(map[bool]string{false: "no-stuck-subscriber", true: "one-stuck-subscriber"}[stuck], func(b *testing.B) {
+				benchmarkStreamLatency(b, newDatabase(b), stuck)
 			})
 		}
-	}
+	})
+}
+
+// benchEachStore runs a benchmark on the embedded store and on PostgreSQL (or
+// skips that half without TEST_DATABASE_URL); newDatabase gives a fresh,
+// empty database.
+func benchEachStore(b *testing.B, f func(b *testing.B, newDatabase func(testing.TB) string)) {
+	b.Run("sqlite", func(b *testing.B) { f(b, dbtest.SQLiteURL) })
+	b.Run("postgres", func(b *testing.B) { f(b, dbtest.PostgresURL) })
 }
 
 func benchmarkStreamLatency(b *testing.B, databaseURL string, stuck bool) {
@@ -122,7 +129,7 @@ func benchmarkStreamLatency(b *testing.B, databaseURL string, stuck bool) {
 	var out struct {
 		C subscription `json:"createWebhookSubscription"`
 	}
-	resp := graphQLRaw(&testing.T{}, m, adminToken, `mutation { createWebhookSubscription(input: {provider: CLOUDCX, name: "bench"}) { id url } }`, nil)
+	resp := graphQLRaw(b, m, adminToken, `mutation { createWebhookSubscription(input: {provider: CLOUDCX, name: "bench"}) { id url } }`, nil)
 	if err := json.Unmarshal(resp.Data, &out); err != nil {
 		b.Fatal(err)
 	}

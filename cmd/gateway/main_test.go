@@ -26,7 +26,7 @@ import (
 const adminToken = "test-admin-token"
 
 // startGateway runs the real gateway on a free port against databaseURL.
-func startGateway(t *testing.T, databaseURL string) *Main {
+func startGateway(t testing.TB, databaseURL string) *Main {
 	t.Helper()
 	cfg, _, err := ParseConfig("test", []string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-poll", "200ms"}, func(string) string { return "" })
 	if err != nil {
@@ -50,7 +50,7 @@ type gqlResponse struct {
 }
 
 // graphQL posts a query and decodes data into out; it fails on any error.
-func graphQL(t *testing.T, m *Main, query string, vars map[string]any, out any) {
+func graphQL(t testing.TB, m *Main, query string, vars map[string]any, out any) {
 	t.Helper()
 	resp := graphQLRaw(t, m, adminToken, query, vars)
 	if len(resp.Errors) > 0 {
@@ -61,7 +61,7 @@ func graphQL(t *testing.T, m *Main, query string, vars map[string]any, out any) 
 	}
 }
 
-func graphQLRaw(t *testing.T, m *Main, token, query string, vars map[string]any) gqlResponse {
+func graphQLRaw(t testing.TB, m *Main, token, query string, vars map[string]any) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
@@ -87,7 +87,7 @@ type subscription struct {
 	SecretKey string `json:"secretKey"`
 }
 
-func createDixaSubscription(t *testing.T, m *Main) subscription {
+func createDixaSubscription(t testing.TB, m *Main) subscription {
 	t.Helper()
 	var out struct {
 		Create subscription `json:"createWebhookSubscription"`
@@ -101,7 +101,7 @@ func createDixaSubscription(t *testing.T, m *Main) subscription {
 }
 
 // postDixa delivers body signed with secret and returns the status and body.
-func postDixa(t *testing.T, url, secret string, body []byte) (int, string) {
+func postDixa(t testing.TB, url, secret string, body []byte) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
