@@ -63,3 +63,16 @@ func TestCloseClosesSubscriptions(t *testing.T) {
 	}
 	b.Publish(one) // no panic after close
 }
+
+func TestCommittedIsTheNewestAnnouncedPosition(t *testing.T) {
+	b := New()
+	if !b.Committed().IsZero() {
+		t.Fatal("a new broker announced a position")
+	}
+	b.Publish([]*domain.Event{{Position: domain.Position{Tx: 5, Seq: 9}}, {Position: domain.Position{Tx: 7, Seq: 2}}, {Position: domain.Position{Tx: 6, Seq: 1}}})
+	b.Wake(domain.Position{Tx: 6}) // an older announcement, arriving late
+	b.Wake(domain.Position{})      // a wake-up that knows no position
+	if got := b.Committed(); got != (domain.Position{Tx: 7, Seq: 2}) {
+		t.Fatalf("committed %v, want 7/2", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/jackc/pgx/v5/pgconn"
+	"strconv"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -80,7 +81,8 @@ func (db *DB) appendOnce(ctx context.Context, ds []*domain.Delivery) ([]domain.D
 		if db.dialect == Postgres && appendedAny(results) {
 			// NOTIFY is transactional: other gateway processes hear of these
 			// events exactly when they commit, never before.
-			if err := tx.Exec("SELECT pg_notify(?, '')", NotifyChannel).Error; err != nil {
+			// The payload names the transaction: see NotifiedPosition.
+			if err := tx.Exec("SELECT pg_notify(?, pg_current_xact_id()::text)", NotifyChannel).Error; err != nil {
 				return fmt.Errorf("notify: %w", err)
 			}
 		}
@@ -104,6 +106,18 @@ func (db *DB) appendOnce(ctx context.Context, ds []*domain.Delivery) ([]domain.D
 // NotifyChannel is the PostgreSQL channel on which every commit of new
 // events is announced, for the other gateway processes.
 const NotifyChannel = "gateway_events"
+
+// NotifiedPosition reads a notification on NotifyChannel: its payload is
+// the id of the transaction that committed the events, and every one of
+// them is at or after the position returned. A payload it cannot read
+// gives the zero position: events may have been committed.
+func NotifiedPosition(payload string) domain.Position {
+	tx, err := strconv.ParseInt(payload, 10, 64)
+	if err != nil || tx <= 0 {
+		return domain.Position{}
+	}
+	return domain.Position{Tx: tx}
+}
 
 func appendedAny(results []domain.DeliveryResult) bool {
 	for _, r := range results {

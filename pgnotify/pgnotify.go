@@ -1,7 +1,7 @@
 // Package pgnotify listens for PostgreSQL notifications, so that a gateway
-// process learns at once of events another process committed. The
-// notification carries no data: listeners read the store by cursor, and a
-// notification lost while reconnecting only delays events until the
+// process learns at once of events another process committed. Events are
+// never carried in a notification: listeners read the store by cursor, and
+// a notification lost while reconnecting only delays events until the
 // streams' periodic catch-up read.
 package pgnotify
 
@@ -18,9 +18,10 @@ import (
 type Listener struct {
 	URL     string
 	Channel string
-	// Notify is called for every notification, and after every
-	// (re)connection, since notifications may have been missed meanwhile.
-	Notify func()
+	// Notify is called with the payload of every notification, and with
+	// "" after every (re)connection, since notifications may have been
+	// missed meanwhile.
+	Notify func(payload string)
 	Logger *slog.Logger
 	// Backoff is the wait before reconnecting after an error.
 	Backoff time.Duration
@@ -55,11 +56,12 @@ func (l *Listener) listen(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{l.Channel}.Sanitize()); err != nil {
 		return err
 	}
-	l.Notify()
+	l.Notify("")
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		l.Notify()
+		l.Notify(n.Payload)
 	}
 }

@@ -10,7 +10,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/helpdesk-gateway/gateway/db"
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/pgnotify"
 )
 
@@ -18,7 +20,7 @@ func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	heard := make(chan struct{}, 100)
 	l := &pgnotify.Listener{URL: url, Channel: "gateway_test_" + t.Name()[:4], Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Notify: func() { heard <- struct{}{} }}
+		Notify: func(string) { heard <- struct{}{} }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
@@ -54,4 +56,56 @@ func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("a committed notification")
+}
+
+// A commit of new events is announced with the id of its transaction, so
+// a listener knows which position is still to come.
+func TestCommitAnnouncesItsTransaction(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	store := dbtest.Open(t, url)
+	payloads := make(chan string, 100)
+	l := &pgnotify.Listener{URL: url, Channel: db.NotifyChannel, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Notify: func(p string) { payloads <- p }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if p := <-payloads; p != "" {
+		t.Fatalf("first call %q, want \"\" for the connection", p)
+	}
+
+	e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
+		OccurredAt: time.Now(), ReceivedAt: time.Now(), SubscriptionID: "s", DedupeKey: "k", Payload: domain.RawJSON(`{}`)}
+	if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{e},
+		Log: domain.EventLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Other tests' commits share the channel; ours must be among them.
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case p := <-payloads:
+			pos := db.NotifiedPosition(p)
+			if pos.Tx != e.Position.Tx {
+				continue
+			}
+			if e.Position.Less(pos) {
+				t.Fatalf("announced %v, after the event's position %v", pos, e.Position)
+			}
+			return
+		case <-timeout:
+			t.Fatalf("no notification named transaction %d", e.Position.Tx)
+		}
+	}
+}
+
+func TestNotifiedPositionOfUnreadablePayloads(t *testing.T) {
+	for _, p := range []string{"", "abc", "-3", "0", "12x"} {
+		if pos := db.NotifiedPosition(p); !pos.IsZero() {
+			t.Errorf("payload %q read as %v, want the zero position", p, pos)
+		}
+	}
+	if pos := db.NotifiedPosition("4711"); pos != (domain.Position{Tx: 4711}) {
+		t.Errorf("payload 4711 read as %v", pos)
+	}
 }

@@ -106,25 +106,24 @@ func (t *tail) run(ctx context.Context) {
 	defer wake.Close()
 	ticker := time.NewTicker(t.poll)
 	defer ticker.Stop()
-	// After a wake-up that found nothing new, the new events are usually
-	// not readable yet: on PostgreSQL an earlier transaction, still running
-	// elsewhere in the cluster, holds the stable end of the history back.
-	// Look again soon, backing off, for up to pendingFor.
+	// When the broker has announced a commit beyond what the tail could
+	// read, those events are not readable yet: on PostgreSQL an older
+	// transaction, still running elsewhere in the cluster, holds the
+	// stable end of the history back. Look again soon, backing off to at
+	// most a second, until they are read, for up to pendingFor (an
+	// announcement that never comes true, such as from another schema on
+	// the same database, is then left to the poll).
 	const pendingFor = 30 * time.Second
 	var retry *time.Timer
 	var pendingSince time.Time
 	backoff := 10 * time.Millisecond
-	woken := true
 	for {
-		found, err := t.advance(ctx)
+		err := t.advance(ctx)
 		if err != nil && ctx.Err() == nil {
 			t.onError(err)
 		}
 		var retryC <-chan time.Time
-		switch {
-		case found:
-			pendingSince, backoff = time.Time{}, 10*time.Millisecond
-		case woken || err != nil:
+		if err != nil || t.behind(t.broker.Committed()) {
 			if pendingSince.IsZero() {
 				pendingSince = time.Now()
 			}
@@ -133,18 +132,16 @@ func (t *tail) run(ctx context.Context) {
 				retryC = retry.C
 				backoff = min(2*backoff, time.Second, t.poll)
 			}
+		} else {
+			pendingSince, backoff = time.Time{}, 10*time.Millisecond
 		}
-		woken = false
 		select {
 		case _, ok := <-wake.C():
 			if !ok {
 				return
 			}
-			woken, pendingSince, backoff = true, time.Time{}, 10*time.Millisecond
 		case <-t.kick:
-			woken = true
 		case <-retryC:
-			woken = true
 		case <-ticker.C:
 		case <-ctx.Done():
 			return
@@ -156,11 +153,18 @@ func (t *tail) run(ctx context.Context) {
 	}
 }
 
-// advance reads what committed after head into the window and reports
-// whether it found anything (or had nothing to look for). With no stream open it drops the window
-// instead, so an idle gateway reads nothing; the next stream restarts it
-// from the store's head.
-func (t *tail) advance(ctx context.Context) (bool, error) {
+// behind reports whether the window is open and its head is before
+// committed.
+func (t *tail) behind(committed domain.Position) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ready && t.head.Less(committed)
+}
+
+// advance reads what committed after head into the window. With no
+// stream open it drops the window instead, so an idle gateway reads
+// nothing; the next stream starts it again from the store's head.
+func (t *tail) advance(ctx context.Context) error {
 	t.mu.Lock()
 	idle, ready, head, gen := t.streams == 0, t.ready, t.head, t.gen
 	if idle && ready {
@@ -168,12 +172,12 @@ func (t *tail) advance(ctx context.Context) (bool, error) {
 	}
 	t.mu.Unlock()
 	if idle {
-		return true, nil // nothing to look for
+		return nil
 	}
 	if !ready {
 		pos, err := t.store.Head(ctx)
 		if err != nil {
-			return false, err
+			return err
 		}
 		t.mu.Lock()
 		if t.gen == gen {
@@ -183,21 +187,19 @@ func (t *tail) advance(ctx context.Context) (bool, error) {
 		t.mu.Unlock()
 		head = pos
 	}
-	found := false
 	for {
 		page, err := t.store.Events(ctx, nil, head, t.pageSize)
 		if err != nil {
-			return found, err
+			return err
 		}
 		if len(page) > 0 {
-			found = true
 			head = page[len(page)-1].Position
 			if !t.append(page, gen) {
-				return false, nil // the window was dropped meanwhile: start again
+				return nil // the window was dropped meanwhile; whoever dropped it kicks the tail
 			}
 		}
 		if len(page) < t.pageSize {
-			return found, nil
+			return nil
 		}
 	}
 }

@@ -83,9 +83,12 @@ func TestStreamsAtTheHeadShareOneReadPerCommit(t *testing.T) {
 		}
 		reads := reader.reads.Load() - before
 		t.Logf("%d streams, %d commits: %d reads of the store", streams, commits, reads)
-		// One read per commit; on PostgreSQL a commit that is not yet
-		// readable when its wake-up arrives costs a few re-reads more.
-		limit := int64(commits + 2)
+		// One read per commit, plus a few for wake-ups left over from the
+		// streams' start (a read they trigger can take a commit that a
+		// later wake-up announces again); on PostgreSQL a commit that is
+		// not readable yet when its wake-up arrives costs re-reads more.
+		// Were reads not shared, it would be one per stream per commit.
+		limit := int64(commits + 5)
 		if store.Dialect() == db.Postgres {
 			limit = 5 * commits
 		}
