@@ -20,7 +20,8 @@ import (
 // stream order: nothing older can still appear inside it. It is bounded by
 // an event count and by payload bytes; eviction moves start forward.
 //
-// All methods are safe for concurrent use. run is the only writer.
+// All methods are safe for concurrent use. Only run adds to the window;
+// forget and an idle tail drop it, starting a new generation.
 type tail struct {
 	store    EventReader
 	broker   *broker.Broker
