@@ -35,12 +35,9 @@ type EventReader interface {
 // window. A stream whose reader does not keep up blocks only its own
 // goroutine: the tail and the other streams never wait for it.
 type Hub struct {
-	store  EventReader
-	logger *slog.Logger
-	tail   *tail
-	// Poll bounds how long an event can wait when no wake-up comes, such as
-	// when an earlier transaction commits after the wake-up of a later one.
-	poll     time.Duration
+	store    EventReader
+	logger   *slog.Logger
+	tail     *tail
 	pageSize int
 	// Buffer is how many events wait for a slow reader; SlowTimeout how
 	// long a full buffer may stay full before the stream is ended.
@@ -63,10 +60,12 @@ const (
 	WindowBytes  = 64 << 20
 )
 
-// NewHub returns a hub reading from store and woken by b.
+// NewHub returns a hub reading from store and woken by b. Without a
+// wake-up, its tail reads the store every poll, so that a lost wake-up
+// only delays events.
 func NewHub(store EventReader, b *broker.Broker, poll time.Duration, logger *slog.Logger) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{store: store, logger: logger, poll: poll, pageSize: 500, Buffer: 256, SlowTimeout: 10 * time.Second, ctx: ctx, cancel: cancel}
+	h := &Hub{store: store, logger: logger, pageSize: 500, Buffer: 256, SlowTimeout: 10 * time.Second, ctx: ctx, cancel: cancel}
 	h.tail = newTail(store, b, poll, h.pageSize, WindowEvents, WindowBytes, func(err error) {
 		logger.Warn("stream tail read failed; retrying", "err", err)
 	})
@@ -149,7 +148,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 					return
 				}
 				h.logger.Warn("stream read failed; retrying", "err", err)
-				wait = time.After(min(h.poll, time.Second))
+				wait = time.After(min(h.tail.poll, time.Second))
 			} else {
 				if !h.send(ctx, page, &after, out) {
 					return

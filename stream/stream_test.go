@@ -39,17 +39,9 @@ func appendEvents(t *testing.T, store *db.DB, b *broker.Broker, from, to int) {
 
 func receive(t *testing.T, c <-chan *domain.Event, n int) []string {
 	t.Helper()
-	var keys []string
-	for len(keys) < n {
-		select {
-		case e, ok := <-c:
-			if !ok {
-				t.Fatalf("stream closed after %d events", len(keys))
-			}
-			keys = append(keys, e.DedupeKey)
-		case <-time.After(30 * time.Second): // on PostgreSQL, a long transaction elsewhere holds new events back
-			t.Fatalf("received %d events, want %d", len(keys), n)
-		}
+	keys, err := collect(c, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return keys
 }

@@ -32,7 +32,8 @@ func (c *counting) Events(ctx context.Context, f *domain.EventFilter, after doma
 	return c.DB.Events(ctx, f, after, limit)
 }
 
-// collect is receive for goroutines other than the test's.
+// collect reads n events' dedupe keys, or says why it could not; unlike
+// receive it may run on goroutines other than the test's.
 func collect(c <-chan *domain.Event, n int) ([]string, error) {
 	var keys []string
 	for len(keys) < n {
@@ -42,7 +43,7 @@ func collect(c <-chan *domain.Event, n int) ([]string, error) {
 				return keys, fmt.Errorf("stream closed after %d events", len(keys))
 			}
 			keys = append(keys, e.DedupeKey)
-		case <-time.After(10 * time.Second):
+		case <-time.After(30 * time.Second): // on PostgreSQL, a long transaction elsewhere holds new events back
 			return keys, fmt.Errorf("received %d events, want %d", len(keys), n)
 		}
 	}

@@ -88,10 +88,7 @@ func TestAPIKeysScopesAndRevocation(t *testing.T) {
 		// An open stream authenticated by the READ key.
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(m.URL(), "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := dialGraphQL(t, ctx, m, "graphql-transport-ws")
 		defer conn.CloseNow()
 		write := func(v any) {
 			b, _ := json.Marshal(v)
@@ -135,13 +132,10 @@ func TestWebsocketRefusesABadTokenInConnectionInit(t *testing.T) {
 	m := startGateway(t, dbtest.SQLiteURL(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(m.URL(), "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialGraphQL(t, ctx, m, "graphql-transport-ws")
 	defer conn.CloseNow()
 	_ = conn.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer wrong"}}`))
-	_, _, err = conn.Read(ctx)
+	_, _, err := conn.Read(ctx)
 	if status := websocket.CloseStatus(err); status != 4403 {
 		t.Fatalf("bad token: %v (close status %d), want 4403", err, status)
 	}
@@ -151,13 +145,10 @@ func TestWebsocketWithoutConnectionInitIsClosed(t *testing.T) {
 	m := startGateway(t, dbtest.SQLiteURL(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(m.URL(), "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialGraphQL(t, ctx, m, "graphql-transport-ws")
 	defer conn.CloseNow()
 	start := time.Now()
-	_, _, err = conn.Read(ctx) // send nothing: no connection_init
+	_, _, err := conn.Read(ctx) // send nothing: no connection_init
 	// graphql-transport-ws: 4408 "Connection initialisation timeout".
 	var ce websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != 4408 || !strings.Contains(ce.Reason, "initialisation timeout") || time.Since(start) > 20*time.Second {

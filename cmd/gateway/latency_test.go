@@ -61,12 +61,8 @@ func benchmarkStreamLatency(b *testing.B, databaseURL string, stuck bool) {
 	m.Hub.SlowTimeout = time.Hour // the stuck subscriber stays for the whole run
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	url := "ws" + strings.TrimPrefix(m.URL(), "http") + "/graphql"
 	dial := func(query string) *websocket.Conn {
-		conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-		if err != nil {
-			b.Fatal(err)
-		}
+		conn := dialGraphQL(b, ctx, m, "graphql-transport-ws")
 		conn.SetReadLimit(1 << 20)
 		for _, msg := range []string{
 			`{"type":"connection_init","payload":{"Authorization":"Bearer ` + adminToken + `"}}`,

@@ -172,16 +172,23 @@ func openStream(t *testing.T, m *Main, protocol string, after *string) *wsStream
 		map[string]any{"after": after})
 }
 
-// openSubscription starts one GraphQL subscription over a websocket.
-func openSubscription(t *testing.T, m *Main, protocol, query string, vars map[string]any) *wsStream {
+// dialGraphQL opens a websocket to the gateway's /graphql speaking protocol.
+func dialGraphQL(t testing.TB, ctx context.Context, m *Main, protocol string) *websocket.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	url := "ws" + strings.TrimPrefix(m.URL(), "http") + "/graphql"
 	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{protocol}})
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
+	return conn
+}
+
+// openSubscription starts one GraphQL subscription over a websocket.
+func openSubscription(t *testing.T, m *Main, protocol, query string, vars map[string]any) *wsStream {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn := dialGraphQL(t, ctx, m, protocol)
 	conn.SetReadLimit(4 << 20)
 	s := &wsStream{t: t, conn: conn, messages: make(chan map[string]any, 20000)}
 	done := make(chan struct{})
