@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +55,9 @@ type DB struct {
 	LogLimit int
 
 	statements atomic.Int64
+
+	pruneMu sync.Mutex
+	pruned  map[string]int64 // per subscription: log entries below this id are deleted
 }
 
 // Open connects to the store named by rawURL: postgres://... (or
@@ -82,8 +86,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		if db.sql, err = sql.Open("sqlite", dsn); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		// SQLite has one writer; one connection serialises everything and
-		// makes seq order equal commit order.
+		// SQLite has one writer; one connection serialises everything.
 		db.sql.SetMaxOpenConns(1)
 		db.gorm, err = gorm.Open(sqlite.Dialector{DriverName: "sqlite", Conn: db.sql}, cfg)
 	}
@@ -152,6 +155,9 @@ func parseURL(rawURL string) (dialect, dsn string, err error) {
 		// FULL: a 2xx to a provider means the event survives a power cut.
 		params.Add("_pragma", "synchronous(FULL)")
 		params.Add("_pragma", "foreign_keys(1)")
+		// A write transaction takes the write lock at BEGIN, so one that
+		// reads before it writes never fails to upgrade its lock.
+		params.Set("_txlock", "immediate")
 		params.Set("_time_format", "sqlite")
 		dsn := "file:" + path + "?" + params.Encode()
 		if query != "" {

@@ -109,7 +109,7 @@ func TestMessagesKeepTheirFactsAcrossEvents(t *testing.T) {
 			t.Errorf("message %+v", m)
 		}
 		dbtest.Settle(t, store)
-		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 || events[0].MessageID != m.ID || events[1].MessageID != m.ID {
 			t.Fatalf("events do not point at their message: %+v %v", events, err)
 		}
@@ -129,7 +129,7 @@ func TestRetranslateReplacesInPlaceWithoutDuplicates(t *testing.T) {
 		}
 		untranslated := true
 		dbtest.Settle(t, store)
-		list, err := store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position{}, 10)
+		list, err := store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position(0), 10)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("untranslated: %v %v", list, err)
 		}
@@ -149,7 +149,7 @@ func TestRetranslateReplacesInPlaceWithoutDuplicates(t *testing.T) {
 			}
 		}
 		dbtest.Settle(t, store)
-		all, err := store.Events(ctx, nil, domain.Position{}, 10)
+		all, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(all) != 2 {
 			t.Fatalf("events after retranslation: %d %v", len(all), err)
 		}
@@ -158,7 +158,7 @@ func TestRetranslateReplacesInPlaceWithoutDuplicates(t *testing.T) {
 			first.Reason != "" || first.DedupeKey != "dixa:evt-1" || first.ConversationID == "" || string(first.Payload) != `{"x":1}` {
 			t.Fatalf("retranslated event %+v", first)
 		}
-		if list, _ = store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position{}, 10); len(list) != 0 {
+		if list, _ = store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position(0), 10); len(list) != 0 {
 			t.Fatalf("still listed as untranslated: %d", len(list))
 		}
 	})

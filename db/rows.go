@@ -84,8 +84,7 @@ func (r *subscriptionRow) toDomain() (*domain.WebhookSubscription, error) {
 
 // eventRow is an events row.
 type eventRow struct {
-	Seq               int64
-	Tx                int64
+	Position          int64
 	ID                string
 	Provider          string
 	Type              string
@@ -102,7 +101,7 @@ type eventRow struct {
 
 func (r *eventRow) toDomain() *domain.Event {
 	e := &domain.Event{
-		ID: r.ID, Position: domain.Position{Tx: r.Tx, Seq: r.Seq}, Provider: domain.Provider(r.Provider),
+		ID: r.ID, Position: domain.Position(r.Position), Provider: domain.Provider(r.Provider),
 		Type: domain.EventType(r.Type), ProviderEventType: r.ProviderEventType, DedupeKey: r.DedupeKey,
 		SubscriptionID: r.SubscriptionID, OccurredAt: r.OccurredAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(),
 		Reason: r.Reason, Payload: r.Payload,

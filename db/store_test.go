@@ -92,7 +92,7 @@ func TestAppendDeduplicatesAndOrders(t *testing.T) {
 			t.Fatalf("positions not increasing: %v %v", res[0].Appended[0].Position, res[1].Appended[0].Position)
 		}
 		dbtest.Settle(t, store)
-		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil {
 			t.Fatalf("events: %v", err)
 		}
@@ -133,7 +133,7 @@ func TestConcurrentRedeliveriesStoreOneEvent(t *testing.T) {
 			total += n
 		}
 		dbtest.Settle(t, store)
-		events, err := store.Events(ctx, nil, domain.Position{}, 100)
+		events, err := store.Events(ctx, nil, domain.Position(0), 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestEventFilterAndPaging(t *testing.T) {
 		}
 		dbtest.Settle(t, store)
 		var seen []string
-		after := domain.Position{}
+		after := domain.Position(0)
 		for {
 			page, err := store.Events(ctx, nil, after, 7)
 			if err != nil {
@@ -210,7 +210,7 @@ func TestEventFilterAndPaging(t *testing.T) {
 		}
 		conv := domain.ConversationID(domain.ProviderDixa, "", "1")
 		since := t0.Add(5 * time.Hour)
-		got, err := store.Events(ctx, &domain.EventFilter{Types: []domain.EventType{domain.EventNoteAdded}, ConversationID: &conv, Since: &since}, domain.Position{}, 100)
+		got, err := store.Events(ctx, &domain.EventFilter{Types: []domain.EventType{domain.EventNoteAdded}, ConversationID: &conv, Since: &since}, domain.Position(0), 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,6 +273,9 @@ func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
 		if err := store.LogDelivery(ctx, &otherLog); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := store.PruneDeliveryLogs(ctx); err != nil || n != 4 {
+			t.Fatalf("pruned %d entries (%v), want 4", n, err)
+		}
 		logs, err := store.EventLogs(ctx, sub.ID, nil, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -286,6 +289,20 @@ func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
 		}
 		if logs, _ := store.EventLogs(ctx, other.ID, nil, 100); len(logs) != 1 {
 			t.Fatalf("pruning one subscription touched another: %d", len(logs))
+		}
+		// A later run starts where this one ended and still keeps the newest.
+		for i := range 3 {
+			l := delivery(sub).Log
+			l.Event = fmt.Sprint("later-", i)
+			if err := store.LogDelivery(ctx, &l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := store.PruneDeliveryLogs(ctx); err != nil || n != 3 {
+			t.Fatalf("the second run pruned %d entries (%v), want 3", n, err)
+		}
+		if logs, _ := store.EventLogs(ctx, sub.ID, nil, 100); len(logs) != 5 || logs[0].Event != "later-2" || logs[4].Event != "7" {
+			t.Fatalf("after the second run kept %d entries, newest %q", len(logs), logs[0].Event)
 		}
 	})
 }
@@ -340,7 +357,7 @@ func TestHeadIsTheNewestReadableEvent(t *testing.T) {
 			t.Fatal(err)
 		}
 		dbtest.Settle(t, store)
-		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 {
 			t.Fatalf("events: %d, %v", len(events), err)
 		}

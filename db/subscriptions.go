@@ -90,30 +90,51 @@ func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscript
 // LogDelivery records a delivery that stored no event: refused before it
 // could be read, or answered without storing.
 func (db *DB) LogDelivery(ctx context.Context, l *domain.EventLog) error {
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(toDeliveryLogRow(l)).Error; err != nil {
-			return fmt.Errorf("log delivery: %w", err)
-		}
-		return db.pruneLog(tx, l.SubscriptionID)
-	})
-	if err != nil {
-		return storeError(err)
+	if err := db.gorm.WithContext(ctx).Create(toDeliveryLogRow(l)).Error; err != nil {
+		return storeError(fmt.Errorf("log delivery: %w", err))
 	}
 	return nil
 }
 
-// pruneLog keeps a subscription's newest LogLimit log entries.
-func (db *DB) pruneLog(tx *gorm.DB, subscriptionID string) error {
+// PruneDeliveryLogs keeps each subscription's newest LogLimit log entries
+// and deletes the older ones. It runs in the background, never on a
+// delivery's path. Each subscription's delete starts where the previous
+// one ended: the entries below that were deleted already, and a delete
+// that scanned them again would slow down as dead rows pile up where
+// vacuum lags. It is safe for concurrent use.
+func (db *DB) PruneDeliveryLogs(ctx context.Context) (int64, error) {
 	if db.LogLimit <= 0 {
-		return nil
+		return 0, nil
 	}
-	err := tx.Exec(`DELETE FROM delivery_logs WHERE subscription_id = ? AND id <
-		(SELECT id FROM delivery_logs WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-		subscriptionID, subscriptionID, db.LogLimit-1).Error
-	if err != nil {
-		return fmt.Errorf("prune delivery log: %w", err)
+	var subs []string
+	if err := db.gorm.WithContext(ctx).Table("webhook_subscriptions").Order("id").Pluck("id", &subs).Error; err != nil {
+		return 0, storeError(fmt.Errorf("prune delivery logs: %w", err))
 	}
-	return nil
+	db.pruneMu.Lock()
+	defer db.pruneMu.Unlock()
+	if db.pruned == nil {
+		db.pruned = map[string]int64{}
+	}
+	var deleted int64
+	for _, sub := range subs {
+		var keep []int64
+		err := db.gorm.WithContext(ctx).Table("delivery_logs").Where("subscription_id = ?", sub).
+			Order("id DESC").Offset(db.LogLimit-1).Limit(1).Pluck("id", &keep).Error
+		if err != nil {
+			return deleted, storeError(fmt.Errorf("prune delivery logs: %w", err))
+		}
+		if len(keep) == 0 || keep[0] <= db.pruned[sub] {
+			continue
+		}
+		res := db.gorm.WithContext(ctx).Exec(`DELETE FROM delivery_logs WHERE subscription_id = ? AND id >= ? AND id < ?`,
+			sub, db.pruned[sub], keep[0])
+		if res.Error != nil {
+			return deleted, storeError(fmt.Errorf("prune delivery logs: %w", res.Error))
+		}
+		deleted += res.RowsAffected
+		db.pruned[sub] = keep[0]
+	}
+	return deleted, nil
 }
 
 // EventLogs returns a subscription's latest deliveries, newest first,

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -132,58 +133,91 @@ func (j RawJSON) MarshalJSON() ([]byte, error) {
 	return j, nil
 }
 
-// Position is an event's place in the stream. Positions are totally ordered
-// by (Tx, Seq); Tx orders by writing transaction where the store needs it to
-// make the visible history a stable prefix.
-type Position struct {
-	Tx  int64
-	Seq int64
-}
+// Position is an event's place in the history. Positions are stored with
+// the events, so they keep their meaning through a dump and restore into
+// another database; the store hands them out in commit order, so a reader
+// that has seen position p has seen every event before p that will ever
+// exist. Positions may have gaps.
+type Position int64
 
 // Less reports whether p comes before q.
-func (p Position) Less(q Position) bool {
-	return p.Tx < q.Tx || (p.Tx == q.Tx && p.Seq < q.Seq)
-}
+func (p Position) Less(q Position) bool { return p < q }
 
-// IsZero reports whether p is the start of the stream.
-func (p Position) IsZero() bool { return p == Position{} }
+// IsZero reports whether p is the start of the history.
+func (p Position) IsZero() bool { return p == 0 }
 
-const cursorPrefix = "ev1:"
+// Cursor prefixes: cursorPrefix for positions; legacyCursorPrefix for the
+// (transaction, sequence) cursors of earlier versions, which the store
+// still resolves to the place they named.
+const (
+	cursorPrefix       = "ev2:"
+	legacyCursorPrefix = "ev1:"
+)
 
 // String encodes the position as an opaque cursor.
 func (p Position) String() string {
 	if p.IsZero() {
 		return ""
 	}
-	raw := cursorPrefix + strconv.FormatInt(p.Tx, 10) + ":" + strconv.FormatInt(p.Seq, 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(int64(p), 10)))
 }
 
-// ParseCursor decodes a cursor made by Position.String. The empty cursor is
-// the start of the stream.
-func ParseCursor(s string) (Position, error) {
+// LegacyCursor is the place named by a cursor of the earlier
+// (transaction, sequence) form.
+type LegacyCursor struct {
+	Tx, Seq int64
+}
+
+// LegacyCursors translates cursors of the earlier form into positions.
+type LegacyCursors interface {
+	// LegacyPosition returns the position of the newest event at or before
+	// c, or 0 when there is none: resuming after it is resuming after c.
+	LegacyPosition(ctx context.Context, c LegacyCursor) (Position, error)
+}
+
+// ParseCursor decodes a cursor made by Position.String, or one of the
+// earlier form, which legacy translates. The empty cursor is the start of
+// the history.
+func ParseCursor(ctx context.Context, s string, legacy LegacyCursors) (Position, error) {
 	if s == "" {
-		return Position{}, nil
+		return 0, nil
 	}
 	bad := Errorf(EINVALID, "invalid cursor %q: use the cursor of an event or page", s)
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return Position{}, bad
+		return 0, bad
 	}
-	rest, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if rest, ok := strings.CutPrefix(string(raw), cursorPrefix); ok {
+		n, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || n < 0 {
+			return 0, bad
+		}
+		return Position(n), nil
+	}
+	rest, ok := strings.CutPrefix(string(raw), legacyCursorPrefix)
 	if !ok {
-		return Position{}, bad
+		return 0, bad
 	}
 	txs, seqs, ok := strings.Cut(rest, ":")
 	if !ok {
-		return Position{}, bad
+		return 0, bad
 	}
 	tx, err1 := strconv.ParseInt(txs, 10, 64)
 	seq, err2 := strconv.ParseInt(seqs, 10, 64)
 	if err1 != nil || err2 != nil || tx < 0 || seq < 0 {
-		return Position{}, bad
+		return 0, bad
 	}
-	return Position{Tx: tx, Seq: seq}, nil
+	if legacy == nil {
+		return 0, Errorf(EINVALID, "cursor %q is of a former version that cannot be resolved here: page from the start", s)
+	}
+	return legacy.LegacyPosition(ctx, LegacyCursor{Tx: tx, Seq: seq})
+}
+
+// LegacyCursorString encodes c in the earlier form, as clients may still
+// hold it.
+func LegacyCursorString(c LegacyCursor) string {
+	raw := legacyCursorPrefix + strconv.FormatInt(c.Tx, 10) + ":" + strconv.FormatInt(c.Seq, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
 // EventFilter narrows a read of the event history. Zero fields match all.

@@ -75,7 +75,7 @@ func TestAppendPayloadKeepsTheBodyOnOneLine(t *testing.T) {
 func TestAppendEventIsOneLineOfTheEventFields(t *testing.T) {
 	at := time.Date(2024, 1, 31, 10, 30, 0, 123456000, time.FixedZone("CET", 3600))
 	e := &domain.Event{
-		ID: "e1", Position: domain.Position{Tx: 0, Seq: 42}, Provider: domain.ProviderDixa, Type: domain.EventNoteAdded,
+		ID: "e1", Position: domain.Position(42), Provider: domain.ProviderDixa, Type: domain.EventNoteAdded,
 		ProviderEventType: "ConversationNoteAdded", DedupeKey: "k\"1", OccurredAt: at, ReceivedAt: at.Add(time.Second),
 		SubscriptionID: "s1", ConversationID: "c1", Payload: domain.RawJSON("{\n\"x\": 1}"),
 	}
@@ -95,7 +95,7 @@ func TestAppendEventIsOneLineOfTheEventFields(t *testing.T) {
 }
 
 func TestAppendEventAllocatesOnlyTheCursor(t *testing.T) {
-	e := &domain.Event{ID: "e1", Position: domain.Position{Seq: 7}, Provider: domain.ProviderVoxsig, Type: domain.EventOther,
+	e := &domain.Event{ID: "e1", Position: domain.Position(7), Provider: domain.ProviderVoxsig, Type: domain.EventOther,
 		OccurredAt: time.Now(), ReceivedAt: time.Now(), Reason: "unknown shape", Payload: domain.RawJSON(`{"a":"b"}`)}
 	buf := make([]byte, 0, 1024)
 	allocs := testing.AllocsPerRun(100, func() { buf = appendEvent(buf[:0], e) })

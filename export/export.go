@@ -20,6 +20,7 @@ import (
 // after a position. A page shorter than limit means the end of the history
 // that is stable at that moment.
 type EventReader interface {
+	domain.LegacyCursors
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
 }
 
@@ -63,7 +64,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httperror.Write(w, domain.Errorf(domain.EUNAUTHORIZED, "missing or invalid bearer token"))
 		return
 	}
-	q, err := parseQuery(r.URL.RawQuery)
+	q, err := parseQuery(r.Context(), r.URL.RawQuery, h.Store)
 	if err != nil {
 		httperror.Write(w, err)
 		return

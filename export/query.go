@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -24,7 +25,7 @@ var parameters = []string{"format", "after", "provider", "type", "since", "until
 
 // parseQuery reads the query string of an export. Its errors are EINVALID
 // and name the parameter at fault.
-func parseQuery(raw string) (*query, error) {
+func parseQuery(ctx context.Context, raw string, legacy domain.LegacyCursors) (*query, error) {
 	values, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "malformed query string: %v", err)
@@ -48,7 +49,10 @@ func parseQuery(raw string) (*query, error) {
 	}
 	if after, err := single(values, "after"); err != nil {
 		return nil, err
-	} else if q.after, err = domain.ParseCursor(after); err != nil {
+	} else if q.after, err = domain.ParseCursor(ctx, after, legacy); err != nil {
+		if domain.ErrorCode(err) != domain.EINVALID {
+			return nil, err
+		}
 		return nil, domain.Errorf(domain.EINVALID, "parameter after: %s", domain.ErrorMessage(err))
 	}
 	if q.filter.Providers, err = list(values, "provider", func(s string) (domain.Provider, bool) {

@@ -267,7 +267,7 @@ func answer(t *testing.T, r reply) ingest.Answer {
 // allEvents reads every event in the store.
 func allEvents(t *testing.T, store *db.DB) []*domain.Event {
 	t.Helper()
-	evs, err := store.Events(ctx, nil, domain.Position{}, 1000)
+	evs, err := store.Events(ctx, nil, domain.Position(0), 1000)
 	if err != nil {
 		t.Fatalf("read events: %v", err)
 	}
@@ -284,7 +284,7 @@ func eventsOf(t *testing.T, store *db.DB, sub *domain.WebhookSubscription, want 
 	f := &domain.EventFilter{SubscriptionID: &sub.ID}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		evs, err := store.Events(ctx, f, domain.Position{}, 1000)
+		evs, err := store.Events(ctx, f, domain.Position(0), 1000)
 		if err != nil {
 			t.Fatalf("read events: %v", err)
 		}

@@ -34,7 +34,7 @@ func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter)
 			r.Changed()
 		}
 	}()
-	after := domain.Position{}
+	var after domain.Position
 	for {
 		page, err := r.Store.Events(ctx, filter, after, 200)
 		if err != nil {

@@ -83,7 +83,7 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 			t.Fatalf("second run over all events: %+v %v", got, err)
 		}
 		dbtest.Settle(t, store)
-		events, err := store.Events(ctx, nil, domain.Position{}, 10)
+		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 {
 			t.Fatalf("events: %d %v", len(events), err)
 		}
@@ -110,7 +110,7 @@ func TestReprocessedEventsReachNewStreamsRetranslated(t *testing.T) {
 	b := broker.New()
 	hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer hub.Close()
-	live := hub.Subscribe(ctx, nil, domain.Position{}) // the window holds what it reads
+	live := hub.Subscribe(ctx, nil, domain.Position(0)) // the window holds what it reads
 	log := domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}
 	first := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
 		OccurredAt: time.Now(), ReceivedAt: time.Now(), DedupeKey: "first", Payload: domain.RawJSON(`{}`)}

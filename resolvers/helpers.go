@@ -24,11 +24,11 @@ func (r *Resolver) pageSize(first *int) (int, error) {
 	return *first, nil
 }
 
-func parseAfter(after *string) (domain.Position, error) {
+func (r *Resolver) parseAfter(ctx context.Context, after *string) (domain.Position, error) {
 	if after == nil {
-		return domain.Position{}, nil
+		return 0, nil
 	}
-	return domain.ParseCursor(*after)
+	return domain.ParseCursor(ctx, *after, r.Store)
 }
 
 // eventConnection reads one page of events: n+1 are read to learn whether
@@ -38,7 +38,7 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 	if err != nil {
 		return nil, err
 	}
-	pos, err := parseAfter(after)
+	pos, err := r.parseAfter(ctx, after)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 // Store is what the resolvers read and write.
 type Store interface {
+	domain.LegacyCursors
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindEvent(ctx context.Context, id string) (*domain.Event, error)

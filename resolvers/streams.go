@@ -12,7 +12,7 @@ import (
 // passes on the events that meet them, testing each event with its
 // conversation's current state.
 func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, after *string, list []*domain.Condition, match *domain.ConditionMatch, expr *string) (<-chan *domain.Event, error) {
-	pos, err := parseAfter(after)
+	pos, err := r.parseAfter(ctx, after)
 	if err != nil {
 		return nil, err
 	}

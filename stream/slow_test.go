@@ -30,7 +30,7 @@ func TestSlowReaderIsClosedWithTheCursorToResumeFrom(t *testing.T) {
 		}
 		closed <- reason
 	})
-	slow := hub.Subscribe(ctx, nil, domain.Position{})
+	slow := hub.Subscribe(ctx, nil, domain.Position(0))
 	var reason string
 	select {
 	case reason = <-closed:
@@ -81,14 +81,14 @@ func BenchmarkFanoutLatency(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			for range stuck {
-				hub.Subscribe(ctx, nil, domain.Position{}) // never read
+				hub.Subscribe(ctx, nil, domain.Position(0)) // never read
 			}
 			const readers = 100
 			var mu sync.Mutex
 			var latencies []time.Duration
 			var wg sync.WaitGroup
 			for range readers {
-				c := hub.Subscribe(ctx, nil, domain.Position{})
+				c := hub.Subscribe(ctx, nil, domain.Position(0))
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

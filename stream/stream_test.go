@@ -56,7 +56,7 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		all := hub.Subscribe(ctx, nil, domain.Position{})
+		all := hub.Subscribe(ctx, nil, domain.Position(0))
 		got := receive(t, all, 1200)
 		appendEvents(t, store, b, 1200, 1210)
 		got = append(got, receive(t, all, 10)...)
@@ -67,7 +67,7 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 		}
 
 		dbtest.Settle(t, store)
-		events, err := store.Events(ctx, nil, domain.Position{}, 600)
+		events, err := store.Events(ctx, nil, domain.Position(0), 600)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 func TestHubCloseEndsStreams(t *testing.T) {
 	store := dbtest.Open(t, dbtest.SQLiteURL(t))
 	hub := stream.NewHub(store, broker.New(), time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c := hub.Subscribe(context.Background(), nil, domain.Position{})
+	c := hub.Subscribe(context.Background(), nil, domain.Position(0))
 	hub.Close()
 	if _, ok := <-c; ok {
 		t.Fatal("stream open after hub close")

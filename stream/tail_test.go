@@ -67,7 +67,7 @@ func TestStreamsAtTheHeadShareOneReadPerCommit(t *testing.T) {
 		const streams, commits = 50, 20
 		var cs []<-chan *domain.Event
 		for range streams {
-			cs = append(cs, hub.Subscribe(ctx, nil, domain.Position{}))
+			cs = append(cs, hub.Subscribe(ctx, nil, domain.Position(0)))
 		}
 		appendEvents(t, store, b, 0, 1)
 		for _, c := range cs {
@@ -109,20 +109,20 @@ func TestStreamsBehindTheWindowCatchUpWithoutGapOrDuplicate(t *testing.T) {
 		defer hub.Close()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		live := hub.Subscribe(ctx, nil, domain.Position{}) // keeps the tail running
+		live := hub.Subscribe(ctx, nil, domain.Position(0)) // keeps the tail running
 		appendEvents(t, store, b, 0, 700)
 		receive(t, live, 700)
 		dbtest.Settle(t, store)
-		history, err := store.Events(ctx, nil, domain.Position{}, 300)
+		history, err := store.Events(ctx, nil, domain.Position(0), 300)
 		if err != nil {
 			t.Fatal(err)
 		}
 
 		// One stream from the start, one from the middle, and one that
 		// reads slowly, so the window moves past it while it reads.
-		fromStart := hub.Subscribe(ctx, nil, domain.Position{})
+		fromStart := hub.Subscribe(ctx, nil, domain.Position(0))
 		fromMiddle := hub.Subscribe(ctx, nil, history[299].Position)
-		slow := hub.Subscribe(ctx, nil, domain.Position{})
+		slow := hub.Subscribe(ctx, nil, domain.Position(0))
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -181,10 +181,10 @@ func TestStuckReaderHoldsUpNobody(t *testing.T) {
 	defer hub.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stuck := hub.Subscribe(ctx, nil, domain.Position{})
+	stuck := hub.Subscribe(ctx, nil, domain.Position(0))
 	var others []<-chan *domain.Event
 	for range 20 {
-		others = append(others, hub.Subscribe(ctx, nil, domain.Position{}))
+		others = append(others, hub.Subscribe(ctx, nil, domain.Position(0)))
 	}
 	var wg sync.WaitGroup
 	for i, c := range others {
@@ -223,7 +223,7 @@ func TestEventHeldBackByALongTransactionArrivesWhenItEnds(t *testing.T) {
 	defer hub.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := hub.Subscribe(ctx, nil, domain.Position{})
+	c := hub.Subscribe(ctx, nil, domain.Position(0))
 	appendEvents(t, store, b, 0, 1)
 	receive(t, c, 1)
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -129,7 +130,7 @@ func TestReplicasStreamEveryEventExactlyOnceInOrder(t *testing.T) {
 				t.Fatalf("subscriber %d received %s twice", si, e.ID)
 			}
 			seen[e.ID] = true
-			pos, err := domain.ParseCursor(e.Cursor)
+			pos, err := domain.ParseCursor(context.Background(), e.Cursor, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -99,7 +99,7 @@ func Settle(t testing.TB, store *db.DB) {
 		if err != nil {
 			t.Fatalf("count events: %v", err)
 		}
-		visible, err := store.Events(ctx, nil, domain.Position{}, int(total)+1)
+		visible, err := store.Events(ctx, nil, 0, int(total)+1)
 		if err != nil {
 			t.Fatalf("read events: %v", err)
 		}

@@ -1,0 +1,296 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// writePostgres runs f in one transaction on a pgx connection of the pool:
+// pgx prepares each statement once per connection and sends arrays in its
+// binary format, which is what makes a set-based batch cheap.
+func (db *DB) writePostgres(ctx context.Context, f func(w writer) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		pc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", driverConn)
+		}
+		return pgx.BeginFunc(ctx, pc.Conn(), func(tx pgx.Tx) error {
+			return f(&pgWriter{tx: tx})
+		})
+	})
+}
+
+type pgWriter struct {
+	tx pgx.Tx
+}
+
+// lockHead locks the event_head row. A transaction that waited for it
+// reads the row as the previous holder committed it (READ COMMITTED
+// re-reads a row it had to wait for), and that holder's events are visible
+// to every snapshot taken from then on: positions are handed out in commit
+// order. The newest stored position is read too, so a head row that is
+// behind the events (restored without it, say) can never hand out a
+// position twice.
+func (w *pgWriter) lockHead(ctx context.Context) (domain.Position, error) {
+	var head int64
+	err := w.tx.QueryRow(ctx, `SELECT position FROM event_head WHERE id = 1 FOR UPDATE`).Scan(&head)
+	if err != nil {
+		return 0, err
+	}
+	var newest int64
+	if err := w.tx.QueryRow(ctx, `SELECT COALESCE(max(position), 0) FROM events`).Scan(&newest); err != nil {
+		return 0, err
+	}
+	return domain.Position(max(head, newest)), nil
+}
+
+func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (map[domain.Position]bool, error) {
+	n := len(events)
+	var (
+		positions                                   = make([]int64, n)
+		ids, providers, types, providerTypes, keys  = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		subscriptions, reasons                      = make([]string, n), make([]string, n)
+		conversations, messages                     = make([]*string, n), make([]*string, n)
+		occurred, received                          = make([]time.Time, n), make([]time.Time, n)
+		payloads                                    = make([][]byte, n)
+	)
+	for i, e := range events {
+		positions[i] = int64(e.Position)
+		ids[i], providers[i], types[i], providerTypes[i], keys[i] = e.ID, string(e.Provider), string(e.Type), e.ProviderEventType, e.DedupeKey
+		subscriptions[i], reasons[i] = e.SubscriptionID, e.Reason
+		conversations[i], messages[i] = nullable(e.ConversationID), nullable(e.MessageID)
+		occurred[i], received[i] = e.OccurredAt.UTC(), e.ReceivedAt.UTC()
+		payloads[i] = e.Payload
+	}
+	rows, err := w.tx.Query(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
+		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[])
+		ON CONFLICT (provider, dedupe_key) DO NOTHING
+		RETURNING position`,
+		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads)
+	if err != nil {
+		return nil, err
+	}
+	inserted := map[domain.Position]bool{}
+	var p int64
+	_, err = pgx.ForEachRow(rows, []any{&p}, func() error {
+		inserted[domain.Position(p)] = true
+		return nil
+	})
+	return inserted, err
+}
+
+func (w *pgWriter) conversations(ctx context.Context, ids []string) (map[string]*domain.Conversation, error) {
+	rows, err := w.tx.Query(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*domain.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
+}
+
+// upsertPeople inserts the new people and updates the known ones in one
+// statement: the UPDATE runs on the statement's snapshot, so it cannot see
+// (and update again) the rows its INSERT adds.
+func (w *pgWriter) upsertPeople(ctx context.Context, people []*personChange) error {
+	n := len(people)
+	ids, providers, accounts, externals, roles := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	names, emails, phones := make([]string, n), make([]string, n), make([]string, n)
+	nameAt, emailAt, phoneAt, deletedAt, createdAt, updatedAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	deleted := make([]bool, n)
+	for i, p := range people {
+		ids[i], providers[i], accounts[i], externals[i], roles[i] = p.ID, p.Provider, p.Account, p.ExternalID, p.Role
+		names[i], emails[i], phones[i] = p.Name.Value, p.Email.Value, p.Phone.Value
+		nameAt[i], emailAt[i], phoneAt[i] = p.Name.At, p.Email.At, p.Phone.At
+		deleted[i], deletedAt[i], createdAt[i], updatedAt[i] = p.Deleted, p.DeletedAt, p.CreatedAt, p.UpdatedAt
+	}
+	_, err := w.tx.Exec(ctx, `WITH u AS (
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+			$8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
+			AS u(id, provider, account, external_id, role, name, name_at, email, email_at, phone, phone_at, deleted, deleted_at, created_at, updated_at)
+	), inserted AS (
+		INSERT INTO people (id, provider, account, external_id, role, name, email, phone, deleted, created_at, updated_at)
+		SELECT id, provider, account, external_id, role, name, email, phone, deleted, created_at, updated_at FROM u
+		ON CONFLICT (id) DO NOTHING
+	)
+	UPDATE people SET `+personMerge+` FROM u WHERE people.id = u.id`,
+		ids, providers, accounts, externals, roles, names, nameAt, emails, emailAt, phones, phoneAt, deleted, deletedAt, createdAt, updatedAt)
+	return err
+}
+
+func (w *pgWriter) saveConversations(ctx context.Context, cs []*domain.Conversation) error {
+	cols := conversationArrays(cs)
+	_, err := w.tx.Exec(ctx, `INSERT INTO conversations (`+conversationWriteColumns+`)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+			$10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[], $16::text[], $17::text[])
+		ON CONFLICT (id) DO UPDATE SET `+conversationUpdate,
+		cols...)
+	return err
+}
+
+func (w *pgWriter) upsertMessages(ctx context.Context, ms []*messageChange) error {
+	n := len(ms)
+	ids, providers, externals := make([]string, n), make([]string, n), make([]string, n)
+	conversations, authors := make([]*string, n), make([]*string, n)
+	directions, contents, contentTypes := make([]string, n), make([]string, n), make([]string, n)
+	directionAt, contentAt, contentTypeAt, privateAt, createdAt, updatedAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	private := make([]bool, n)
+	for i, m := range ms {
+		ids[i], providers[i], externals[i] = m.ID, m.Provider, m.ExternalID
+		conversations[i], authors[i] = nullable(m.ConversationID), nullable(m.AuthorID)
+		directions[i], contents[i], contentTypes[i] = m.Direction.Value, m.Content.Value, m.ContentType.Value
+		directionAt[i], contentAt[i], contentTypeAt[i] = m.Direction.At, m.Content.At, m.ContentType.At
+		private[i], privateAt[i], createdAt[i], updatedAt[i] = m.Private, m.PrivateAt, m.CreatedAt, m.UpdatedAt
+	}
+	_, err := w.tx.Exec(ctx, `WITH u AS (
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
+			$9::text[], $10::timestamptz[], $11::bool[], $12::timestamptz[], $13::text[], $14::timestamptz[], $15::timestamptz[])
+			AS u(id, conversation_id, provider, external_id, direction, direction_at, content, content_at,
+				content_type, content_type_at, private, private_at, author_id, created_at, updated_at)
+	), inserted AS (
+		INSERT INTO messages (id, conversation_id, provider, external_id, direction, private, content, content_type, author_id, created_at, updated_at)
+		SELECT id, conversation_id, provider, external_id, direction, private, content, content_type, author_id, created_at, updated_at FROM u
+		ON CONFLICT (id) DO NOTHING
+	)
+	UPDATE messages SET `+messageMerge+` FROM u WHERE messages.id = u.id`,
+		ids, conversations, providers, externals, directions, directionAt, contents, contentAt, contentTypes, contentTypeAt,
+		private, privateAt, authors, createdAt, updatedAt)
+	return err
+}
+
+func (w *pgWriter) insertLogs(ctx context.Context, logs []*domain.EventLog) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	n := len(logs)
+	subs, events, outcomes, texts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at, success, codes, payloads := make([]time.Time, n), make([]bool, n), make([]int32, n), make([][]byte, n)
+	for i, l := range logs {
+		r := toDeliveryLogRow(l)
+		subs[i], events[i], outcomes[i], texts[i] = r.SubscriptionID, r.Event, r.Outcome, r.ResponseText
+		at[i], success[i], codes[i], payloads[i] = r.DeliveredAt, r.Success, int32(r.ResponseCode), r.Payload
+	}
+	_, err := w.tx.Exec(ctx, `INSERT INTO delivery_logs (subscription_id, event, outcome, delivered_at, success, response_code, response_text, payload)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::int[], $7::text[], $8::bytea[])`,
+		subs, events, outcomes, at, success, codes, texts, payloads)
+	return err
+}
+
+// setHead advances the head and announces it: NOTIFY is transactional, so
+// other gateway processes hear of these events exactly when they commit.
+func (w *pgWriter) setHead(ctx context.Context, head domain.Position) error {
+	if _, err := w.tx.Exec(ctx, `UPDATE event_head SET position = $1 WHERE id = 1`, int64(head)); err != nil {
+		return err
+	}
+	_, err := w.tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(int64(head), 10))
+	return err
+}
+
+// personMerge keeps each field's newest non-empty value: a value said at
+// or after the row's last update wins, and any value fills an empty field.
+// u is the change, people the stored row; the same text serves both
+// dialects.
+const personMerge = `name = CASE WHEN u.name <> '' AND (u.name_at >= people.updated_at OR people.name = '') THEN u.name ELSE people.name END,
+	email = CASE WHEN u.email <> '' AND (u.email_at >= people.updated_at OR people.email = '') THEN u.email ELSE people.email END,
+	phone = CASE WHEN u.phone <> '' AND (u.phone_at >= people.updated_at OR people.phone = '') THEN u.phone ELSE people.phone END,
+	deleted = CASE WHEN u.deleted_at >= people.updated_at THEN u.deleted ELSE people.deleted END,
+	created_at = CASE WHEN u.created_at < people.created_at THEN u.created_at ELSE people.created_at END,
+	updated_at = CASE WHEN u.updated_at > people.updated_at THEN u.updated_at ELSE people.updated_at END`
+
+// messageMerge is personMerge's rule for messages; a message once private
+// stays private, and the last author named wins.
+const messageMerge = `conversation_id = COALESCE(messages.conversation_id, u.conversation_id),
+	direction = CASE WHEN u.direction <> '' AND (u.direction_at >= messages.updated_at OR messages.direction = '') THEN u.direction ELSE messages.direction END,
+	private = messages.private OR (u.private AND u.private_at >= messages.updated_at),
+	content = CASE WHEN u.content <> '' AND (u.content_at >= messages.updated_at OR messages.content = '') THEN u.content ELSE messages.content END,
+	content_type = CASE WHEN u.content_type <> '' AND (u.content_type_at >= messages.updated_at OR messages.content_type = '') THEN u.content_type ELSE messages.content_type END,
+	author_id = COALESCE(u.author_id, messages.author_id),
+	created_at = CASE WHEN u.created_at < messages.created_at THEN u.created_at ELSE messages.created_at END,
+	updated_at = CASE WHEN u.updated_at > messages.updated_at THEN u.updated_at ELSE messages.updated_at END`
+
+// conversationWriteColumns are the columns a projection writes, in the
+// order of conversationArrays; seq is the store's own.
+const conversationWriteColumns = `id, provider, account, external_id, kind, status, provider_status, channel, subject,
+	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags`
+
+// conversationUpdate replaces a stored conversation by the merged one: the
+// merge happened in memory, by domain.Conversation.Apply.
+const conversationUpdate = `kind = excluded.kind, status = excluded.status, provider_status = excluded.provider_status,
+	channel = excluded.channel, subject = excluded.subject, created_at = excluded.created_at, updated_at = excluded.updated_at,
+	state_at = excluded.state_at, requester_id = excluded.requester_id, assignee_id = excluded.assignee_id,
+	assignee_at = excluded.assignee_at, merge_state = excluded.merge_state, tags = excluded.tags`
+
+// conversationArrays returns the columns of conversationWriteColumns as
+// arrays, one element per conversation.
+func conversationArrays(cs []*domain.Conversation) []any {
+	n := len(cs)
+	ids, providers, accounts, externals, kinds, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	providerStatuses, channels, subjects, requesters, assignees := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	created, updated, stateAt, assigneeAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	merge, tags := make([]string, n), make([]string, n)
+	for i, c := range cs {
+		r := toConversationRow(c)
+		ids[i], providers[i], accounts[i], externals[i], kinds[i], statuses[i] = r.ID, r.Provider, r.Account, r.ExternalID, r.Kind, r.Status
+		providerStatuses[i], channels[i], subjects[i], requesters[i], assignees[i] = r.ProviderStatus, r.Channel, r.Subject, r.RequesterID, r.AssigneeID
+		created[i], updated[i], stateAt[i], assigneeAt[i] = r.CreatedAt, r.UpdatedAt, r.StateAt, r.AssigneeAt
+		merge[i], tags[i] = r.MergeState, r.Tags
+	}
+	return []any{ids, providers, accounts, externals, kinds, statuses, providerStatuses, channels, subjects,
+		created, updated, stateAt, requesters, assignees, assigneeAt, merge, tags}
+}
+
+// conversationColumns are the columns scanConversation reads.
+const conversationColumns = `seq, id, provider, account, external_id, kind, status, provider_status, channel, subject,
+	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags`
+
+// scanConversation reads a row of conversationColumns, from pgx or
+// database/sql.
+func scanConversation(row interface{ Scan(...any) error }) (*domain.Conversation, error) {
+	var r conversationRow
+	err := row.Scan(&r.Seq, &r.ID, &r.Provider, &r.Account, &r.ExternalID, &r.Kind, &r.Status, &r.ProviderStatus,
+		&r.Channel, &r.Subject, &r.CreatedAt, &r.UpdatedAt, &r.StateAt, &r.RequesterID, &r.AssigneeID, &r.AssigneeAt,
+		&r.MergeState, &r.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return r.toDomain(), nil
+}
+
+func (w *pgWriter) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	tag, err := w.tx.Exec(ctx, b.String(), args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}

@@ -1,0 +1,13 @@
+DROP TABLE event_head;
+DROP INDEX events_untranslated;
+DROP INDEX events_subscription;
+DROP INDEX events_conversation;
+DROP INDEX events_legacy;
+ALTER TABLE events DROP COLUMN legacy_seq;
+ALTER TABLE events DROP COLUMN legacy_tx;
+ALTER TABLE events ADD COLUMN tx INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events RENAME COLUMN position TO seq;
+CREATE INDEX events_position ON events (tx, seq);
+CREATE INDEX events_conversation ON events (conversation_id, tx, seq);
+CREATE INDEX events_subscription ON events (subscription_id, tx, seq);
+CREATE INDEX events_untranslated ON events (tx, seq) WHERE reason <> '';
