@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -159,11 +158,13 @@ func appendEvents(ctx context.Context, w writer, events []*domain.Event) ([]*dom
 
 // project applies appended events, in position order, to the projections:
 // the changes of the whole batch are merged in memory per person,
-// conversation and message, then each kind is written at once, in id
-// order.
+// conversation and message, then each kind is written at once, in the
+// order the batch first names them (which orders new rows as they arrived).
+// The write lock that every writer holds makes deadlocks impossible, in
+// whatever order the rows are written.
 func project(ctx context.Context, w writer, events []*domain.Event) error {
-	people := map[string]*personChange{}
-	messages := map[string]*messageChange{}
+	people := ordered[personChange]{}
+	messages := ordered[messageChange]{}
 	var conversationIDs []string
 	seenConversation := map[string]bool{}
 	for _, e := range events {
@@ -176,7 +177,7 @@ func project(ctx context.Context, w writer, events []*domain.Event) error {
 		}
 		for _, p := range named {
 			if p != nil {
-				foldPerson(people, p, e.OccurredAt, e.Type == domain.EventContactDeleted || p.Deleted)
+				foldPerson(&people, p, e.OccurredAt, e.Type == domain.EventContactDeleted || p.Deleted)
 			}
 		}
 		if e.ConversationID != "" && !seenConversation[e.ConversationID] {
@@ -184,7 +185,7 @@ func project(ctx context.Context, w writer, events []*domain.Event) error {
 			conversationIDs = append(conversationIDs, e.ConversationID)
 		}
 		if e.MessageID != "" {
-			foldMessage(messages, e)
+			foldMessage(&messages, e)
 		}
 	}
 	var conversations []*domain.Conversation
@@ -215,11 +216,10 @@ func project(ctx context.Context, w writer, events []*domain.Event) error {
 		for _, id := range conversationIDs {
 			conversations = append(conversations, stored[id])
 		}
-		sort.Slice(conversations, func(i, j int) bool { return conversations[i].ID < conversations[j].ID })
 	}
 	// People first, so the conversations and messages can point at them.
-	if len(people) > 0 {
-		if err := w.upsertPeople(ctx, sortedValues(people)); err != nil {
+	if len(people.list) > 0 {
+		if err := w.upsertPeople(ctx, people.list); err != nil {
 			return fmt.Errorf("update people: %w", err)
 		}
 	}
@@ -228,25 +228,32 @@ func project(ctx context.Context, w writer, events []*domain.Event) error {
 			return fmt.Errorf("update conversations: %w", err)
 		}
 	}
-	if len(messages) > 0 {
-		if err := w.upsertMessages(ctx, sortedValues(messages)); err != nil {
+	if len(messages.list) > 0 {
+		if err := w.upsertMessages(ctx, messages.list); err != nil {
 			return fmt.Errorf("update messages: %w", err)
 		}
 	}
 	return nil
 }
 
-func sortedValues[T any](m map[string]*T) []*T {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// ordered is a set of changes by id, in the order the ids were added.
+type ordered[T any] struct {
+	byID map[string]*T
+	list []*T
+}
+
+// get returns id's change, made by create when there is none yet.
+func (o *ordered[T]) get(id string, create func() *T) *T {
+	if c, ok := o.byID[id]; ok {
+		return c
 	}
-	sort.Strings(keys)
-	out := make([]*T, len(keys))
-	for i, k := range keys {
-		out[i] = m[k]
+	if o.byID == nil {
+		o.byID = map[string]*T{}
 	}
-	return out
+	c := create()
+	o.byID[id] = c
+	o.list = append(o.list, c)
+	return c
 }
 
 // field is a value and when it was said. The stored row takes a non-empty
@@ -275,17 +282,15 @@ type personChange struct {
 	CreatedAt, UpdatedAt                    time.Time
 }
 
-func foldPerson(people map[string]*personChange, p *domain.Person, at time.Time, deleted bool) {
+func foldPerson(people *ordered[personChange], p *domain.Person, at time.Time, deleted bool) {
 	if p == nil || p.ID == "" {
 		return
 	}
 	at = at.UTC()
-	c := people[p.ID]
-	if c == nil {
-		c = &personChange{ID: p.ID, Provider: string(p.Provider), Account: p.Account, ExternalID: p.ExternalID,
+	c := people.get(p.ID, func() *personChange {
+		return &personChange{ID: p.ID, Provider: string(p.Provider), Account: p.Account, ExternalID: p.ExternalID,
 			Role: string(p.Role), Deleted: deleted, DeletedAt: at, CreatedAt: at, UpdatedAt: at}
-		people[p.ID] = c
-	}
+	})
 	c.Name.fold(p.Name, at)
 	c.Email.fold(p.Email, at)
 	c.Phone.fold(p.Phone, at)
@@ -312,7 +317,7 @@ type messageChange struct {
 	CreatedAt, UpdatedAt                     time.Time
 }
 
-func foldMessage(messages map[string]*messageChange, e *domain.Event) {
+func foldMessage(messages *ordered[messageChange], e *domain.Event) {
 	m := e.Message
 	at := e.OccurredAt.UTC()
 	created := m.CreatedAt
@@ -320,12 +325,10 @@ func foldMessage(messages map[string]*messageChange, e *domain.Event) {
 		created = e.OccurredAt
 	}
 	created = created.UTC()
-	c := messages[m.ID]
-	if c == nil {
-		c = &messageChange{ID: m.ID, ConversationID: e.ConversationID, Provider: string(e.Provider),
+	c := messages.get(m.ID, func() *messageChange {
+		return &messageChange{ID: m.ID, ConversationID: e.ConversationID, Provider: string(e.Provider),
 			ExternalID: m.ExternalID, CreatedAt: created, UpdatedAt: at}
-		messages[m.ID] = c
-	}
+	})
 	if c.ConversationID == "" {
 		c.ConversationID = e.ConversationID
 	}

@@ -212,11 +212,10 @@ func TestStuckReaderHoldsUpNobody(t *testing.T) {
 	}
 }
 
-// On PostgreSQL an event is readable only once every transaction that
-// began before it has ended, anywhere in the cluster. An event held back
-// for seconds by a long transaction still arrives soon after that
-// transaction ends, without waiting for the (here: hour-long) poll.
-func TestEventHeldBackByALongTransactionArrivesWhenItEnds(t *testing.T) {
+// A transaction left open elsewhere in the cluster does not hold back the
+// events that commit after it began: they reach a live stream at once,
+// without waiting for the (here: hour-long) poll.
+func TestEventCommittedBesideALongTransactionArrivesAtOnce(t *testing.T) {
 	store := dbtest.Open(t, dbtest.PostgresURL(t))
 	b := broker.New()
 	hub := quietHub(store, b)
@@ -236,21 +235,12 @@ func TestEventHeldBackByALongTransactionArrivesWhenItEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer holder.Rollback()
 	if _, err := holder.ExecContext(ctx, "SELECT pg_current_xact_id()"); err != nil {
 		t.Fatal(err)
 	}
 	appendEvents(t, store, b, 1, 2) // commits after the holder began
-	select {
-	case e := <-c:
-		t.Fatalf("event %s readable while an older transaction runs", e.DedupeKey)
-	case <-time.After(4 * time.Second):
-	}
-	ended := time.Now()
-	if err := holder.Commit(); err != nil {
-		t.Fatal(err)
-	}
 	if got := receive(t, c, 1); got[0] != "1" {
 		t.Fatalf("received %s", got[0])
 	}
-	t.Logf("arrived %v after the older transaction ended", time.Since(ended).Round(time.Millisecond))
 }
