@@ -14,10 +14,9 @@ import (
 // subscription holds at most one pending wake-up. All methods are safe for
 // concurrent use.
 type Broker struct {
-	mu        sync.Mutex
-	subs      map[*Subscription]struct{}
-	closed    bool
-	committed domain.Position // the newest position announced
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	closed bool
 }
 
 // New returns an empty broker.
@@ -62,42 +61,22 @@ func (b *Broker) Subscribe() *Subscription {
 // Publish tells every subscription that events were committed. Call it only
 // after the commit: a reader woken earlier would not find them.
 func (b *Broker) Publish(events []*domain.Event) {
-	if len(events) == 0 {
-		return
+	if len(events) > 0 {
+		b.Wake()
 	}
-	var newest domain.Position
-	for _, e := range events {
-		if newest.Less(e.Position) {
-			newest = e.Position
-		}
-	}
-	b.Wake(newest)
 }
 
-// Wake tells every subscription that events up to committed have been
-// committed, such as by another gateway process. The zero position says
-// only that events may have been committed.
-func (b *Broker) Wake(committed domain.Position) {
+// Wake tells every subscription that events may have been committed, such
+// as by another gateway process.
+func (b *Broker) Wake() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.committed.Less(committed) {
-		b.committed = committed
-	}
 	for s := range b.subs {
 		select {
 		case s.c <- struct{}{}:
 		default: // a wake-up is already pending; it covers these events too
 		}
 	}
-}
-
-// Committed returns the newest position any wake-up has announced: a
-// reader whose cursor is before it knows that events are still to come,
-// even when they are not readable yet.
-func (b *Broker) Committed() domain.Position {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.committed
 }
 
 // Close closes every subscription; later ones start closed.

@@ -63,16 +63,3 @@ func TestCloseClosesSubscriptions(t *testing.T) {
 	}
 	b.Publish(one) // no panic after close
 }
-
-func TestCommittedIsTheNewestAnnouncedPosition(t *testing.T) {
-	b := New()
-	if !b.Committed().IsZero() {
-		t.Fatal("a new broker announced a position")
-	}
-	b.Publish([]*domain.Event{{Position: 5}, {Position: 7}, {Position: 6}})
-	b.Wake(6) // an older announcement, arriving late
-	b.Wake(domain.Position(0))      // a wake-up that knows no position
-	if got := b.Committed(); got != 7 {
-		t.Fatalf("committed %v, want 7/2", got)
-	}
-}

@@ -14,7 +14,10 @@ import (
 
 // writePostgres runs f in one transaction on a pgx connection of the pool:
 // pgx prepares each statement once per connection and sends arrays in its
-// binary format, which is what makes a set-based batch cheap.
+// binary format, which is what makes a set-based batch cheap. The
+// statements whose results f does not need are queued and sent with the
+// COMMIT, so a batch costs four round trips whatever its size: begin and
+// lock, insert events, read conversations, write the rest and commit.
 func (db *DB) writePostgres(ctx context.Context, f func(w writer) error) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
@@ -22,38 +25,91 @@ func (db *DB) writePostgres(ctx context.Context, f func(w writer) error) error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(driverConn any) error {
-		pc, ok := driverConn.(*stdlib.Conn)
+		sc, ok := driverConn.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", driverConn)
 		}
-		return pgx.BeginFunc(ctx, pc.Conn(), func(tx pgx.Tx) error {
-			return f(&pgWriter{tx: tx})
-		})
+		w := &pgWriter{conn: sc.Conn(), pending: &pgx.Batch{}}
+		err := f(w)
+		if err == nil {
+			err = w.commit(ctx)
+		}
+		if err != nil && w.begun {
+			w.rollback()
+		}
+		return err
 	})
 }
 
 type pgWriter struct {
-	tx pgx.Tx
+	conn    *pgx.Conn
+	begun   bool
+	pending *pgx.Batch // sent with the commit
 }
 
-// lockHead locks the event_head row. A transaction that waited for it
-// reads the row as the previous holder committed it (READ COMMITTED
-// re-reads a row it had to wait for), and that holder's events are visible
-// to every snapshot taken from then on: positions are handed out in commit
-// order. The newest stored position is read too, so a head row that is
-// behind the events (restored without it, say) can never hand out a
-// position twice.
+// queue adds a statement to those sent with the commit.
+func (w *pgWriter) queue(query string, args ...any) {
+	w.pending.Queue(query, args...)
+}
+
+func (w *pgWriter) commit(ctx context.Context) error {
+	if !w.begun {
+		return nil
+	}
+	w.queue("COMMIT")
+	n := w.pending.Len()
+	br := w.conn.SendBatch(ctx, w.pending)
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	w.begun = false
+	return nil
+}
+
+// rollback ends a failed transaction. A connection that cannot roll back
+// is closed, so the pool never hands out a connection inside a
+// transaction.
+func (w *pgWriter) rollback() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := w.conn.Exec(ctx, "ROLLBACK"); err != nil {
+		_ = w.conn.Close(ctx)
+	}
+}
+
+// lockHead begins the transaction and locks the event_head row. A
+// transaction that waited for it reads the row as the previous holder
+// committed it (READ COMMITTED re-reads a row it had to wait for), and that
+// holder's events are visible to every snapshot taken from then on:
+// positions are handed out in commit order. The newest stored position is
+// read too, by a statement of its own so its snapshot is taken once the
+// lock is held: a head row that is behind the events (restored without
+// them, say) can never hand out a position twice.
 func (w *pgWriter) lockHead(ctx context.Context) (domain.Position, error) {
-	var head int64
-	err := w.tx.QueryRow(ctx, `SELECT position FROM event_head WHERE id = 1 FOR UPDATE`).Scan(&head)
-	if err != nil {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(`SELECT position FROM event_head WHERE id = 1 FOR UPDATE`)
+	b.Queue(`SELECT COALESCE(max(position), 0) FROM events`)
+	w.begun = true
+	br := w.conn.SendBatch(ctx, b)
+	defer br.Close()
+	var head, newest int64
+	if _, err := br.Exec(); err != nil {
 		return 0, err
 	}
-	var newest int64
-	if err := w.tx.QueryRow(ctx, `SELECT COALESCE(max(position), 0) FROM events`).Scan(&newest); err != nil {
+	if err := br.QueryRow().Scan(&head); err != nil {
 		return 0, err
 	}
-	return domain.Position(max(head, newest)), nil
+	if err := br.QueryRow().Scan(&newest); err != nil {
+		return 0, err
+	}
+	return domain.Position(max(head, newest)), br.Close()
 }
 
 func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (map[domain.Position]bool, error) {
@@ -74,7 +130,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (ma
 		occurred[i], received[i] = e.OccurredAt.UTC(), e.ReceivedAt.UTC()
 		payloads[i] = e.Payload
 	}
-	rows, err := w.tx.Query(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
+	rows, err := w.conn.Query(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
 		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[])
@@ -94,7 +150,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (ma
 }
 
 func (w *pgWriter) conversations(ctx context.Context, ids []string) (map[string]*domain.Conversation, error) {
-	rows, err := w.tx.Query(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, ids)
+	rows, err := w.conn.Query(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +181,7 @@ func (w *pgWriter) upsertPeople(ctx context.Context, people []*personChange) err
 		nameAt[i], emailAt[i], phoneAt[i] = p.Name.At, p.Email.At, p.Phone.At
 		deleted[i], deletedAt[i], createdAt[i], updatedAt[i] = p.Deleted, p.DeletedAt, p.CreatedAt, p.UpdatedAt
 	}
-	_, err := w.tx.Exec(ctx, `WITH u AS (
+	w.queue(`WITH u AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
 			$8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
 			AS u(id, provider, account, external_id, role, name, name_at, email, email_at, phone, phone_at, deleted, deleted_at, created_at, updated_at)
@@ -136,17 +192,17 @@ func (w *pgWriter) upsertPeople(ctx context.Context, people []*personChange) err
 	)
 	UPDATE people SET `+personMerge+` FROM u WHERE people.id = u.id`,
 		ids, providers, accounts, externals, roles, names, nameAt, emails, emailAt, phones, phoneAt, deleted, deletedAt, createdAt, updatedAt)
-	return err
+	return nil
 }
 
 func (w *pgWriter) saveConversations(ctx context.Context, cs []*domain.Conversation) error {
 	cols := conversationArrays(cs)
-	_, err := w.tx.Exec(ctx, `INSERT INTO conversations (`+conversationWriteColumns+`)
+	w.queue(`INSERT INTO conversations (`+conversationWriteColumns+`)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
 			$10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[], $16::text[], $17::text[])
 		ON CONFLICT (id) DO UPDATE SET `+conversationUpdate,
 		cols...)
-	return err
+	return nil
 }
 
 func (w *pgWriter) upsertMessages(ctx context.Context, ms []*messageChange) error {
@@ -163,7 +219,7 @@ func (w *pgWriter) upsertMessages(ctx context.Context, ms []*messageChange) erro
 		directionAt[i], contentAt[i], contentTypeAt[i] = m.Direction.At, m.Content.At, m.ContentType.At
 		private[i], privateAt[i], createdAt[i], updatedAt[i] = m.Private, m.PrivateAt, m.CreatedAt, m.UpdatedAt
 	}
-	_, err := w.tx.Exec(ctx, `WITH u AS (
+	w.queue(`WITH u AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
 			$9::text[], $10::timestamptz[], $11::bool[], $12::timestamptz[], $13::text[], $14::timestamptz[], $15::timestamptz[])
 			AS u(id, conversation_id, provider, external_id, direction, direction_at, content, content_at,
@@ -176,7 +232,7 @@ func (w *pgWriter) upsertMessages(ctx context.Context, ms []*messageChange) erro
 	UPDATE messages SET `+messageMerge+` FROM u WHERE messages.id = u.id`,
 		ids, conversations, providers, externals, directions, directionAt, contents, contentAt, contentTypes, contentTypeAt,
 		private, privateAt, authors, createdAt, updatedAt)
-	return err
+	return nil
 }
 
 func (w *pgWriter) insertLogs(ctx context.Context, logs []*domain.EventLog) error {
@@ -191,20 +247,18 @@ func (w *pgWriter) insertLogs(ctx context.Context, logs []*domain.EventLog) erro
 		subs[i], events[i], outcomes[i], texts[i] = r.SubscriptionID, r.Event, r.Outcome, r.ResponseText
 		at[i], success[i], codes[i], payloads[i] = r.DeliveredAt, r.Success, int32(r.ResponseCode), r.Payload
 	}
-	_, err := w.tx.Exec(ctx, `INSERT INTO delivery_logs (subscription_id, event, outcome, delivered_at, success, response_code, response_text, payload)
+	w.queue(`INSERT INTO delivery_logs (subscription_id, event, outcome, delivered_at, success, response_code, response_text, payload)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::int[], $7::text[], $8::bytea[])`,
 		subs, events, outcomes, at, success, codes, texts, payloads)
-	return err
+	return nil
 }
 
 // setHead advances the head and announces it: NOTIFY is transactional, so
 // other gateway processes hear of these events exactly when they commit.
 func (w *pgWriter) setHead(ctx context.Context, head domain.Position) error {
-	if _, err := w.tx.Exec(ctx, `UPDATE event_head SET position = $1 WHERE id = 1`, int64(head)); err != nil {
-		return err
-	}
-	_, err := w.tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(int64(head), 10))
-	return err
+	w.queue(`UPDATE event_head SET position = $1 WHERE id = 1`, int64(head))
+	w.queue(`SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(int64(head), 10))
+	return nil
 }
 
 // personMerge keeps each field's newest non-empty value: a value said at
@@ -288,7 +342,7 @@ func (w *pgWriter) exec(ctx context.Context, query string, args ...any) (int64, 
 		}
 		b.WriteRune(r)
 	}
-	tag, err := w.tx.Exec(ctx, b.String(), args...)
+	tag, err := w.conn.Exec(ctx, b.String(), args...)
 	if err != nil {
 		return 0, err
 	}

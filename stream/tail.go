@@ -107,16 +107,9 @@ func (t *tail) run(ctx context.Context) {
 	defer wake.Close()
 	ticker := time.NewTicker(t.poll)
 	defer ticker.Stop()
-	// When the broker has announced a commit beyond what the tail could
-	// read, those events are not readable yet: on PostgreSQL an older
-	// transaction, still running elsewhere in the cluster, holds the
-	// stable end of the history back. Look again soon, backing off to at
-	// most a second, until they are read, for up to pendingFor (an
-	// announcement that never comes true, such as from another schema on
-	// the same database, is then left to the poll).
-	const pendingFor = 30 * time.Second
+	// A failed read is tried again soon, backing off to at most a second,
+	// rather than at the next wake-up or poll.
 	var retry *time.Timer
-	var pendingSince time.Time
 	backoff := 10 * time.Millisecond
 	for {
 		err := t.advance(ctx)
@@ -124,17 +117,12 @@ func (t *tail) run(ctx context.Context) {
 			t.onError(err)
 		}
 		var retryC <-chan time.Time
-		if err != nil || t.behind(t.broker.Committed()) {
-			if pendingSince.IsZero() {
-				pendingSince = time.Now()
-			}
-			if time.Since(pendingSince) < pendingFor {
-				retry = time.NewTimer(backoff)
-				retryC = retry.C
-				backoff = min(2*backoff, time.Second, t.poll)
-			}
+		if err != nil {
+			retry = time.NewTimer(backoff)
+			retryC = retry.C
+			backoff = min(2*backoff, time.Second, t.poll)
 		} else {
-			pendingSince, backoff = time.Time{}, 10*time.Millisecond
+			backoff = 10 * time.Millisecond
 		}
 		select {
 		case _, ok := <-wake.C():
@@ -152,14 +140,6 @@ func (t *tail) run(ctx context.Context) {
 			retry = nil
 		}
 	}
-}
-
-// behind reports whether the window is open and its head is before
-// committed.
-func (t *tail) behind(committed domain.Position) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.ready && t.head.Less(committed)
 }
 
 // advance reads what committed after head into the window. With no

@@ -114,8 +114,10 @@ type Main struct {
 	listener     net.Listener
 	server       *http.Server
 	served       chan error
-	stopListener context.CancelFunc
-	listening    sync.WaitGroup
+	// stopBackground ends the goroutines of background, which Close
+	// waits for: the notification listener, the delivery-log pruner.
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 	closeOnce    sync.Once
 	closeErr     error
 }
@@ -153,19 +155,24 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Broker = broker.New()
 	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopBackground = stop
 	if store.Dialect() == db.Postgres {
 		// Other gateway processes on the same database announce their
 		// commits; this one's streams wake for them too.
 		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Channel: db.NotifyChannel, Logger: m.Logger,
-			Notify: func(payload string) { m.Broker.Wake(db.NotifiedPosition(payload)) }}
-		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		m.stopListener = cancel
-		m.listening.Add(1)
+			Notify: func(string) { m.Broker.Wake() }}
+		m.background.Add(1)
 		go func() {
-			defer m.listening.Done()
-			listener.Run(ctx)
+			defer m.background.Done()
+			listener.Run(bg)
 		}()
 	}
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		m.pruneDeliveryLogs(bg)
+	}()
 
 	m.Keys = auth.NewKeys(m.AdminToken, store, time.Now)
 	m.Keys.Logger = m.Logger
@@ -209,6 +216,30 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// deliveryLogPruneInterval is how often the delivery logs are cut back to
+// their limit: between two runs a log may hold that many seconds of
+// deliveries more than its limit.
+const deliveryLogPruneInterval = 10 * time.Second
+
+// pruneDeliveryLogs cuts the delivery logs back to their limit until ctx
+// ends, off the deliveries' path.
+func (m *Main) pruneDeliveryLogs(ctx context.Context) {
+	t := time.NewTicker(deliveryLogPruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := m.DB.PruneDeliveryLogs(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("prune delivery logs", "err", err)
+		} else if n > 0 {
+			m.Logger.Debug("pruned delivery logs", "entries", n)
+		}
+	}
+}
+
 // URL returns the base URL the gateway listens on.
 func (m *Main) URL() string {
 	addr := m.listener.Addr().String()
@@ -241,9 +272,9 @@ func (m *Main) close() error {
 	if m.Hub != nil {
 		m.Hub.Close()
 	}
-	if m.stopListener != nil {
-		m.stopListener()
-		m.listening.Wait()
+	if m.stopBackground != nil {
+		m.stopBackground()
+		m.background.Wait()
 	}
 	if m.server != nil {
 		if err := <-shutdown; err != nil {
