@@ -25,6 +25,11 @@ import (
 
 const adminToken = "test-admin-token"
 
+// requestTimeout bounds each request of the HTTP helpers: a wedged gateway
+// fails its test instead of hanging it until the go test timeout, which
+// skips the cleanups.
+const requestTimeout = 30 * time.Second
+
 // startGateway runs the real gateway on a free port against databaseURL.
 func startGateway(t testing.TB, databaseURL string) *Main {
 	t.Helper()
@@ -64,7 +69,9 @@ func graphQL(t testing.TB, m *Main, query string, vars map[string]any, out any) 
 func graphQLRaw(t testing.TB, m *Main, token, query string, vars map[string]any) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -103,7 +110,9 @@ func createDixaSubscription(t testing.TB, m *Main) subscription {
 // postDixa delivers body signed with secret and returns the status and body.
 func postDixa(t testing.TB, url, secret string, body []byte) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if secret != "" {
 		req.Header.Set("X-DIXA-SIGNATURE", dixa.Sign(secret, time.Now(), body))
