@@ -29,14 +29,34 @@ func (r remote) Accept() (net.Conn, error) { return nil, errors.New("not a real 
 func (r remote) Close() error              { return nil }
 func (r remote) Addr() net.Addr            { return r.addr }
 
+// gatewayBinary builds the gateway once per test run.
+var gatewayBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "gateway-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "gateway")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
 // startProcess builds the gateway and runs it as a separate OS process on
 // databaseURL, stopped with SIGTERM when the test ends. The returned Main
 // only carries its address, for the HTTP and websocket helpers.
 func startProcess(t *testing.T, databaseURL string) *Main {
+	m, _ := startKillableProcess(t, databaseURL)
+	return m
+}
+
+// startKillableProcess is startProcess that also returns a func that ends
+// the process with SIGKILL at once, as a crash or an OOM kill would.
+func startKillableProcess(t *testing.T, databaseURL string) (*Main, func()) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gateway")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := gatewayBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,10 +71,19 @@ func startProcess(t *testing.T, databaseURL string) *Main {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	killed := false
+	kill := func() {
+		killed = true
+		_ = cmd.Process.Kill()
+		<-done
+	}
 	t.Cleanup(func() {
+		if killed {
+			return
+		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
@@ -67,7 +96,7 @@ func startProcess(t *testing.T, databaseURL string) *Main {
 		if res, err := http.Get(m.URL() + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return m
+				return m, kill
 			}
 		}
 		if time.Now().After(deadline) {
