@@ -115,12 +115,12 @@ func (w *pgWriter) lockHead(ctx context.Context) (domain.Position, error) {
 func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (map[domain.Position]bool, error) {
 	n := len(events)
 	var (
-		positions                                   = make([]int64, n)
-		ids, providers, types, providerTypes, keys  = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		subscriptions, reasons                      = make([]string, n), make([]string, n)
-		conversations, messages                     = make([]*string, n), make([]*string, n)
-		occurred, received                          = make([]time.Time, n), make([]time.Time, n)
-		payloads                                    = make([][]byte, n)
+		positions                                  = make([]int64, n)
+		ids, providers, types, providerTypes, keys = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		subscriptions, reasons                     = make([]string, n), make([]string, n)
+		conversations, messages                    = make([]*string, n), make([]*string, n)
+		occurred, received                         = make([]time.Time, n), make([]time.Time, n)
+		payloads                                   = make([][]byte, n)
 	)
 	for i, e := range events {
 		positions[i] = int64(e.Position)

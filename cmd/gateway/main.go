@@ -111,15 +111,15 @@ type Main struct {
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
 
-	listener     net.Listener
-	server       *http.Server
-	served       chan error
+	listener net.Listener
+	server   *http.Server
+	served   chan error
 	// stopBackground ends the goroutines of background, which Close
 	// waits for: the notification listener, the delivery-log pruner.
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
-	closeOnce    sync.Once
-	closeErr     error
+	closeOnce      sync.Once
+	closeErr       error
 }
 
 // NewMain returns a gateway configured by cfg; Run starts it.
