@@ -2,11 +2,14 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // AppendDeliveries stores the deliveries in one transaction: each event is
@@ -74,9 +77,23 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 				e.Position = 0
 			}
 		}
+		if msg, ok := dataError(err); ok {
+			return nil, domain.Errorf(domain.EINVALID, "the delivery holds a value the store cannot keep: %s", msg)
+		}
 		return nil, storeError(fmt.Errorf("append deliveries: %w", err))
 	}
 	return results, nil
+}
+
+// dataError reports whether PostgreSQL refused a value itself (SQLSTATE
+// class 22, such as a NUL character in text): the delivery is at fault, and
+// sending it again cannot succeed.
+func dataError(err error) (string, bool) {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && strings.HasPrefix(pg.Code, "22") {
+		return pg.Message, true
+	}
+	return "", false
 }
 
 type dedupeKey struct {

@@ -366,3 +366,19 @@ func TestHeadIsTheNewestReadableEvent(t *testing.T) {
 		}
 	})
 }
+
+// A value PostgreSQL cannot keep (a NUL character in text) is the
+// delivery's own fault: the error says so, so its sender is answered 400,
+// not asked to retry. SQLite keeps such text.
+func TestTextTheStoreCannotKeepIsTheDeliverysOwnError(t *testing.T) {
+	store := dbtest.Open(t, dbtest.PostgresURL(t))
+	sub := newSubscription(t, store)
+	bad := newEvent(sub, "nul", "c\x00nul", domain.StatusOpen, time.Now())
+	_, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, bad)})
+	if domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("err = %v (%s), want EINVALID", err, domain.ErrorCode(err))
+	}
+	if n, _ := store.CountEvents(ctx); n != 0 {
+		t.Fatalf("%d events stored", n)
+	}
+}

@@ -176,3 +176,4 @@ func pageAll(t *testing.T, m *Main) []string {
 		after = page.Events.PageInfo.EndCursor
 	}
 }
+
