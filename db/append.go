@@ -110,8 +110,10 @@ type writer interface {
 	// handed out.
 	lockHead(ctx context.Context) (domain.Position, error)
 	// insertEvents inserts the events, whose positions are set, except
-	// those whose dedupe key is taken, and returns the positions inserted.
-	insertEvents(ctx context.Context, events []*domain.Event) (map[domain.Position]bool, error)
+	// those whose dedupe key is taken, and returns the positions inserted
+	// and the stored conversations among conversationIDs (read in the same
+	// round trip, which the projection of the events needs next).
+	insertEvents(ctx context.Context, events []*domain.Event, conversationIDs []string) (map[domain.Position]bool, map[string]*domain.Conversation, error)
 	// conversations returns the stored conversations among ids, by id.
 	conversations(ctx context.Context, ids []string) (map[string]*domain.Conversation, error)
 	upsertPeople(ctx context.Context, people []*personChange) error
@@ -147,7 +149,7 @@ func appendEvents(ctx context.Context, w writer, events []*domain.Event) ([]*dom
 	for i, e := range events {
 		e.Position = head + domain.Position(i+1)
 	}
-	inserted, err := w.insertEvents(ctx, events)
+	inserted, conversations, err := w.insertEvents(ctx, events, conversationsOf(events))
 	if err != nil {
 		return nil, fmt.Errorf("append events: %w", err)
 	}
@@ -162,7 +164,7 @@ func appendEvents(ctx context.Context, w writer, events []*domain.Event) ([]*dom
 	if len(appended) == 0 {
 		return nil, nil
 	}
-	if err := project(ctx, w, appended); err != nil {
+	if err := project(ctx, w, appended, conversations); err != nil {
 		return nil, err
 	}
 	// The positions of duplicates after the last appended event were never
@@ -179,11 +181,12 @@ func appendEvents(ctx context.Context, w writer, events []*domain.Event) ([]*dom
 // order the batch first names them (which orders new rows as they arrived).
 // The write lock that every writer holds makes deadlocks impossible, in
 // whatever order the rows are written.
-func project(ctx context.Context, w writer, events []*domain.Event) error {
+//
+// stored holds the stored conversations the events name, or is nil to
+// have them read.
+func project(ctx context.Context, w writer, events []*domain.Event, stored map[string]*domain.Conversation) error {
 	people := ordered[personChange]{}
 	messages := ordered[messageChange]{}
-	var conversationIDs []string
-	seenConversation := map[string]bool{}
 	for _, e := range events {
 		named := append([]*domain.Person{}, e.Contacts...)
 		if u := e.Conversation; u != nil {
@@ -197,19 +200,17 @@ func project(ctx context.Context, w writer, events []*domain.Event) error {
 				foldPerson(&people, p, e.OccurredAt, e.Type == domain.EventContactDeleted || p.Deleted)
 			}
 		}
-		if e.ConversationID != "" && !seenConversation[e.ConversationID] {
-			seenConversation[e.ConversationID] = true
-			conversationIDs = append(conversationIDs, e.ConversationID)
-		}
 		if e.MessageID != "" {
 			foldMessage(&messages, e)
 		}
 	}
 	var conversations []*domain.Conversation
-	if len(conversationIDs) > 0 {
-		stored, err := w.conversations(ctx, conversationIDs)
-		if err != nil {
-			return fmt.Errorf("read conversations: %w", err)
+	if conversationIDs := conversationsOf(events); len(conversationIDs) > 0 {
+		if stored == nil {
+			var err error
+			if stored, err = w.conversations(ctx, conversationIDs); err != nil {
+				return fmt.Errorf("read conversations: %w", err)
+			}
 		}
 		for _, e := range events {
 			if e.ConversationID == "" {
@@ -251,6 +252,20 @@ func project(ctx context.Context, w writer, events []*domain.Event) error {
 		}
 	}
 	return nil
+}
+
+// conversationsOf returns the ids of the events' conversations, each once,
+// in the order the events name them.
+func conversationsOf(events []*domain.Event) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if e.ConversationID != "" && !seen[e.ConversationID] {
+			seen[e.ConversationID] = true
+			ids = append(ids, e.ConversationID)
+		}
+	}
+	return ids
 }
 
 // ordered is a set of changes by id, in the order the ids were added.

@@ -112,7 +112,7 @@ func (w *pgWriter) lockHead(ctx context.Context) (domain.Position, error) {
 	return domain.Position(max(head, newest)), br.Close()
 }
 
-func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (map[domain.Position]bool, error) {
+func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, conversationIDs []string) (map[domain.Position]bool, map[string]*domain.Conversation, error) {
 	n := len(events)
 	var (
 		positions                                  = make([]int64, n)
@@ -130,23 +130,42 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event) (ma
 		occurred[i], received[i] = e.OccurredAt.UTC(), e.ReceivedAt.UTC()
 		payloads[i] = e.Payload
 	}
-	rows, err := w.conn.Query(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
 		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[])
 		ON CONFLICT (provider, dedupe_key) DO NOTHING
 		RETURNING position`,
 		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads)
-	if err != nil {
-		return nil, err
+	if len(conversationIDs) > 0 {
+		b.Queue(`SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, conversationIDs)
 	}
+	br := w.conn.SendBatch(ctx, b)
+	defer br.Close()
 	inserted := map[domain.Position]bool{}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, err
+	}
 	var p int64
-	_, err = pgx.ForEachRow(rows, []any{&p}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&p}, func() error {
 		inserted[domain.Position(p)] = true
 		return nil
-	})
-	return inserted, err
+	}); err != nil {
+		return nil, nil, err
+	}
+	stored := map[string]*domain.Conversation{}
+	if len(conversationIDs) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, nil, err
+		}
+		if stored, err = collectConversations(rows); err != nil {
+			return nil, nil, err
+		}
+	}
+	return inserted, stored, br.Close()
 }
 
 func (w *pgWriter) conversations(ctx context.Context, ids []string) (map[string]*domain.Conversation, error) {
@@ -154,16 +173,7 @@ func (w *pgWriter) conversations(ctx context.Context, ids []string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]*domain.Conversation{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[c.ID] = c
-	}
-	return out, rows.Err()
+	return collectConversations(rows)
 }
 
 // upsertPeople inserts the new people and updates the known ones in one
@@ -317,6 +327,20 @@ func conversationArrays(cs []*domain.Conversation) []any {
 // conversationColumns are the columns scanConversation reads.
 const conversationColumns = `seq, id, provider, account, external_id, kind, status, provider_status, channel, subject,
 	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags`
+
+// collectConversations reads and closes rows of conversationColumns.
+func collectConversations(rows pgx.Rows) (map[string]*domain.Conversation, error) {
+	defer rows.Close()
+	out := map[string]*domain.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
+}
 
 // scanConversation reads a row of conversationColumns, from pgx or
 // database/sql.

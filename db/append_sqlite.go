@@ -51,13 +51,13 @@ func (w *sqliteWriter) lockHead(ctx context.Context) (domain.Position, error) {
 	return domain.Position(head), err
 }
 
-func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event) (map[domain.Position]bool, error) {
+func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event, conversationIDs []string) (map[domain.Position]bool, map[string]*domain.Conversation, error) {
 	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
 		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer stmt.Close()
 	inserted := map[domain.Position]bool{}
@@ -65,15 +65,16 @@ func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event)
 		res, err := stmt.ExecContext(ctx, int64(e.Position), e.ID, string(e.Provider), string(e.Type), e.ProviderEventType, e.DedupeKey,
 			e.SubscriptionID, nullable(e.ConversationID), nullable(e.MessageID), e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.Reason, []byte(e.Payload))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return nil, err
+			return nil, nil, err
 		} else if n == 1 {
 			inserted[e.Position] = true
 		}
 	}
-	return inserted, nil
+	stored, err := w.conversations(ctx, conversationIDs)
+	return inserted, stored, err
 }
 
 func (w *sqliteWriter) conversations(ctx context.Context, ids []string) (map[string]*domain.Conversation, error) {

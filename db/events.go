@@ -200,7 +200,7 @@ func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*do
 		if err != nil {
 			return fmt.Errorf("update event %s: %w", stored.ID, err)
 		}
-		return project(ctx, w, []*domain.Event{first})
+		return project(ctx, w, []*domain.Event{first}, nil)
 	})
 	if err != nil {
 		return nil, storeError(fmt.Errorf("retranslate event %s: %w", stored.ID, err))
