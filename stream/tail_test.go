@@ -86,9 +86,13 @@ func TestStreamsAtTheHeadShareOneReadPerCommit(t *testing.T) {
 		t.Logf("%d streams, %d commits: %d reads of the store", streams, commits, reads)
 		// One read per commit, plus a few for wake-ups left over from the
 		// streams' start (a read they trigger can take a commit that a
-		// later wake-up announces again). Were reads not shared, it would
-		// be one per stream per commit.
+		// later wake-up announces again). On PostgreSQL the commits of
+		// other tests on the same database wake the tail too. Were reads
+		// not shared, it would be one per stream per commit.
 		limit := int64(commits + 5)
+		if store.Dialect() == db.Postgres {
+			limit = 5 * commits
+		}
 		if reads > limit {
 			t.Fatalf("%d reads for %d commits to %d streams: want at most %d", reads, commits, streams, limit)
 		}
