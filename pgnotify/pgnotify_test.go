@@ -3,6 +3,7 @@ package pgnotify_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -19,8 +20,9 @@ import (
 func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	heard := make(chan struct{}, 100)
-	l := &pgnotify.Listener{URL: url, Channel: "gateway_test_" + t.Name()[:4], Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Notify: func(string) { heard <- struct{}{} }}
+	channel := "gateway_test_" + t.Name()[:4]
+	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Channels: map[string]func(string){channel: func(string) { heard <- struct{}{} }}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
@@ -44,7 +46,7 @@ func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec("SELECT pg_notify($1, '')", l.Channel); err != nil {
+	if _, err := tx.Exec("SELECT pg_notify($1, '')", channel); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -58,14 +60,85 @@ func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
 	wait("a committed notification")
 }
 
+// Each channel's notifications reach its own callback, all over one
+// connection; after that connection is lost, every callback hears "" once
+// the listener is back, since notifications may have been missed.
+func TestListenerServesSeveralChannelsOverOneConnectionAndReconnects(t *testing.T) {
+	app := "pgnotify_test_" + domain.RandomHex(4)
+	url := dbtest.PostgresURL(t) + "&application_name=" + app
+	channels := []string{"gateway_test_a_" + domain.RandomHex(4), "gateway_test_b_" + domain.RandomHex(4)}
+	heard := map[string]chan string{}
+	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Backoff: 10 * time.Millisecond,
+		Channels: map[string]func(string){}}
+	for _, c := range channels {
+		heard[c] = make(chan string, 100)
+		l.Channels[c] = func(p string) { heard[c] <- p }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	expect := func(channel, want string) {
+		t.Helper()
+		select {
+		case p := <-heard[channel]:
+			if p != want {
+				t.Fatalf("%s heard %q, want %q", channel, p, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s heard nothing, want %q", channel, want)
+		}
+	}
+	for _, c := range channels {
+		expect(c, "")
+	}
+	conn, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i, c := range channels {
+		if _, err := conn.Exec("SELECT pg_notify($1, $2)", c, fmt.Sprint("payload-", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range channels {
+		expect(c, fmt.Sprint("payload-", i))
+	}
+	var listening int
+	if err := conn.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", app).Scan(&listening); err != nil {
+		t.Fatal(err)
+	}
+	if listening != 1 {
+		t.Fatalf("the listener holds %d connections, want 1", listening)
+	}
+
+	if _, err := conn.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", app); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range channels {
+		expect(c, "")
+	}
+	if _, err := conn.Exec("SELECT pg_notify($1, 'after')", channels[1]); err != nil {
+		t.Fatal(err)
+	}
+	expect(channels[1], "after")
+	select {
+	case p := <-heard[channels[0]]:
+		t.Fatalf("%s heard %q, sent to the other channel", channels[0], p)
+	default:
+	}
+}
+
 // A commit of new events is announced with the id of its transaction, so
 // a listener knows which position is still to come.
 func TestCommitAnnouncesItsTransaction(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	store := dbtest.Open(t, url)
 	payloads := make(chan string, 100)
-	l := &pgnotify.Listener{URL: url, Channel: db.NotifyChannel, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Notify: func(p string) { payloads <- p }}
+	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Channels: map[string]func(string){db.NotifyChannel: func(p string) { payloads <- p }}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()

@@ -156,8 +156,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if store.Dialect() == db.Postgres {
 		// Other gateway processes on the same database announce their
 		// commits; this one's streams wake for them too.
-		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Channel: db.NotifyChannel, Logger: m.Logger,
-			Notify: func(payload string) { m.Broker.Wake(db.NotifiedPosition(payload)) }}
+		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Logger: m.Logger, Channels: map[string]func(string){
+			db.NotifyChannel: func(payload string) { m.Broker.Wake(db.NotifiedPosition(payload)) },
+		}}
 		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		m.stopListener = cancel
 		m.listening.Add(1)
