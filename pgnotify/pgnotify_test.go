@@ -172,6 +172,62 @@ func TestCommitAnnouncesItsTransaction(t *testing.T) {
 	}
 }
 
+// Every change of a webhook subscription is announced with its id once
+// committed; a change that fails announces nothing.
+func TestSubscriptionChangesAreAnnounced(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	store := dbtest.Open(t, url)
+	payloads := make(chan string, 100)
+	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Channels: map[string]func(string){db.SubscriptionsChannel: func(p string) { payloads <- p }}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if p := <-payloads; p != "" {
+		t.Fatalf("first call %q, want \"\" for the connection", p)
+	}
+
+	now := time.Now().UTC()
+	s := &domain.WebhookSubscription{ID: domain.NewID(), Provider: domain.ProviderDixa, Name: "announced",
+		Authorization: domain.Authorization{Type: domain.AuthNone}, Enabled: true, CreatedAt: now, UpdatedAt: now}
+	unknown := &domain.WebhookSubscription{ID: domain.NewID(), Provider: domain.ProviderDixa, Name: "never stored",
+		Authorization: domain.Authorization{Type: domain.AuthNone}, CreatedAt: now, UpdatedAt: now}
+	// Other tests change their own subscriptions on the same channel; only
+	// ours count, in commit order.
+	next := func() string {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case p := <-payloads:
+				if p == s.ID || p == unknown.ID {
+					return p
+				}
+			case <-timeout:
+				t.Fatal("no announcement of the subscription")
+			}
+		}
+	}
+	heard := func(change string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", change, err)
+		}
+		if p := next(); p != s.ID {
+			t.Fatalf("%s: heard %q, want %q", change, p, s.ID)
+		}
+	}
+	heard("create", store.CreateSubscription(ctx, s))
+	s.Enabled = false
+	heard("update", store.UpdateSubscription(ctx, s))
+	if err := store.UpdateSubscription(ctx, unknown); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("update of an unknown subscription: %v", err)
+	}
+	// Had the failed update been announced, its id would be heard first.
+	heard("delete", store.DeleteSubscription(ctx, s.ID))
+}
+
 func TestNotifiedPositionOfUnreadablePayloads(t *testing.T) {
 	for _, p := range []string{"", "abc", "-3", "0", "12x"} {
 		if pos := db.NotifiedPosition(p); !pos.IsZero() {
