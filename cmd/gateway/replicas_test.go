@@ -29,9 +29,10 @@ func (r remote) Close() error              { return nil }
 func (r remote) Addr() net.Addr            { return r.addr }
 
 // startProcess builds the gateway and runs it as a separate OS process on
-// databaseURL, stopped with SIGTERM when the test ends. The returned Main
-// only carries its address, for the HTTP and websocket helpers.
-func startProcess(t *testing.T, databaseURL string) *Main {
+// databaseURL, with env added to its environment, stopped with SIGTERM when
+// the test ends. The returned Main only carries its address, for the HTTP
+// and websocket helpers.
+func startProcess(t *testing.T, databaseURL string, env ...string) *Main {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "gateway")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -45,6 +46,7 @@ func startProcess(t *testing.T, databaseURL string) *Main {
 	l.Close()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "ADDR="+addr.String(), "DATABASE_URL="+databaseURL, "GATEWAY_ADMIN_TOKEN="+adminToken, "STREAM_POLL=200ms")
+	cmd.Env = append(cmd.Env, env...)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
