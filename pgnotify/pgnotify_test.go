@@ -17,26 +17,36 @@ import (
 	"github.com/helpdesk-gateway/gateway/pgnotify"
 )
 
-func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
-	url := dbtest.PostgresURL(t)
-	heard := make(chan struct{}, 100)
-	channel := "gateway_test_" + t.Name()[:4]
-	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Channels: map[string]func(string){channel: func(string) { heard <- struct{}{} }}}
+// run runs l until the test ends.
+func run(t *testing.T, l *pgnotify.Listener) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
+}
 
-	wait := func(what string) {
-		t.Helper()
-		select {
-		case <-heard:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no notification: %s", what)
+// listen runs a listener on channel and returns the payloads it hears,
+// once it has heard the "" of its first connection.
+func listen(t *testing.T, url, channel string) <-chan string {
+	t.Helper()
+	payloads := make(chan string, 100)
+	run(t, &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Channels: map[string]func(string){channel: func(p string) { payloads <- p }}})
+	select {
+	case p := <-payloads:
+		if p != "" {
+			t.Fatalf("first call %q, want \"\" for the connection", p)
 		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener did not connect")
 	}
-	wait("the first connection")
+	return payloads
+}
+
+func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	channel := "gateway_test_" + t.Name()[:4]
+	heard := listen(t, url, channel)
 	conn, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +67,11 @@ func TestListenerHearsNotificationsOfOtherConnections(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	wait("a committed notification")
+	select {
+	case <-heard:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification after the commit")
+	}
 }
 
 // Each channel's notifications reach its own callback, all over one
@@ -74,10 +88,7 @@ func TestListenerServesSeveralChannelsOverOneConnectionAndReconnects(t *testing.
 		heard[c] = make(chan string, 100)
 		l.Channels[c] = func(p string) { heard[c] <- p }
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	run(t, l)
 
 	expect := func(channel, want string) {
 		t.Helper()
@@ -136,20 +147,11 @@ func TestListenerServesSeveralChannelsOverOneConnectionAndReconnects(t *testing.
 func TestCommitAnnouncesItsTransaction(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	store := dbtest.Open(t, url)
-	payloads := make(chan string, 100)
-	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Channels: map[string]func(string){db.NotifyChannel: func(p string) { payloads <- p }}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	if p := <-payloads; p != "" {
-		t.Fatalf("first call %q, want \"\" for the connection", p)
-	}
+	payloads := listen(t, url, db.NotifyChannel)
 
 	e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
 		OccurredAt: time.Now(), ReceivedAt: time.Now(), SubscriptionID: "s", DedupeKey: "k", Payload: domain.RawJSON(`{}`)}
-	if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{e},
+	if _, err := store.AppendDeliveries(t.Context(), []*domain.Delivery{{Events: []*domain.Event{e},
 		Log: domain.EventLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -177,16 +179,7 @@ func TestCommitAnnouncesItsTransaction(t *testing.T) {
 func TestSubscriptionChangesAreAnnounced(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	store := dbtest.Open(t, url)
-	payloads := make(chan string, 100)
-	l := &pgnotify.Listener{URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Channels: map[string]func(string){db.SubscriptionsChannel: func(p string) { payloads <- p }}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	if p := <-payloads; p != "" {
-		t.Fatalf("first call %q, want \"\" for the connection", p)
-	}
+	payloads := listen(t, url, db.SubscriptionsChannel)
 
 	now := time.Now().UTC()
 	s := &domain.WebhookSubscription{ID: domain.NewID(), Provider: domain.ProviderDixa, Name: "announced",
@@ -218,14 +211,14 @@ func TestSubscriptionChangesAreAnnounced(t *testing.T) {
 			t.Fatalf("%s: heard %q, want %q", change, p, s.ID)
 		}
 	}
-	heard("create", store.CreateSubscription(ctx, s))
+	heard("create", store.CreateSubscription(t.Context(), s))
 	s.Enabled = false
-	heard("update", store.UpdateSubscription(ctx, s))
-	if err := store.UpdateSubscription(ctx, unknown); domain.ErrorCode(err) != domain.ENOTFOUND {
+	heard("update", store.UpdateSubscription(t.Context(), s))
+	if err := store.UpdateSubscription(t.Context(), unknown); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("update of an unknown subscription: %v", err)
 	}
 	// Had the failed update been announced, its id would be heard first.
-	heard("delete", store.DeleteSubscription(ctx, s.ID))
+	heard("delete", store.DeleteSubscription(t.Context(), s.ID))
 }
 
 func TestNotifiedPositionOfUnreadablePayloads(t *testing.T) {

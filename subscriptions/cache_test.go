@@ -72,6 +72,15 @@ func (f *fakeStore) setGate(gate chan struct{}) {
 	f.gate = gate
 }
 
+// gated returns a cache over a store holding subs whose reads wait until
+// the returned gate is closed. Call it inside the synctest bubble.
+func gated(subs ...*domain.WebhookSubscription) (*subscriptions.Cache, *fakeStore, chan struct{}) {
+	store := newFakeStore(subs...)
+	gate := make(chan struct{})
+	store.setGate(gate)
+	return subscriptions.New(subscriptions.Config{Store: store}), store, gate
+}
+
 func sub(name string) *domain.WebhookSubscription {
 	return &domain.WebhookSubscription{ID: domain.NewID(), Provider: domain.ProviderDixa, Name: name, Enabled: true}
 }
@@ -109,10 +118,7 @@ func lookups(c *subscriptions.Cache, id string, n int) func() []*subscriptions.C
 func TestConcurrentMissesShareOneStoreRead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := sub("shared")
-		store := newFakeStore(s)
-		gate := make(chan struct{})
-		store.setGate(gate)
-		c := subscriptions.New(subscriptions.Config{Store: store})
+		c, store, gate := gated(s)
 
 		answers := lookups(c, s.ID, 50)
 		synctest.Wait() // every lookup is waiting: one in the store, the others for it
@@ -132,10 +138,7 @@ func TestConcurrentMissesShareOneStoreRead(t *testing.T) {
 
 func TestConcurrentLookupsOfAnUnknownIDShareOneStoreRead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := newFakeStore()
-		gate := make(chan struct{})
-		store.setGate(gate)
-		c := subscriptions.New(subscriptions.Config{Store: store})
+		c, store, gate := gated()
 
 		answers := lookups(c, "unknown", 20)
 		synctest.Wait()
@@ -167,10 +170,7 @@ func TestReadRacingAForgetIsNotKept(t *testing.T) {
 		t.Run(forget.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := sub("before")
-				store := newFakeStore(s)
-				gate := make(chan struct{})
-				store.setGate(gate)
-				c := subscriptions.New(subscriptions.Config{Store: store})
+				c, store, gate := gated(s)
 
 				stale := lookups(c, s.ID, 1)
 				synctest.Wait() // the read has taken its snapshot
@@ -325,10 +325,7 @@ func TestStoreFailuresAreNotKept(t *testing.T) {
 func TestAbandonedLookupLeavesTheReadToOthers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := sub("patient")
-		store := newFakeStore(s)
-		gate := make(chan struct{})
-		store.setGate(gate)
-		c := subscriptions.New(subscriptions.Config{Store: store})
+		c, _, gate := gated(s)
 
 		reader := lookups(c, s.ID, 1)
 		synctest.Wait()
