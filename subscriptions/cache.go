@@ -138,8 +138,10 @@ func New(cfg Config) *Cache {
 // and MissTTL. That cannot refuse a subscription just created: its id is
 // generated at creation, so no lookup can have cached it as unknown before
 // (except by guessing a random UUID), and its creation forgets the id
-// anyway. Distinct unknown ids each cost one read by primary key, as every
-// lookup did before this cache; only MaxMisses of them are remembered.
+// anyway. Distinct unknown ids (random ones from a prober) each still cost
+// one read by primary key; only the newest MaxMisses are remembered, so
+// they cannot grow the cache without bound. Limiting such traffic is for
+// whatever rate-limits requests in front of ingest.
 func (c *Cache) Find(ctx context.Context, id string) (*Compiled, error) {
 	c.mu.Lock()
 	e := c.entries[id]
