@@ -9,16 +9,49 @@ import (
 	"gorm.io/gorm"
 )
 
+// SubscriptionsChannel is the PostgreSQL channel on which every change of
+// a webhook subscription (create, update, delete) is announced, with the
+// subscription's id as payload, so that other gateway processes drop what
+// they cached of it.
+const SubscriptionsChannel = "gateway_subscriptions"
+
+// changeSubscription runs write in a transaction that, on PostgreSQL,
+// announces the change of subscription id. NOTIFY is transactional: it is
+// heard only once the change is committed, never for one rolled back, so a
+// process that re-reads on hearing it reads the new state.
+func (db *DB) changeSubscription(ctx context.Context, id string, write func(tx *gorm.DB) error) error {
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := write(tx); err != nil {
+			return err
+		}
+		if db.dialect != Postgres {
+			return nil
+		}
+		if err := tx.Exec("SELECT pg_notify(?, ?)", SubscriptionsChannel, id).Error; err != nil {
+			return storeError(fmt.Errorf("announce subscription change: %w", err))
+		}
+		return nil
+	})
+	var derr *domain.Error
+	if err != nil && !errors.As(err, &derr) {
+		// The commit itself failed.
+		return storeError(fmt.Errorf("change subscription: %w", err))
+	}
+	return err
+}
+
 // CreateSubscription stores a new webhook subscription.
 func (db *DB) CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error {
 	row, err := toSubscriptionRow(s)
 	if err != nil {
 		return storeError(fmt.Errorf("create subscription: %w", err))
 	}
-	if err := db.gorm.WithContext(ctx).Create(row).Error; err != nil {
-		return storeError(fmt.Errorf("create subscription: %w", err))
-	}
-	return nil
+	return db.changeSubscription(ctx, s.ID, func(tx *gorm.DB) error {
+		if err := tx.Create(row).Error; err != nil {
+			return storeError(fmt.Errorf("create subscription: %w", err))
+		}
+		return nil
+	})
 }
 
 // FindSubscription returns the subscription with the given id, or a
@@ -41,21 +74,23 @@ func (db *DB) UpdateSubscription(ctx context.Context, s *domain.WebhookSubscript
 	if err != nil {
 		return fmt.Errorf("update subscription: %w", err)
 	}
-	res := db.gorm.WithContext(ctx).Model(&subscriptionRow{}).Where("id = ?", s.ID).Select("*").Omit("id", "created_at", "created_by").Updates(row)
-	if res.Error != nil {
-		return storeError(fmt.Errorf("update subscription: %w", res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", s.ID)
-	}
-	return nil
+	return db.changeSubscription(ctx, s.ID, func(tx *gorm.DB) error {
+		res := tx.Model(&subscriptionRow{}).Where("id = ?", s.ID).Select("*").Omit("id", "created_at", "created_by").Updates(row)
+		if res.Error != nil {
+			return storeError(fmt.Errorf("update subscription: %w", res.Error))
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", s.ID)
+		}
+		return nil
+	})
 }
 
 // DeleteSubscription deletes a subscription and its delivery log; its
 // events stay in the history. It returns a domain ENOTFOUND error for an
 // unknown id.
 func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.changeSubscription(ctx, id, func(tx *gorm.DB) error {
 		res := tx.Where("id = ?", id).Delete(&subscriptionRow{})
 		if res.Error != nil {
 			return storeError(fmt.Errorf("delete subscription: %w", res.Error))

@@ -15,14 +15,15 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
-	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
+	"github.com/helpdesk-gateway/gateway/subscriptions"
 )
 
-// Subscriptions finds webhook subscriptions.
+// Subscriptions finds webhook subscriptions with their conditions
+// compiled, or a domain ENOTFOUND error for an unknown id.
 type Subscriptions interface {
-	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
+	Find(ctx context.Context, id string) (*subscriptions.Compiled, error)
 }
 
 // DeliveryLog records deliveries that store no event.
@@ -62,11 +63,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	subID := r.PathValue("subscriptionId")
-	sub, err := h.Subscriptions.FindSubscription(r.Context(), subID)
+	found, err := h.Subscriptions.Find(r.Context(), subID)
 	if err != nil {
 		h.refuse(w, r, nil, nil, err)
 		return
 	}
+	sub := found.Subscription
 	if sub.Provider != provider {
 		h.refuse(w, r, nil, nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found for provider %s", subID, provider.Slug()))
 		return
@@ -117,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(result.Reply)
 		return
 	}
-	h.store(w, r, sub, result.Events, body, receivedAt)
+	h.store(w, r, found, result.Events, body, receivedAt)
 }
 
 // verify accepts a delivery signed with any of the subscription's secrets;
@@ -141,17 +143,16 @@ func verify(a adapters.Adapter, req *adapters.Request, secrets []string) error {
 }
 
 // store keeps the events the subscription subscribes to and answers.
-func (h *Handler) store(w http.ResponseWriter, r *http.Request, sub *domain.WebhookSubscription, events []*domain.Event, body []byte, receivedAt time.Time) {
+func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscriptions.Compiled, events []*domain.Event, body []byte, receivedAt time.Time) {
+	sub := found.Subscription
 	name := ""
 	if len(events) > 0 {
 		name = events[0].ProviderEventType
 	}
-	matcher, err := condition.Compile(sub.Conditions)
-	if err != nil {
+	if found.ConditionsErr != nil {
 		// Conditions are validated when they are saved; a stored set that no
 		// longer compiles must not drop deliveries, so it filters nothing.
-		h.Logger.Error("subscription conditions do not compile; keeping every event", "subscription", sub.ID, "err", err)
-		matcher, _ = condition.Compile(domain.Conditions{})
+		h.Logger.Error("subscription conditions do not compile; keeping every event", "subscription", sub.ID, "err", found.ConditionsErr)
 	}
 	kept := events[:0:0]
 	why := "filtered: event not subscribed"
@@ -159,7 +160,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, sub *domain.Webh
 		if !sub.Subscribes(e.ProviderEventType) {
 			continue
 		}
-		if !matcher.Match(e) {
+		if !found.Matcher.Match(e) {
 			why = "filtered: conditions not met"
 			continue
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/ingest"
+	"github.com/helpdesk-gateway/gateway/subscriptions"
 )
 
 var ctx = context.Background()
@@ -102,7 +103,7 @@ func newEnv(t *testing.T, store *db.DB, edit ...func(h *ingest.Handler)) *env {
 	batcher := ingest.NewBatcher(store, broker.New(), workers, 16, logger)
 	t.Cleanup(batcher.Close)
 	h := &ingest.Handler{
-		Subscriptions: store, Log: store, Committer: batcher,
+		Subscriptions: subscriptions.New(subscriptions.Config{Store: store}), Log: store, Committer: batcher,
 		Adapters:     adapters.NewRegistry(dixa.New(), fakeCINNOX{}),
 		MaxBodyBytes: maxBody, Logger: logger, Now: time.Now,
 	}
@@ -423,6 +424,23 @@ func TestHandlerAnswers(t *testing.T) {
 			name:   "event not subscribed is filtered",
 			sub:    func(t *testing.T, s *sub) { s.SubscribedEvents = []string{"ConversationClosed"} },
 			status: http.StatusOK, answer: domain.OutcomeFiltered, logged: domain.OutcomeFiltered,
+		},
+		{
+			name: "conditions not met are filtered",
+			sub: func(t *testing.T, s *sub) {
+				s.Conditions = domain.Conditions{List: []domain.Condition{{ID: 1, Field: domain.FieldProviderEventType, Operator: domain.OpEquals, Values: []string{"ConversationClosed"}}}}
+			},
+			status: http.StatusOK, answer: domain.OutcomeFiltered, logged: domain.OutcomeFiltered,
+		},
+		{
+			// Saved conditions are validated; a set that no longer compiles
+			// (after a change of the language) must not drop deliveries.
+			name: "conditions that do not compile keep every event",
+			sub: func(t *testing.T, s *sub) {
+				s.Conditions = domain.Conditions{Match: domain.MatchExpression, Expression: "1 and", List: []domain.Condition{
+					{ID: 1, Field: domain.FieldProviderEventType, Operator: domain.OpEquals, Values: []string{"ConversationClosed"}}}}
+			},
+			status: http.StatusOK, answer: domain.OutcomeAccepted, stored: 1, logged: domain.OutcomeAccepted,
 		},
 		{
 			name:   "CINNOX challenge is answered",

@@ -11,20 +11,23 @@ import (
 // Config is the gateway's configuration: flags, falling back to
 // environment variables, falling back to defaults.
 type Config struct {
-	Addr          string
-	DatabaseURL   string
-	AdminToken    string
-	PublicURL     string
-	MaxBodyBytes  int64
-	MaxPageSize   int
-	StreamPoll    time.Duration
-	IngestWorkers int
-	IngestBatch   int
-	LogLimit      int
-	MaxDepth      int
-	MaxComplexity int
-	Introspection bool
-	LogLevel      string
+	Addr         string
+	DatabaseURL  string
+	AdminToken   string
+	PublicURL    string
+	MaxBodyBytes int64
+	MaxPageSize  int
+	StreamPoll   time.Duration
+	// SubscriptionCacheTTL bounds how long ingest serves a cached webhook
+	// subscription without reading it again.
+	SubscriptionCacheTTL time.Duration
+	IngestWorkers        int
+	IngestBatch          int
+	LogLimit             int
+	MaxDepth             int
+	MaxComplexity        int
+	Introspection        bool
+	LogLevel             string
 }
 
 // DefaultDatabaseURL is the embedded store used when DATABASE_URL is unset.
@@ -45,7 +48,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.AdminToken, "admin-token", env("GATEWAY_ADMIN_TOKEN", ""), "bootstrap admin bearer token; generated and printed when empty (env GATEWAY_ADMIN_TOKEN)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	var bodyLimit, pageSize, workers, batch, poll, introspection, logLimit, maxDepth, maxComplexity string
+	var bodyLimit, pageSize, workers, batch, poll, subscriptionTTL, introspection, logLimit, maxDepth, maxComplexity string
 	fs.StringVar(&maxDepth, "max-query-depth", env("MAX_QUERY_DEPTH", "12"), "deepest GraphQL selection accepted (env MAX_QUERY_DEPTH)")
 	fs.StringVar(&maxComplexity, "max-query-complexity", env("MAX_QUERY_COMPLEXITY", "50000"), "costliest GraphQL operation accepted; lists cost their page size (env MAX_QUERY_COMPLEXITY)")
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
@@ -54,6 +57,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 4 on PostgreSQL, 1 on SQLite (env INGEST_WORKERS)")
 	fs.StringVar(&batch, "ingest-batch", env("INGEST_BATCH", "256"), "most deliveries sharing one transaction (env INGEST_BATCH)")
 	fs.StringVar(&poll, "stream-poll", env("STREAM_POLL", "1s"), "how often live streams re-read the store without a wake-up (env STREAM_POLL)")
+	fs.StringVar(&subscriptionTTL, "subscription-cache-ttl", env("SUBSCRIPTION_CACHE_TTL", "5s"), "longest a webhook subscription is served from memory without reading it again: the staleness when a change's notification is lost (env SUBSCRIPTION_CACHE_TTL)")
 	fs.StringVar(&introspection, "introspection", env("GRAPHQL_INTROSPECTION", "true"), "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -82,6 +86,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
 		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)
+	}
+	if c.SubscriptionCacheTTL, err = time.ParseDuration(subscriptionTTL); err != nil || c.SubscriptionCacheTTL <= 0 {
+		return c, nil, fmt.Errorf("subscription cache TTL %q: want a positive duration such as 5s", subscriptionTTL)
 	}
 	if c.Introspection, err = strconv.ParseBool(introspection); err != nil {
 		return c, nil, fmt.Errorf("introspection %q: want true or false", introspection)

@@ -33,6 +33,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
+	"github.com/helpdesk-gateway/gateway/subscriptions"
 )
 
 func main() {
@@ -107,6 +108,8 @@ type Main struct {
 	Batcher  *ingest.Batcher
 	Adapters *adapters.Registry
 	Keys     *auth.Keys
+	// Subscriptions is the webhook subscriptions ingest looks up, cached.
+	Subscriptions *subscriptions.Cache
 
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
@@ -155,13 +158,17 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Broker = broker.New()
 	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
+	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopBackground = stop
 	if store.Dialect() == db.Postgres {
 		// Other gateway processes on the same database announce their
-		// commits; this one's streams wake for them too.
-		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Channel: db.NotifyChannel, Logger: m.Logger,
-			Notify: func(string) { m.Broker.Wake() }}
+		// commits and their subscription changes; this one's streams wake
+		// for them too, and its cache forgets what changed.
+		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Logger: m.Logger, Channels: map[string]func(string){
+			db.NotifyChannel:        func(string) { m.Broker.Wake() },
+			db.SubscriptionsChannel: m.Subscriptions.Notify,
+		}}
 		m.background.Add(1)
 		go func() {
 			defer m.background.Done()
@@ -178,7 +185,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Keys.Logger = m.Logger
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
 		Keys:  m.Keys,
-		Store: store, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
+		Store: resolverStore{DB: store, subscriptions: m.Subscriptions}, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
 		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker, Changed: m.Hub.Forget},
 		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
 	}}
@@ -189,7 +196,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Authenticator: m.Keys,
 		Sessions:      m.Keys,
 		Webhooks: &ingest.Handler{
-			Subscriptions: store, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
+			Subscriptions: m.Subscriptions, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
 			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now,
 		},
 		Export:        &export.Handler{Store: store, Logger: m.Logger},
@@ -299,4 +306,29 @@ func (m *Main) close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// resolverStore is the store as the resolvers write to it: a webhook
+// subscription changed through this process is forgotten by its cache at
+// once, not when the change's notification comes back (on SQLite none
+// ever does). It forgets after a failed write too: the write may have
+// committed all the same.
+type resolverStore struct {
+	*db.DB
+	subscriptions *subscriptions.Cache
+}
+
+func (s resolverStore) CreateSubscription(ctx context.Context, sub *domain.WebhookSubscription) error {
+	defer s.subscriptions.Forget(sub.ID)
+	return s.DB.CreateSubscription(ctx, sub)
+}
+
+func (s resolverStore) UpdateSubscription(ctx context.Context, sub *domain.WebhookSubscription) error {
+	defer s.subscriptions.Forget(sub.ID)
+	return s.DB.UpdateSubscription(ctx, sub)
+}
+
+func (s resolverStore) DeleteSubscription(ctx context.Context, id string) error {
+	defer s.subscriptions.Forget(id)
+	return s.DB.DeleteSubscription(ctx, id)
 }

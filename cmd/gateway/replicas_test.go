@@ -43,16 +43,17 @@ var gatewayBinary = sync.OnceValues(func() (string, error) {
 })
 
 // startProcess builds the gateway and runs it as a separate OS process on
-// databaseURL, stopped with SIGTERM when the test ends. The returned Main
-// only carries its address, for the HTTP and websocket helpers.
-func startProcess(t *testing.T, databaseURL string) *Main {
-	m, _ := startKillableProcess(t, databaseURL)
+// databaseURL, with env added to its environment, stopped with SIGTERM when
+// the test ends. The returned Main only carries its address, for the HTTP
+// and websocket helpers.
+func startProcess(t *testing.T, databaseURL string, env ...string) *Main {
+	m, _ := startKillableProcess(t, databaseURL, env...)
 	return m
 }
 
 // startKillableProcess is startProcess that also returns a func that ends
 // the process with SIGKILL at once, as a crash or an OOM kill would.
-func startKillableProcess(t *testing.T, databaseURL string) (*Main, func()) {
+func startKillableProcess(t *testing.T, databaseURL string, env ...string) (*Main, func()) {
 	t.Helper()
 	bin, err := gatewayBinary()
 	if err != nil {
@@ -66,6 +67,7 @@ func startKillableProcess(t *testing.T, databaseURL string) (*Main, func()) {
 	l.Close()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "ADDR="+addr.String(), "DATABASE_URL="+databaseURL, "GATEWAY_ADMIN_TOKEN="+adminToken, "STREAM_POLL=200ms")
+	cmd.Env = append(cmd.Env, env...)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
