@@ -72,7 +72,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.Now().UTC() }}
 	switch dialect {
 	case Postgres:
-		if db.sql, err = sql.Open("pgx", dsn); err != nil {
+		if db.sql, err = sql.Open(driverName(dialect), dsn); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.sql.SetMaxOpenConns(16)
@@ -83,7 +83,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(sqlitePath(dsn)), 0o755); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
-		if db.sql, err = sql.Open("sqlite", dsn); err != nil {
+		if db.sql, err = sql.Open(driverName(dialect), dsn); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		// SQLite has one writer; one connection serialises everything.
@@ -135,6 +135,31 @@ func (db *DB) Dialect() string { return db.dialect }
 
 // Close closes the connections.
 func (db *DB) Close() error { return db.sql.Close() }
+
+// OpenSQL opens a plain database/sql handle on the database named by rawURL
+// with the driver and connection settings the store uses (on SQLite, its
+// pragmas: WAL, synchronous FULL, busy_timeout), and returns its dialect. It
+// is for tools that measure the database itself, so that they see it as the
+// store does; it neither pings nor migrates, and the caller sizes the pool.
+func OpenSQL(rawURL string) (*sql.DB, string, error) {
+	dialect, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	conn, err := sql.Open(driverName(dialect), dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("open %s: %w", dialect, err)
+	}
+	return conn, dialect, nil
+}
+
+// driverName is the database/sql driver the store uses for dialect.
+func driverName(dialect string) string {
+	if dialect == SQLite {
+		return "sqlite"
+	}
+	return "pgx"
+}
 
 func parseURL(rawURL string) (dialect, dsn string, err error) {
 	switch {
@@ -220,11 +245,7 @@ func (db *DB) migrator() (*migrate.Migrate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	driverName := "pgx"
-	if db.dialect == SQLite {
-		driverName = "sqlite"
-	}
-	conn, err := sql.Open(driverName, db.dsn)
+	conn, err := sql.Open(driverName(db.dialect), db.dsn)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

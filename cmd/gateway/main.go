@@ -1,10 +1,12 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
-// `gateway migrate up|down|version` manages the schema.
+// `gateway migrate up|down|version` manages the schema, and
+// `gateway bench ingest` puts a running gateway under load.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,6 +40,9 @@ import (
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h printed the usage: that is what was asked
+		}
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
 	}
@@ -51,8 +56,11 @@ func run(args []string, stdout io.Writer) error {
 	if len(rest) > 0 && rest[0] == "migrate" {
 		return migrateCommand(cfg, rest[1:], stdout)
 	}
+	if len(rest) > 0 && rest[0] == "bench" {
+		return benchCommand(rest[1:], stdout, osGetenv)
+	}
 	if len(rest) > 0 && rest[0] != "serve" {
-		return fmt.Errorf("unknown command %q: use serve (the default) or migrate up|down|version", rest[0])
+		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version or bench ingest", rest[0])
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
