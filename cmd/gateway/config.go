@@ -54,7 +54,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
 	fs.StringVar(&bodyLimit, "max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest webhook body accepted (env MAX_BODY_BYTES)")
 	fs.StringVar(&pageSize, "max-page-size", env("MAX_PAGE_SIZE", "1000"), "largest `first` of a connection (env MAX_PAGE_SIZE)")
-	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 4 on PostgreSQL, 1 on SQLite (env INGEST_WORKERS)")
+	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 1 (env INGEST_WORKERS)")
 	fs.StringVar(&batch, "ingest-batch", env("INGEST_BATCH", "256"), "most deliveries sharing one transaction (env INGEST_BATCH)")
 	fs.StringVar(&poll, "stream-poll", env("STREAM_POLL", "1s"), "how often live streams re-read the store without a wake-up (env STREAM_POLL)")
 	fs.StringVar(&subscriptionTTL, "subscription-cache-ttl", env("SUBSCRIPTION_CACHE_TTL", "5s"), "longest a webhook subscription is served from memory without reading it again: the staleness when a change's notification is lost (env SUBSCRIPTION_CACHE_TTL)")

@@ -155,12 +155,13 @@ func (m *Main) Run(ctx context.Context) error {
 		m.AdminToken = domain.RandomHex(24)
 		m.Logger.Warn("GATEWAY_ADMIN_TOKEN is not set; generated an admin token for this run", "admin_token", m.AdminToken)
 	}
+	// Appending transactions take the history's write lock in turn, so a
+	// second worker only splits the queue into smaller batches that wait
+	// for the lock: one worker, whose batch is whatever queued during the
+	// previous commit, measures fastest.
 	workers := m.Config.IngestWorkers
 	if workers == 0 {
-		workers = 4
-		if store.Dialect() == db.SQLite {
-			workers = 1
-		}
+		workers = 1
 	}
 	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
