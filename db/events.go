@@ -14,8 +14,18 @@ import (
 // event that commits after a read can never take a place before what the
 // read returned: paging by cursor never skips an event that commits late.
 func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
+	return db.events(ctx, filter, after, limit, eventColumns+", payload")
+}
+
+// EventsWithoutPayload is Events without the payloads, which are most of
+// an event's bytes: for readers that do not show them.
+func (db *DB) EventsWithoutPayload(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
+	return db.events(ctx, filter, after, limit, eventColumns)
+}
+
+func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, columns string) ([]*domain.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("events").
-		Select(eventColumns).
+		Select(columns).
 		Where("position > ?", int64(after))
 	q = applyEventFilter(q, filter)
 	var rows []eventRow
@@ -62,7 +72,8 @@ func (db *DB) LegacyPosition(ctx context.Context, c domain.LegacyCursor) (domain
 	return domain.Position(rows[0]), nil
 }
 
-const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload"
+// eventColumns are an event's columns but its payload.
+const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason"
 
 func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 	if f == nil {

@@ -196,7 +196,7 @@ func (db *DB) FindSubscriptions(ctx context.Context, ids []string) ([]*domain.We
 // asked for by id is shown as soon as it is committed.
 func (db *DB) FindEvent(ctx context.Context, id string) (*domain.Event, error) {
 	var row eventRow
-	err := db.gorm.WithContext(ctx).Table("events").Select(eventColumns).Where("id = ?", id).Take(&row).Error
+	err := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "event %q not found", id)
 	} else if err != nil {

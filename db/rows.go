@@ -247,14 +247,14 @@ type deliveryLogRow struct {
 
 func (deliveryLogRow) TableName() string { return "delivery_logs" }
 
-// maxLoggedPayload bounds what the delivery log keeps of one body: the
+// MaxLoggedPayload bounds what the delivery log keeps of one body: the
 // event itself keeps the whole body.
-const maxLoggedPayload = 64 << 10
+const MaxLoggedPayload = 64 << 10
 
 func toDeliveryLogRow(l *domain.EventLog) *deliveryLogRow {
 	payload := []byte(l.Payload)
-	if len(payload) > maxLoggedPayload {
-		payload = payload[:maxLoggedPayload]
+	if len(payload) > MaxLoggedPayload {
+		payload = payload[:MaxLoggedPayload]
 	}
 	return &deliveryLogRow{
 		SubscriptionID: l.SubscriptionID, Event: l.Event, Outcome: l.Outcome,

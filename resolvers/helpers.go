@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/graph"
 )
@@ -42,7 +43,13 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 	if err != nil {
 		return nil, err
 	}
-	events, err := r.Store.Events(ctx, filter, pos, n+1)
+	read := r.Store.EventsWithoutPayload
+	if payloadSelected(ctx) {
+		// Bounded before the query ran: the payload bytes it may answer
+		// are within the response's limit (server.QueryLimits).
+		read = r.Store.Events
+	}
+	events, err := read(ctx, filter, pos, n+1)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +69,32 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 		conn.PageInfo.EndCursor = after
 	}
 	return conn, nil
+}
+
+// payloadSelected reports whether the connection being resolved selects
+// its events' payloads (edges { node { payload } }), through fragments too.
+func payloadSelected(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return true
+	}
+	oc := graphql.GetOperationContext(ctx)
+	for _, edges := range graphql.CollectFields(oc, fc.Field.Selections, []string{"EventConnection"}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(oc, edges.Selections, []string{"EventEdge"}) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(oc, node.Selections, []string{"Event", "Node"}) {
+				if f.Name == "payload" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // maskSecret shows enough of a secret to recognise it, never enough to use it.

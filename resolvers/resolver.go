@@ -15,6 +15,7 @@ import (
 type Store interface {
 	domain.LegacyCursors
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	EventsWithoutPayload(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindEvent(ctx context.Context, id string) (*domain.Event, error)
 	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)

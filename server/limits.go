@@ -5,20 +5,28 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// QueryLimits refuses an operation deeper or costlier than its limits
-// before it is executed, so before it touches the database. Cost is
-// gqlgen's complexity with list fields weighted by their page size
-// (resolvers.SetComplexity).
+// QueryLimits refuses an operation deeper, costlier or larger in what it
+// may return than its limits before it is executed, so before it touches
+// the database. Cost is gqlgen's complexity with list fields weighted by
+// their page size (resolvers.SetComplexity); size is the same walk with
+// each payload weighing the largest one the gateway accepts, so a query
+// that could answer gigabytes of payloads is refused however few rows it
+// names. Both walks visit each fragment once, whatever the number of
+// spreads of it, so they take time linear in the document's size.
 type QueryLimits struct {
 	MaxDepth      int
 	MaxComplexity int
-	schema        graphql.ExecutableSchema
+	// MaxResponseBytes bounds the payload bytes an operation may return.
+	MaxResponseBytes int
+	// PayloadBytes weighs each field named in Payloads: the largest value
+	// it can hold.
+	PayloadBytes map[string]int
+	schema       graphql.ExecutableSchema
 }
 
 var (
@@ -38,13 +46,20 @@ func (l *QueryLimits) Validate(schema graphql.ExecutableSchema) error {
 // MutateOperationContext implements graphql.OperationContextMutator.
 func (l *QueryLimits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if l.MaxDepth > 0 {
-		if d := depth(oc.Operation.SelectionSet, oc.Doc.Fragments, map[string]bool{}); d > l.MaxDepth {
+		if d := (&depthWalker{memo: map[string]int{}, fragments: oc.Doc.Fragments}).set(oc.Operation.SelectionSet); d > l.MaxDepth {
 			return tooComplex(fmt.Sprintf("query depth %d exceeds the limit of %d", d, l.MaxDepth), d, l.MaxDepth)
 		}
 	}
 	if l.MaxComplexity > 0 {
-		if c := complexity.Calculate(ctx, l.schema, oc.Operation, oc.Variables); c > l.MaxComplexity {
+		w := &costWalker{ctx: ctx, es: l.schema, schema: l.schema.Schema(), vars: oc.Variables, memo: map[string]int{}}
+		if c := w.set(oc.Operation.SelectionSet); c > l.MaxComplexity {
 			return tooComplex(fmt.Sprintf("query complexity %d exceeds the limit of %d: ask for smaller pages or fewer nested lists", c, l.MaxComplexity), c, l.MaxComplexity)
+		}
+	}
+	if l.MaxResponseBytes > 0 && len(l.PayloadBytes) > 0 {
+		w := &costWalker{ctx: ctx, es: l.schema, schema: l.schema.Schema(), vars: oc.Variables, memo: map[string]int{}, leaves: l.PayloadBytes}
+		if b := w.set(oc.Operation.SelectionSet); b > l.MaxResponseBytes {
+			return tooComplex(fmt.Sprintf("the query may return up to %d bytes of payloads, over the limit of %d per response: ask for fewer events per page, leave out payload, or use the export", b, l.MaxResponseBytes), b, l.MaxResponseBytes)
 		}
 	}
 	return nil
@@ -54,10 +69,17 @@ func tooComplex(msg string, cost, limit int) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": limit}}
 }
 
-// depth is the longest chain of nested fields, fragments followed, the
-// introspection fields (__schema, __type) not counted: GraphiQL's own
-// introspection query must pass any sensible limit.
-func depth(set ast.SelectionSet, fragments ast.FragmentDefinitionList, visiting map[string]bool) int {
+// depthWalker finds the longest chain of nested fields, fragments followed,
+// the introspection fields (__schema, __type) not counted: GraphiQL's own
+// introspection query must pass any sensible limit. Each fragment's depth
+// is computed once.
+type depthWalker struct {
+	fragments ast.FragmentDefinitionList
+	memo      map[string]int
+	visiting  map[string]bool
+}
+
+func (w *depthWalker) set(set ast.SelectionSet) int {
 	deepest := 0
 	for _, sel := range set {
 		d := 0
@@ -66,20 +88,125 @@ func depth(set ast.SelectionSet, fragments ast.FragmentDefinitionList, visiting 
 			if strings.HasPrefix(s.Name, "__") {
 				continue
 			}
-			d = 1 + depth(s.SelectionSet, fragments, visiting)
+			d = 1 + w.set(s.SelectionSet)
 		case *ast.InlineFragment:
-			d = depth(s.SelectionSet, fragments, visiting)
+			d = w.set(s.SelectionSet)
 		case *ast.FragmentSpread:
-			if visiting[s.Name] {
-				continue // validation refuses cycles; never loop on one
-			}
-			if f := fragments.ForName(s.Name); f != nil {
-				visiting[s.Name] = true
-				d = depth(f.SelectionSet, fragments, visiting)
-				delete(visiting, s.Name)
-			}
+			d = w.fragment(s.Name)
 		}
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+func (w *depthWalker) fragment(name string) int {
+	if d, ok := w.memo[name]; ok {
+		return d
+	}
+	if w.visiting == nil {
+		w.visiting = map[string]bool{}
+	}
+	f := w.fragments.ForName(name)
+	if f == nil || w.visiting[name] {
+		return 0 // validation refuses unknown and cyclic fragments; never loop on one
+	}
+	w.visiting[name] = true
+	d := w.set(f.SelectionSet)
+	delete(w.visiting, name)
+	w.memo[name] = d
+	return d
+}
+
+// costWalker computes gqlgen's complexity of a selection set (see
+// complexity.Calculate, whose rules it follows), each fragment once. With
+// leaves set, a field named there ("Type.field") weighs its value instead
+// of 1, and other scalars weigh nothing: the walk then bounds the bytes of
+// those fields in the answer.
+type costWalker struct {
+	ctx      context.Context
+	es       graphql.ExecutableSchema
+	schema   *ast.Schema
+	vars     map[string]any
+	leaves   map[string]int
+	memo     map[string]int
+	visiting map[string]bool
+}
+
+func (w *costWalker) set(set ast.SelectionSet) int {
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			total = saturatingAdd(total, w.field(s))
+		case *ast.InlineFragment:
+			total = saturatingAdd(total, w.set(s.SelectionSet))
+		case *ast.FragmentSpread:
+			total = saturatingAdd(total, w.fragment(s.Name, s.Definition))
+		}
+	}
+	return total
+}
+
+func (w *costWalker) fragment(name string, def *ast.FragmentDefinition) int {
+	if c, ok := w.memo[name]; ok {
+		return c
+	}
+	if w.visiting == nil {
+		w.visiting = map[string]bool{}
+	}
+	if def == nil || w.visiting[name] {
+		return 0
+	}
+	w.visiting[name] = true
+	c := w.set(def.SelectionSet)
+	delete(w.visiting, name)
+	w.memo[name] = c
+	return c
+}
+
+func (w *costWalker) field(f *ast.Field) int {
+	if f.Definition == nil || f.ObjectDefinition == nil {
+		return 0
+	}
+	typ := w.schema.Types[f.Definition.Type.Name()]
+	if typ == nil || typ.Name == "__Schema" {
+		return 0
+	}
+	child := 0
+	switch typ.Kind {
+	case ast.Object, ast.Interface, ast.Union:
+		child = w.set(f.SelectionSet)
+	default:
+		if w.leaves != nil {
+			return w.leaves[f.ObjectDefinition.Name+"."+f.Name]
+		}
+	}
+	if w.leaves != nil && child == 0 {
+		return 0 // nothing weighed below: no list multiplies it
+	}
+	args := f.ArgumentMap(w.vars)
+	owners := []*ast.Definition{f.ObjectDefinition}
+	if f.ObjectDefinition.Kind == ast.Interface || f.ObjectDefinition.Kind == ast.Union {
+		owners = w.schema.GetPossibleTypes(f.ObjectDefinition)
+	}
+	// An interface's field costs as much as its costliest implementation.
+	cost := 0
+	for _, owner := range owners {
+		c := saturatingAdd(1, child)
+		if custom, ok := w.es.Complexity(w.ctx, owner.Name, f.Name, child, args); ok && custom >= 1 {
+			c = custom
+		}
+		cost = max(cost, c)
+	}
+	return cost
+}
+
+// saturatingAdd adds non-negative costs without overflowing, so a crafted
+// query cannot wrap its cost around to a small number.
+func saturatingAdd(a, b int) int {
+	a, b = max(a, 0), max(b, 0)
+	if c := a + b; c >= a {
+		return c
+	}
+	return int(^uint(0) >> 1)
 }

@@ -48,17 +48,31 @@ type Config struct {
 	Logger *slog.Logger
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool
-	// Limits bound each operation's depth and complexity.
+	// Limits bound each operation's depth, complexity and payload bytes.
 	Limits QueryLimits
+	// Request bounds each GraphQL request before and while it runs.
+	Request RequestLimits
 	// Extensions are added to the GraphQL handler (the dataloaders).
 	Extensions []graphql.HandlerExtension
+}
+
+// RequestLimits bound a GraphQL request before its operation is
+// validated, and while it runs.
+type RequestLimits struct {
+	// MaxBytes bounds a request's body (POST) or query string (GET).
+	MaxBytes int64
+	// MaxTokens bounds the tokens the parser reads from a document, so a
+	// document's validation is bounded too.
+	MaxTokens int
+	// Timeout bounds a query's or mutation's run; subscriptions run on.
+	Timeout time.Duration
 }
 
 // New returns the gateway's HTTP handler.
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
-	mux.Handle("/graphql", cfg.requireToken(sseResume(cfg.graphQL()), true))
+	mux.Handle("/graphql", cfg.limitBody(cfg.requireToken(sseResume(cfg.graphQL()), true)))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
 	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +110,14 @@ func (cfg Config) graphQL() http.Handler {
 	srv.AddTransport(transport.POST{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		// "Did you mean ...?" would tell what introspection hides.
+		srv.SetDisableSuggestion(true)
 	}
+	if cfg.Request.MaxTokens > 0 {
+		srv.SetParserTokenLimit(cfg.Request.MaxTokens)
+	}
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	limits := cfg.Limits
 	srv.Use(&limits)
@@ -104,9 +125,47 @@ func (cfg Config) graphQL() http.Handler {
 		srv.Use(ext)
 	}
 	srv.AroundRootFields(requireAdmin)
+	if cfg.Request.Timeout > 0 {
+		srv.AroundOperations(deadline(cfg.Request.Timeout))
+	}
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(cfg.Logger))
 	return srv
+}
+
+// limitBody refuses a GraphQL request body over the limit, and reads no
+// more of it than that.
+func (cfg Config) limitBody(next http.Handler) http.Handler {
+	if cfg.Request.MaxBytes <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > cfg.Request.MaxBytes || int64(len(r.URL.RawQuery)) > cfg.Request.MaxBytes {
+			httperror.Write(w, domain.Errorf(domain.ETOOLARGE, "the GraphQL request exceeds the limit of %d bytes", cfg.Request.MaxBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, cfg.Request.MaxBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadline ends a query or mutation that runs longer than d: its
+// resolvers' context is cancelled, so the store reads it started end too.
+// Subscriptions are long-lived by design.
+func deadline(d time.Duration) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if graphql.GetOperationContext(ctx).Operation.Operation == ast.Subscription {
+			return next(ctx)
+		}
+		ctx, cancel := context.WithTimeout(ctx, d)
+		handler := next(ctx)
+		// A query or mutation has one response: once it is made, nothing
+		// runs on under this context.
+		return func(ctx context.Context) *graphql.Response {
+			defer cancel()
+			return handler(ctx)
+		}
+	}
 }
 
 // requireToken authenticates requests by bearer token. Where websockets

@@ -26,8 +26,15 @@ type Config struct {
 	LogLimit             int
 	MaxDepth             int
 	MaxComplexity        int
-	Introspection        bool
-	LogLevel             string
+	// MaxQueryBytes, MaxQueryTokens, GraphQLTimeout and MaxResponseBytes
+	// bound each GraphQL request: its body, its document, its run and the
+	// payload bytes it may answer.
+	MaxQueryBytes    int64
+	MaxQueryTokens   int
+	GraphQLTimeout   time.Duration
+	MaxResponseBytes int
+	Introspection    bool
+	LogLevel         string
 }
 
 // DefaultDatabaseURL is the embedded store used when DATABASE_URL is unset.
@@ -49,6 +56,11 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	var bodyLimit, pageSize, workers, batch, poll, subscriptionTTL, introspection, logLimit, maxDepth, maxComplexity string
+	var queryBytes, queryTokens, graphQLTimeout, responseBytes string
+	fs.StringVar(&queryBytes, "max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "largest GraphQL request body (query and variables) accepted (env MAX_QUERY_BYTES)")
+	fs.StringVar(&queryTokens, "max-query-tokens", env("MAX_QUERY_TOKENS", "3000"), "most tokens in a GraphQL document; bounds the time its validation takes (env MAX_QUERY_TOKENS)")
+	fs.StringVar(&graphQLTimeout, "graphql-timeout", env("GRAPHQL_TIMEOUT", "30s"), "longest a GraphQL query or mutation runs (env GRAPHQL_TIMEOUT)")
+	fs.StringVar(&responseBytes, "max-response-bytes", env("MAX_RESPONSE_BYTES", "33554432"), "most payload bytes one GraphQL response may hold, each payload counted at the largest body accepted (env MAX_RESPONSE_BYTES)")
 	fs.StringVar(&maxDepth, "max-query-depth", env("MAX_QUERY_DEPTH", "12"), "deepest GraphQL selection accepted (env MAX_QUERY_DEPTH)")
 	fs.StringVar(&maxComplexity, "max-query-complexity", env("MAX_QUERY_COMPLEXITY", "50000"), "costliest GraphQL operation accepted; lists cost their page size (env MAX_QUERY_COMPLEXITY)")
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
@@ -83,6 +95,18 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if c.MaxComplexity, err = strconv.Atoi(maxComplexity); err != nil || c.MaxComplexity <= 0 {
 		return c, nil, fmt.Errorf("max query complexity %q: want a positive integer", maxComplexity)
+	}
+	if c.MaxQueryBytes, err = strconv.ParseInt(queryBytes, 10, 64); err != nil || c.MaxQueryBytes <= 0 {
+		return c, nil, fmt.Errorf("max query bytes %q: want a positive integer", queryBytes)
+	}
+	if c.MaxQueryTokens, err = strconv.Atoi(queryTokens); err != nil || c.MaxQueryTokens <= 0 {
+		return c, nil, fmt.Errorf("max query tokens %q: want a positive integer", queryTokens)
+	}
+	if c.GraphQLTimeout, err = time.ParseDuration(graphQLTimeout); err != nil || c.GraphQLTimeout <= 0 {
+		return c, nil, fmt.Errorf("GraphQL timeout %q: want a positive duration such as 30s", graphQLTimeout)
+	}
+	if c.MaxResponseBytes, err = strconv.Atoi(responseBytes); err != nil || c.MaxResponseBytes <= 0 {
+		return c, nil, fmt.Errorf("max response bytes %q: want a positive integer", responseBytes)
 	}
 	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
 		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)

@@ -212,8 +212,11 @@ func (m *Main) Run(ctx context.Context) error {
 		Ready:         store,
 		Logger:        m.Logger,
 		Introspection: m.Config.Introspection,
-		Limits:        server.QueryLimits{MaxDepth: m.Config.MaxDepth, MaxComplexity: m.Config.MaxComplexity},
-		Extensions:    []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
+		Limits: server.QueryLimits{MaxDepth: m.Config.MaxDepth, MaxComplexity: m.Config.MaxComplexity,
+			MaxResponseBytes: m.Config.MaxResponseBytes,
+			PayloadBytes:     map[string]int{"Event.payload": int(m.Config.MaxBodyBytes), "EventLog.payload": db.MaxLoggedPayload}},
+		Request:    server.RequestLimits{MaxBytes: m.Config.MaxQueryBytes, MaxTokens: m.Config.MaxQueryTokens, Timeout: m.Config.GraphQLTimeout},
+		Extensions: []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
 	})
 
 	m.listener, err = net.Listen("tcp", m.Config.Addr)

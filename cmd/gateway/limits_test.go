@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+// peakHeap runs f and returns the largest heap the process held meanwhile,
+// sampled every few milliseconds.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	var peak uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	wg.Wait()
+	return peak
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestPayloadQueriesAreBoundedInMemory stores 40 events of 1 MiB each and
+// asks for them as a READ key would: eight aliases of a 1,000-event page
+// with payloads are refused before they run, and the same pages without
+// payloads never load one; the heap stays far below 256 MiB.
+func TestPayloadQueriesAreBoundedInMemory(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	sub := createDixaSubscription(t, m)
+	big := domain.RawJSON(`{"blob":"` + strings.Repeat("x", 1<<20-20) + `"}`)
+	for i := range 40 {
+		e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
+			DedupeKey: fmt.Sprint("big-", i), SubscriptionID: sub.ID, OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: big}
+		if _, err := m.DB.AppendDeliveries(context.Background(), []*domain.Delivery{{Events: []*domain.Event{e},
+			Log: domain.EventLog{SubscriptionID: sub.ID, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, token := createKey(t, m, "reader", "READ")
+	aliases := func(selection string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range 8 {
+			fmt.Fprintf(&b, " a%d: events(first: 1000) { edges { node { %s } } }", i, selection)
+		}
+		return b.String() + " }"
+	}
+
+	var refused gqlResponse
+	peak := peakHeap(func() { refused = graphQLRaw(t, m, token, aliases("id payload"), nil) })
+	if len(refused.Errors) != 1 || refused.Errors[0].Extensions["code"] != "QUERY_TOO_COMPLEX" || !strings.Contains(refused.Errors[0].Message, "bytes of payloads") {
+		t.Fatalf("8 aliased payload pages answered %+v, want QUERY_TOO_COMPLEX naming the payload bytes", refused.Errors)
+	}
+	t.Logf("refused payload query: peak heap %d MiB", peak>>20)
+
+	var answered gqlResponse
+	peak = max(peak, peakHeap(func() { answered = graphQLRaw(t, m, token, aliases("id"), nil) }))
+	if len(answered.Errors) != 0 || bytes.Count(answered.Data, []byte(`"id"`)) != 8*40 {
+		t.Fatalf("8 aliased pages without payloads: %d errors %v, want every event's id", len(answered.Errors), answered.Errors)
+	}
+	// A page small enough for the response's budget is answered in full.
+	var small gqlResponse
+	peak = max(peak, peakHeap(func() { small = graphQLRaw(t, m, token, `{ events(first: 4) { edges { node { payload } } } }`, nil) }))
+	if len(small.Errors) != 0 || len(small.Data) < 4<<20 {
+		t.Fatalf("a page of 4 payloads: %v, %d bytes", small.Errors, len(small.Data))
+	}
+	if peak >= 256<<20 {
+		t.Fatalf("peak heap %d MiB, want under 256 MiB", peak>>20)
+	}
+	t.Logf("peak heap %d MiB", peak>>20)
+}
+
+// TestHostileDocumentsCostLittleCPU: fragments that fan out to 2^24
+// spreads in a document under 1 KB, and 40,000 repeated fields, are
+// answered (refused or run) in well under a second of CPU.
+func TestHostileDocumentsCostLittleCPU(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	var fanout strings.Builder
+	fanout.WriteString("query { ...F0 }\n")
+	const k = 24
+	for i := range k {
+		fmt.Fprintf(&fanout, "fragment F%d on Query { ...F%d ...F%d }\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&fanout, "fragment F%d on Query { __typename }\n", k)
+	if fanout.Len() >= 1024 {
+		t.Fatalf("the fan-out document is %d bytes", fanout.Len())
+	}
+	cases := []struct{ name, doc, want string }{
+		{"fragment fan-out k=24", fanout.String(), "complexity"},
+		// Over the token limit, under the body limit: the parser stops.
+		{"20,000 repeated fields", "{ " + strings.Repeat("__typename ", 20000) + "}", "token limit"},
+		// Over the body limit: refused before it is read.
+		{"40,000 repeated fields", "{ " + strings.Repeat("__typename ", 40000) + "}", "exceeds the limit"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"query": c.doc})
+			req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+adminToken)
+			before := cpuTime(t)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			used := cpuTime(t) - before
+			t.Logf("%v of CPU; answered %d %.200s", used, res.StatusCode, answer)
+			if !strings.Contains(string(answer), c.want) {
+				t.Errorf("answer does not say %q", c.want)
+			}
+			if used > time.Second {
+				t.Errorf("%v of CPU, want under 1s", used)
+			}
+		})
+	}
+}
+
+// TestOversizedGraphQLRequestsAreRefused: a body over MAX_QUERY_BYTES is
+// refused with 413 before it is parsed.
+func TestOversizedGraphQLRequestsAreRefused(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	body := []byte(`{"query":"{ __typename }","variables":{"x":"` + strings.Repeat("y", 300<<10) + `"}}`)
+	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 300 KiB GraphQL request answered %d, want 413", res.StatusCode)
+	}
+}
