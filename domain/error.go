@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes shared by every layer. Ingest maps them to HTTP statuses and
@@ -16,6 +17,7 @@ const (
 	ETOOLARGE     = "too_large"
 	EUNSUPPORTED  = "unsupported_media_type"
 	EUNAVAILABLE  = "unavailable"
+	ERATELIMITED  = "rate_limited"
 	EINTERNAL     = "internal"
 )
 
@@ -25,6 +27,14 @@ type Error struct {
 	Message string
 	// Err is the cause, for logs; it is never shown to clients.
 	Err error
+	// RetryAfter is when an ERATELIMITED caller may try again.
+	RetryAfter time.Duration
+}
+
+// RateLimited is an ERATELIMITED error whose caller may try again after
+// retryAfter.
+func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ERATELIMITED, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
 // Error implements the error interface.

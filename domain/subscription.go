@@ -192,6 +192,18 @@ func (a *Authorization) Check(header string) error {
 	return nil
 }
 
+// Challenge is the WWW-Authenticate header that tells a client refused by
+// Check which credentials to send, or "" when none are asked for.
+func (a *Authorization) Challenge() string {
+	switch a.Type {
+	case AuthBasic:
+		return `Basic realm="webhooks"`
+	case AuthToken:
+		return `Bearer realm="webhooks"`
+	}
+	return ""
+}
+
 // RandomHex returns n random bytes, hex-encoded.
 func RandomHex(n int) string {
 	b := make([]byte, n)

@@ -5,7 +5,10 @@ package httperror
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
 )
@@ -19,6 +22,7 @@ var statuses = map[string]int{
 	domain.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	domain.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	domain.ERATELIMITED:  http.StatusTooManyRequests,
 	domain.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -33,15 +37,29 @@ func Status(err error) int {
 // RetryAfterSeconds is what a 503 asks the client to wait.
 const RetryAfterSeconds = "5"
 
-// Write answers with err's status and client-safe message. A 503 carries
-// Retry-After.
+// Write answers with err's status and client-safe message. A 503 and a
+// 429 carry Retry-After.
 func Write(w http.ResponseWriter, err error) int {
 	status := Status(err)
-	if status == http.StatusServiceUnavailable {
+	switch status {
+	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", RetryAfterSeconds)
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", RetryAfter(err))
 	}
 	WriteJSON(w, status, map[string]string{"error": domain.ErrorMessage(err)})
 	return status
+}
+
+// RetryAfter is the Retry-After of a rate-limited err: whole seconds, at
+// least one.
+func RetryAfter(err error) string {
+	var de *domain.Error
+	secs := int64(1)
+	if errors.As(err, &de) && de.RetryAfter > time.Second {
+		secs = int64((de.RetryAfter + time.Second - 1) / time.Second)
+	}
+	return strconv.FormatInt(secs, 10)
 }
 
 // WriteJSON answers with status and v as JSON.

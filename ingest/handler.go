@@ -10,13 +10,17 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
+	"github.com/helpdesk-gateway/gateway/ratelimit"
 	"github.com/helpdesk-gateway/gateway/subscriptions"
 )
 
@@ -44,9 +48,37 @@ type Handler struct {
 	Adapters      *adapters.Registry
 	// MaxBodyBytes bounds a delivery's body; a larger one is refused with 413.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Refusals logs refused deliveries by sample; nil logs each one.
+	Refusals *Refusals
+	// Limits bound what deliveries, and a client that sends bad ones, may
+	// cost; zero fields impose nothing.
+	Limits Limits
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	inflightOnce sync.Once
+	inflight     chan struct{}
 }
+
+// Limits bound what webhook deliveries may cost.
+type Limits struct {
+	// BodyTimeout bounds the reading of a delivery's body: a client that
+	// sends it slowly is cut off.
+	BodyTimeout time.Duration
+	// MaxInFlight bounds the deliveries whose bodies are read or held at
+	// once; past it, deliveries are answered 429.
+	MaxInFlight int
+	// PerSubscription limits each subscription's deliveries.
+	PerSubscription *ratelimit.Limiter
+	// RefusedPerAddress limits the refused deliveries of each source
+	// address: once it is spent, every request from that address is
+	// answered 429, before any work, until it refills.
+	RefusedPerAddress *ratelimit.Limiter
+}
+
+// maxIDLength bounds a subscription id in a path; a longer one names no
+// subscription and is not echoed back.
+const maxIDLength = 128
 
 // Answer is the JSON body of a successful delivery.
 type Answer struct {
@@ -57,12 +89,20 @@ type Answer struct {
 // ServeHTTP handles one delivery.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	receivedAt := h.Now().UTC()
+	if spent, wait := h.Limits.RefusedPerAddress.Exhausted(sourceAddress(r)); spent {
+		httperror.Write(w, domain.RateLimited(wait, "too many refused deliveries from this address; retry later"))
+		return
+	}
 	provider, err := domain.ParseProviderSlug(r.PathValue("provider"))
 	if err != nil {
-		httperror.Write(w, err)
+		h.refuse(w, r, nil, nil, err)
 		return
 	}
 	subID := r.PathValue("subscriptionId")
+	if len(subID) > maxIDLength {
+		h.refuse(w, r, nil, nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription not found"))
+		return
+	}
 	found, err := h.Subscriptions.Find(r.Context(), subID)
 	if err != nil {
 		h.refuse(w, r, nil, nil, err)
@@ -73,6 +113,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, nil, nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found for provider %s", subID, provider.Slug()))
 		return
 	}
+	if ok, wait := h.Limits.PerSubscription.Allow(sub.ID); !ok {
+		httperror.Write(w, domain.RateLimited(wait, "webhook subscription %q receives more deliveries than its limit; retry later", subID))
+		return
+	}
 	if !sub.Enabled {
 		h.refuse(w, r, sub, nil, domain.Errorf(domain.EFORBIDDEN, "webhook subscription %q is disabled", subID))
 		return
@@ -81,17 +125,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, sub, nil, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		h.refuse(w, r, sub, nil, domain.Errorf(domain.ETOOLARGE, "body exceeds the limit of %d bytes", h.MaxBodyBytes))
-		return
-	} else if err != nil {
-		h.refuse(w, r, sub, nil, domain.Errorf(domain.EINVALID, "could not read the body: %v", err))
+	// Credentials in a header are checked before the body is read: a
+	// client without them never gets to hold a body in memory. Signatures
+	// need the body, so they are checked after it.
+	if err := sub.Authorization.Check(r.Header.Get("Authorization")); err != nil {
+		h.refuse(w, r, sub, nil, err)
 		return
 	}
-	if err := sub.Authorization.Check(r.Header.Get("Authorization")); err != nil {
-		h.refuse(w, r, sub, body, err)
+	release, err := h.acquire()
+	if err != nil {
+		httperror.Write(w, err)
+		return
+	}
+	defer release()
+	body, err := h.readBody(w, r)
+	if err != nil {
+		h.refuse(w, r, sub, nil, err)
 		return
 	}
 	adapter, err := h.Adapters.Lookup(provider)
@@ -120,6 +169,52 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.store(w, r, found, result.Events, body, receivedAt)
+}
+
+// acquire takes one of the MaxInFlight places of deliveries being read or
+// held, or answers that there is none.
+func (h *Handler) acquire() (release func(), err error) {
+	if h.Limits.MaxInFlight <= 0 {
+		return func() {}, nil
+	}
+	h.inflightOnce.Do(func() { h.inflight = make(chan struct{}, h.Limits.MaxInFlight) })
+	select {
+	case h.inflight <- struct{}{}:
+		return func() { <-h.inflight }, nil
+	default:
+		return nil, domain.RateLimited(time.Second, "too many deliveries in flight; retry later")
+	}
+}
+
+// readBody reads the delivery's body within MaxBodyBytes and BodyTimeout.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if h.Limits.BodyTimeout > 0 {
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(h.Limits.BodyTimeout)); err == nil {
+			// The next request on this keep-alive connection has its own.
+			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, domain.Errorf(domain.ETOOLARGE, "body exceeds the limit of %d bytes", h.MaxBodyBytes)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, domain.Errorf(domain.EINVALID, "the body was not received within %v", h.Limits.BodyTimeout)
+	case err != nil:
+		return nil, domain.Errorf(domain.EINVALID, "could not read the body: %v", err)
+	}
+	return body, nil
+}
+
+// sourceAddress is the client's IP address, without its port.
+func sourceAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // verify accepts a delivery signed with any of the subscription's secrets;
@@ -191,28 +286,49 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscript
 	httperror.WriteJSON(w, http.StatusOK, answer)
 }
 
-// refuse answers err and, when the subscription is known, logs the refusal.
+// refuse answers err and, when the subscription is known, logs the
+// refusal (by sample). A refusal that is the client's fault spends one of
+// its address's refusals.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, sub *domain.WebhookSubscription, body []byte, err error) {
+	if domain.ErrorCode(err) == domain.EUNAUTHORIZED && sub != nil {
+		if c := sub.Authorization.Challenge(); c != "" {
+			w.Header().Set("WWW-Authenticate", c)
+		}
+	}
 	status := httperror.Write(w, err)
 	if status >= 500 {
-		h.Logger.Warn("delivery refused", "path", r.URL.Path, "status", status, "err", err)
+		h.Logger.Warn("delivery refused", "status", status, "err", err)
+	} else {
+		h.Limits.RefusedPerAddress.Allow(sourceAddress(r))
 	}
-	if sub != nil {
-		h.logOnly(r.Context(), sub, "", domain.OutcomeRefused, status, domain.ErrorMessage(err), body, h.Now().UTC())
+	if sub == nil {
+		return
 	}
+	l := &domain.EventLog{
+		SubscriptionID: sub.ID, Outcome: domain.OutcomeRefused, Payload: string(body),
+		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: h.Now().UTC(), ResponseCode: status, ResponseText: domain.ErrorMessage(err)},
+	}
+	if h.Refusals != nil {
+		h.Refusals.Record(r.Context(), l)
+		return
+	}
+	h.write(r.Context(), l)
 }
 
 // logOnly records a delivery that stores no event. A failure to log is
 // logged and does not change the answer.
 func (h *Handler) logOnly(ctx context.Context, sub *domain.WebhookSubscription, event, outcome string, status int, text string, body []byte, at time.Time) {
-	l := &domain.EventLog{
+	h.write(ctx, &domain.EventLog{
 		SubscriptionID: sub.ID, Event: event, Outcome: outcome, Payload: string(body),
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: at, Success: status < 300, ResponseCode: status, ResponseText: text},
-	}
+	})
+}
+
+func (h *Handler) write(ctx context.Context, l *domain.EventLog) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := h.Log.LogDelivery(ctx, l); err != nil {
-		h.Logger.Warn("log delivery", "subscription", sub.ID, "err", err)
+		h.Logger.Warn("log delivery", "subscription", l.SubscriptionID, "err", err)
 	}
 }
 

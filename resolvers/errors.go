@@ -20,6 +20,7 @@ var gqlCodes = map[string]string{
 	domain.ETOOLARGE:     "BAD_USER_INPUT",
 	domain.EUNSUPPORTED:  "BAD_USER_INPUT",
 	domain.EUNAVAILABLE:  "UNAVAILABLE",
+	domain.ERATELIMITED:  "RATE_LIMITED",
 	domain.EINTERNAL:     "INTERNAL",
 }
 

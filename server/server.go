@@ -52,6 +52,8 @@ type Config struct {
 	Limits QueryLimits
 	// Request bounds each GraphQL request before and while it runs.
 	Request RequestLimits
+	// Quotas bound what one API key, and everyone together, may ask.
+	Quotas Quotas
 	// Extensions are added to the GraphQL handler (the dataloaders).
 	Extensions []graphql.HandlerExtension
 }
@@ -72,7 +74,15 @@ type RequestLimits struct {
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
-	mux.Handle("/graphql", cfg.limitBody(cfg.requireToken(sseResume(cfg.graphQL()), true)))
+	q := newQuota(cfg.Quotas)
+	gql := sseResume(cfg.graphQL(q))
+	mux.Handle("/graphql", cfg.limitBody(cfg.requireToken(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			gql.ServeHTTP(w, r) // bounded per subscription, once authenticated
+			return
+		}
+		q.admit(w, r, gql)
+	}), true)))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
 	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +101,7 @@ func New(cfg Config) http.Handler {
 	return mux
 }
 
-func (cfg Config) graphQL() http.Handler {
+func (cfg Config) graphQL(q *quota) http.Handler {
 	srv := handler.New(cfg.Schema)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
@@ -125,6 +135,7 @@ func (cfg Config) graphQL() http.Handler {
 		srv.Use(ext)
 	}
 	srv.AroundRootFields(requireAdmin)
+	srv.AroundOperations(q.subscriptions)
 	if cfg.Request.Timeout > 0 {
 		srv.AroundOperations(deadline(cfg.Request.Timeout))
 	}
@@ -223,7 +234,7 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 		}
 		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
 	}
-	ctx = domain.WithIdentity(ctx, id)
+	ctx = withConnection(domain.WithIdentity(ctx, id))
 	// The watched context ends when the key is revoked; gqlgen then closes
 	// the socket. Writing our close frame first tells the client why.
 	watched, _ := cfg.Sessions.Watch(ctx, id)

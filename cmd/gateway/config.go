@@ -33,8 +33,18 @@ type Config struct {
 	MaxQueryTokens   int
 	GraphQLTimeout   time.Duration
 	MaxResponseBytes int
-	Introspection    bool
-	LogLevel         string
+	// Abuse limits; see README's Limits.
+	WebhookBodyTimeout      time.Duration
+	MaxIngestInFlight       int
+	SubscriptionRate        float64
+	RefusedPerAddressRate   float64
+	RefusalsLoggedPerMinute int
+	GraphQLRatePerKey       float64
+	MaxConcurrentGraphQL    int
+	MaxSubscriptionsPerConn int
+	MaxSubscriptionsPerKey  int
+	Introspection           bool
+	LogLevel                string
 }
 
 // DefaultDatabaseURL is the embedded store used when DATABASE_URL is unset.
@@ -71,6 +81,16 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&poll, "stream-poll", env("STREAM_POLL", "1s"), "how often live streams re-read the store without a wake-up (env STREAM_POLL)")
 	fs.StringVar(&subscriptionTTL, "subscription-cache-ttl", env("SUBSCRIPTION_CACHE_TTL", "5s"), "longest a webhook subscription is served from memory without reading it again: the staleness when a change's notification is lost (env SUBSCRIPTION_CACHE_TTL)")
 	fs.StringVar(&introspection, "introspection", env("GRAPHQL_INTROSPECTION", "true"), "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
+	var bodyTimeout, inflight, subRate, refusedRate, refusalsLogged, gqlRate, gqlConcurrent, subsPerConn, subsPerKey string
+	fs.StringVar(&bodyTimeout, "webhook-body-timeout", env("WEBHOOK_BODY_TIMEOUT", "10s"), "longest a webhook body may take to arrive (env WEBHOOK_BODY_TIMEOUT)")
+	fs.StringVar(&inflight, "max-ingest-inflight", env("MAX_INGEST_INFLIGHT", "1024"), "most webhook bodies read or held at once; more are answered 429 (env MAX_INGEST_INFLIGHT)")
+	fs.StringVar(&subRate, "subscription-rate", env("SUBSCRIPTION_RATE", "10000"), "deliveries per second one webhook subscription may send, twice that in a burst (env SUBSCRIPTION_RATE)")
+	fs.StringVar(&refusedRate, "refused-per-address-rate", env("REFUSED_PER_ADDRESS_RATE", "20"), "refused deliveries per second one source address may cause, 100 in a burst, before all its requests are answered 429 (env REFUSED_PER_ADDRESS_RATE)")
+	fs.StringVar(&refusalsLogged, "refusals-logged-per-minute", env("REFUSALS_LOGGED_PER_MINUTE", "5"), "refused deliveries of one subscription logged in full per minute; the rest are counted (env REFUSALS_LOGGED_PER_MINUTE)")
+	fs.StringVar(&gqlRate, "graphql-rate", env("GRAPHQL_RATE", "1000"), "GraphQL requests per second one API key may make, twice that in a burst (env GRAPHQL_RATE)")
+	fs.StringVar(&gqlConcurrent, "max-concurrent-graphql", env("MAX_CONCURRENT_GRAPHQL", "256"), "GraphQL queries and mutations run at once; more are answered 429 (env MAX_CONCURRENT_GRAPHQL)")
+	fs.StringVar(&subsPerConn, "max-subscriptions-per-connection", env("MAX_SUBSCRIPTIONS_PER_CONNECTION", "100"), "live GraphQL subscriptions on one websocket (env MAX_SUBSCRIPTIONS_PER_CONNECTION)")
+	fs.StringVar(&subsPerKey, "max-subscriptions-per-key", env("MAX_SUBSCRIPTIONS_PER_KEY", "1000"), "live GraphQL subscriptions of one API key, over every connection (env MAX_SUBSCRIPTIONS_PER_KEY)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
 	}
@@ -107,6 +127,37 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if c.MaxResponseBytes, err = strconv.Atoi(responseBytes); err != nil || c.MaxResponseBytes <= 0 {
 		return c, nil, fmt.Errorf("max response bytes %q: want a positive integer", responseBytes)
+	}
+	if c.WebhookBodyTimeout, err = time.ParseDuration(bodyTimeout); err != nil || c.WebhookBodyTimeout <= 0 {
+		return c, nil, fmt.Errorf("webhook body timeout %q: want a positive duration such as 10s", bodyTimeout)
+	}
+	for _, n := range []struct {
+		to    *int
+		value string
+		name  string
+	}{
+		{&c.MaxIngestInFlight, inflight, "max ingest in flight"},
+		{&c.RefusalsLoggedPerMinute, refusalsLogged, "refusals logged per minute"},
+		{&c.MaxConcurrentGraphQL, gqlConcurrent, "max concurrent GraphQL"},
+		{&c.MaxSubscriptionsPerConn, subsPerConn, "max subscriptions per connection"},
+		{&c.MaxSubscriptionsPerKey, subsPerKey, "max subscriptions per key"},
+	} {
+		if *n.to, err = strconv.Atoi(n.value); err != nil || *n.to <= 0 {
+			return c, nil, fmt.Errorf("%s %q: want a positive integer", n.name, n.value)
+		}
+	}
+	for _, r := range []struct {
+		to    *float64
+		value string
+		name  string
+	}{
+		{&c.SubscriptionRate, subRate, "subscription rate"},
+		{&c.RefusedPerAddressRate, refusedRate, "refused per address rate"},
+		{&c.GraphQLRatePerKey, gqlRate, "GraphQL rate"},
+	} {
+		if *r.to, err = strconv.ParseFloat(r.value, 64); err != nil || *r.to <= 0 {
+			return c, nil, fmt.Errorf("%s %q: want a positive number per second", r.name, r.value)
+		}
 	}
 	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
 		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)

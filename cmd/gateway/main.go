@@ -32,6 +32,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/graph"
 	"github.com/helpdesk-gateway/gateway/ingest"
 	"github.com/helpdesk-gateway/gateway/pgnotify"
+	"github.com/helpdesk-gateway/gateway/ratelimit"
 	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
@@ -189,6 +190,12 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.background.Done()
 		m.pruneDeliveryLogs(bg)
 	}()
+	refusals := ingest.NewRefusals(ingest.RefusalsConfig{Log: store, Logger: m.Logger, PerWindow: m.Config.RefusalsLoggedPerMinute})
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		refusals.Run(bg)
+	}()
 
 	m.Keys = auth.NewKeys(m.AdminToken, store, time.Now)
 	m.Keys.Logger = m.Logger
@@ -206,7 +213,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Sessions:      m.Keys,
 		Webhooks: &ingest.Handler{
 			Subscriptions: m.Subscriptions, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
-			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now,
+			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now, Refusals: refusals,
+			Limits: ingest.Limits{
+				BodyTimeout: m.Config.WebhookBodyTimeout, MaxInFlight: m.Config.MaxIngestInFlight,
+				PerSubscription:   ratelimit.New(ratelimit.Config{Rate: m.Config.SubscriptionRate, Burst: int(2 * m.Config.SubscriptionRate)}),
+				RefusedPerAddress: ratelimit.New(ratelimit.Config{Rate: m.Config.RefusedPerAddressRate, Burst: refusedBurst}),
+			},
 		},
 		Export:        &export.Handler{Store: store, Logger: m.Logger},
 		Ready:         store,
@@ -215,7 +227,13 @@ func (m *Main) Run(ctx context.Context) error {
 		Limits: server.QueryLimits{MaxDepth: m.Config.MaxDepth, MaxComplexity: m.Config.MaxComplexity,
 			MaxResponseBytes: m.Config.MaxResponseBytes,
 			PayloadBytes:     map[string]int{"Event.payload": int(m.Config.MaxBodyBytes), "EventLog.payload": db.MaxLoggedPayload}},
-		Request:    server.RequestLimits{MaxBytes: m.Config.MaxQueryBytes, MaxTokens: m.Config.MaxQueryTokens, Timeout: m.Config.GraphQLTimeout},
+		Request: server.RequestLimits{MaxBytes: m.Config.MaxQueryBytes, MaxTokens: m.Config.MaxQueryTokens, Timeout: m.Config.GraphQLTimeout},
+		Quotas: server.Quotas{
+			PerKey:                        ratelimit.New(ratelimit.Config{Rate: m.Config.GraphQLRatePerKey, Burst: int(2 * m.Config.GraphQLRatePerKey)}),
+			MaxConcurrent:                 m.Config.MaxConcurrentGraphQL,
+			MaxSubscriptionsPerConnection: m.Config.MaxSubscriptionsPerConn,
+			MaxSubscriptionsPerKey:        m.Config.MaxSubscriptionsPerKey,
+		},
 		Extensions: []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
 	})
 
@@ -234,6 +252,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("gateway listening", "addr", m.listener.Addr().String(), "store", store.Dialect())
 	return nil
 }
+
+// refusedBurst is how many refused deliveries a source address may cause
+// at once before REFUSED_PER_ADDRESS_RATE applies: a provider whose secret
+// was just rotated wrongly still sees its refusals for a while.
+const refusedBurst = 100
 
 // deliveryLogPruneInterval is how often the delivery logs are cut back to
 // their limit: between two runs a log may hold that many seconds of
