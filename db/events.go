@@ -23,6 +23,35 @@ func (db *DB) EventsWithoutPayload(ctx context.Context, filter *domain.EventFilt
 	return db.events(ctx, filter, after, limit, eventColumns)
 }
 
+// EventsWithin is Events that stops early where the payloads read would
+// pass maxBytes (it reads at least one event): it reports cut when it did,
+// so the caller knows more events follow though the page is short. A page
+// of large payloads is thus bounded in memory, whatever their sizes.
+func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) (events []*domain.Event, cut bool, err error) {
+	limited := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("position > ?", int64(after))
+	limited = applyEventFilter(limited, filter).Order("position").Limit(limit)
+	// The windows run over the limited page only, never the whole history.
+	inner := db.gorm.WithContext(ctx).Table("(?) AS limited", limited).
+		Select(eventColumns + ", payload, sum(length(payload)) OVER (ORDER BY position) AS running, count(*) OVER () AS fetched")
+	var rows []struct {
+		Row     eventRow `gorm:"embedded"`
+		Running int64
+		Fetched int
+	}
+	// length() of a stored value reads its size, not the value: only the
+	// payloads kept are read.
+	err = db.gorm.WithContext(ctx).Table("(?) AS page", inner).
+		Where("running - length(payload) < ?", maxBytes).Order("position").Find(&rows).Error
+	if err != nil {
+		return nil, false, storeError(fmt.Errorf("read events: %w", err))
+	}
+	events = make([]*domain.Event, len(rows))
+	for i := range rows {
+		events[i] = rows[i].Row.toDomain()
+	}
+	return events, len(rows) > 0 && rows[0].Fetched > len(rows), nil
+}
+
 func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, columns string) ([]*domain.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("events").
 		Select(columns).

@@ -247,14 +247,14 @@ type deliveryLogRow struct {
 
 func (deliveryLogRow) TableName() string { return "delivery_logs" }
 
-// MaxLoggedPayload bounds what the delivery log keeps of one body: the
+// maxLoggedPayload bounds what the delivery log keeps of one body: the
 // event itself keeps the whole body.
-const MaxLoggedPayload = 64 << 10
+const maxLoggedPayload = 64 << 10
 
 func toDeliveryLogRow(l *domain.EventLog) *deliveryLogRow {
 	payload := []byte(l.Payload)
-	if len(payload) > MaxLoggedPayload {
-		payload = payload[:MaxLoggedPayload]
+	if len(payload) > maxLoggedPayload {
+		payload = payload[:maxLoggedPayload]
 	}
 	return &deliveryLogRow{
 		SubscriptionID: l.SubscriptionID, Event: l.Event, Outcome: l.Outcome,

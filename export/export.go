@@ -21,8 +21,14 @@ import (
 // that is stable at that moment.
 type EventReader interface {
 	domain.LegacyCursors
-	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	// EventsWithin stops a page early, reporting cut, where its payloads
+	// would pass maxBytes.
+	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 }
+
+// PageBytes bounds the payload bytes of one page an export reads, so its
+// memory stays the same whatever the payloads' sizes.
+const PageBytes = 8 << 20
 
 // DefaultPageSize is how many events Handler reads at a time when its
 // PageSize is not set.
@@ -101,7 +107,7 @@ func (h *Handler) stream(ctx context.Context, w http.ResponseWriter, q *query) {
 		if q.limit > 0 && q.limit-written < n {
 			n = q.limit - written
 		}
-		page, err := h.Store.Events(ctx, &q.filter, last, n)
+		page, cut, err := h.Store.EventsWithin(ctx, &q.filter, last, n, PageBytes)
 		if err != nil {
 			if ctx.Err() != nil {
 				log.Debug("export ended: the client went away", "events", written)
@@ -142,7 +148,7 @@ func (h *Handler) stream(ctx context.Context, w http.ResponseWriter, q *query) {
 			log.Debug("export ended: the client went away", "events", written)
 			return
 		}
-		if len(page) < n || (q.limit > 0 && written >= q.limit) {
+		if (len(page) < n && !cut) || (q.limit > 0 && written >= q.limit) {
 			return
 		}
 		if ctx.Err() != nil {

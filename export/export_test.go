@@ -284,11 +284,11 @@ type pages struct {
 	reads []string // "after:limit"
 }
 
-func (p *pages) Events(ctx context.Context, f *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
+func (p *pages) EventsWithin(ctx context.Context, f *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
 	p.mu.Lock()
 	p.reads = append(p.reads, fmt.Sprintf("%s:%d", after, limit))
 	p.mu.Unlock()
-	return p.EventReader.Events(ctx, f, after, limit)
+	return p.EventReader.EventsWithin(ctx, f, after, limit, maxBytes)
 }
 
 func TestExportReadsWritesAndFlushesAPageAtATime(t *testing.T) {
@@ -438,9 +438,9 @@ func TestExportLimit(t *testing.T) {
 // unused fails the test if the handler reads the store.
 type unused struct{ t *testing.T }
 
-func (u unused) Events(context.Context, *domain.EventFilter, domain.Position, int) ([]*domain.Event, error) {
+func (u unused) EventsWithin(context.Context, *domain.EventFilter, domain.Position, int, int) ([]*domain.Event, bool, error) {
 	u.t.Error("the store was read")
-	return nil, nil
+	return nil, false, nil
 }
 
 func (u unused) LegacyPosition(context.Context, domain.LegacyCursor) (domain.Position, error) {
@@ -556,15 +556,15 @@ type failing struct {
 	failOn int
 }
 
-func (f *failing) Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
+func (f *failing) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
 	f.mu.Lock()
 	f.reads++
 	fail := f.reads == f.failOn
 	f.mu.Unlock()
 	if fail {
-		return nil, domain.Unavailable("the store is unavailable; retry later", errors.New("read events: connection reset by 10.0.0.7"))
+		return nil, false, domain.Unavailable("the store is unavailable; retry later", errors.New("read events: connection reset by 10.0.0.7"))
 	}
-	return f.EventReader.Events(ctx, filter, after, limit)
+	return f.EventReader.EventsWithin(ctx, filter, after, limit, maxBytes)
 }
 
 func TestExportCutShortEndsWithWhereToResume(t *testing.T) {
@@ -594,10 +594,10 @@ type blocking struct {
 	cancelled chan struct{}
 }
 
-func (b *blocking) Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
+func (b *blocking) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
 	b.reads++
 	if b.reads == 1 {
-		return b.EventReader.Events(ctx, filter, after, limit)
+		return b.EventReader.EventsWithin(ctx, filter, after, limit, maxBytes)
 	}
 	if b.blocked != nil {
 		close(b.blocked)
@@ -605,9 +605,9 @@ func (b *blocking) Events(ctx context.Context, filter *domain.EventFilter, after
 	select {
 	case <-ctx.Done():
 		close(b.cancelled)
-		return nil, domain.Unavailable("the store is unavailable; retry later", ctx.Err())
+		return nil, false, domain.Unavailable("the store is unavailable; retry later", ctx.Err())
 	case <-time.After(60 * time.Second):
-		return nil, errors.New("the request was not cancelled")
+		return nil, false, errors.New("the request was not cancelled")
 	}
 }
 

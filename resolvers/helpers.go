@@ -2,7 +2,9 @@ package resolvers
 
 import (
 	"context"
+	"math"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -43,17 +45,19 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 	if err != nil {
 		return nil, err
 	}
-	read := r.Store.EventsWithoutPayload
+	var events []*domain.Event
+	cut := false
 	if payloadSelected(ctx) {
-		// Bounded before the query ran: the payload bytes it may answer
-		// are within the response's limit (server.QueryLimits).
-		read = r.Store.Events
+		events, cut, err = readWithin(ctx, func(maxBytes int) ([]*domain.Event, bool, error) {
+			return r.Store.EventsWithin(ctx, filter, pos, n+1, maxBytes)
+		})
+	} else {
+		events, err = r.Store.EventsWithoutPayload(ctx, filter, pos, n+1)
 	}
-	events, err := read(ctx, filter, pos, n+1)
 	if err != nil {
 		return nil, err
 	}
-	conn := &graph.EventConnection{Edges: []*graph.EventEdge{}, PageInfo: &graph.PageInfo{HasPreviousPage: after != nil && *after != ""}}
+	conn := &graph.EventConnection{Edges: []*graph.EventEdge{}, PageInfo: &graph.PageInfo{HasPreviousPage: after != nil && *after != "", HasNextPage: cut}}
 	if len(events) > n {
 		events = events[:n]
 		conn.PageInfo.HasNextPage = true
@@ -69,6 +73,45 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 		conn.PageInfo.EndCursor = after
 	}
 	return conn, nil
+}
+
+type responseBudgetKey struct{}
+
+// responseBudget is what is left of a response's payload bytes. Root
+// fields run concurrently: a read holds the budget while it runs.
+type responseBudget struct {
+	mu          sync.Mutex
+	left, limit int
+}
+
+// WithResponseBudget bounds the payload bytes the response of the
+// operation run under ctx may hold: a page of events whose payloads would
+// pass it ends early, with hasNextPage, so the caller pages on; once it is
+// spent, further pages with payloads are refused.
+func WithResponseBudget(ctx context.Context, maxBytes int) context.Context {
+	return context.WithValue(ctx, responseBudgetKey{}, &responseBudget{left: maxBytes, limit: maxBytes})
+}
+
+// readWithin runs read with what is left of the response's budget, and
+// spends what the events it returns hold.
+func readWithin(ctx context.Context, read func(maxBytes int) ([]*domain.Event, bool, error)) ([]*domain.Event, bool, error) {
+	b, _ := ctx.Value(responseBudgetKey{}).(*responseBudget)
+	if b == nil {
+		return read(math.MaxInt)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left <= 0 {
+		// The page is empty and says more follow; the error tells why,
+		// without nulling the pages the response already holds.
+		graphql.AddError(ctx, domain.Errorf(domain.ETOOLARGE, "this response holds its limit of %d bytes of payloads already: ask for them in another request", b.limit))
+		return nil, true, nil
+	}
+	events, cut, err := read(b.left)
+	for _, e := range events {
+		b.left -= len(e.Payload)
+	}
+	return events, cut, err
 }
 
 // payloadSelected reports whether the connection being resolved selects

@@ -16,6 +16,7 @@ type Store interface {
 	domain.LegacyCursors
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
 	EventsWithoutPayload(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindEvent(ctx context.Context, id string) (*domain.Event, error)
 	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)

@@ -10,23 +10,17 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// QueryLimits refuses an operation deeper, costlier or larger in what it
-// may return than its limits before it is executed, so before it touches
-// the database. Cost is gqlgen's complexity with list fields weighted by
-// their page size (resolvers.SetComplexity); size is the same walk with
-// each payload weighing the largest one the gateway accepts, so a query
-// that could answer gigabytes of payloads is refused however few rows it
-// names. Both walks visit each fragment once, whatever the number of
-// spreads of it, so they take time linear in the document's size.
+// QueryLimits refuses an operation deeper or costlier than its limits
+// before it is executed, so before it touches the database. Cost is
+// gqlgen's complexity with list fields weighted by their page size
+// (resolvers.SetComplexity). Both walks visit each fragment once, whatever
+// the number of spreads of it, so they take time linear in the document's
+// size. The bytes of payloads a response may hold are bounded while it
+// runs (resolvers.WithResponseBudget).
 type QueryLimits struct {
 	MaxDepth      int
 	MaxComplexity int
-	// MaxResponseBytes bounds the payload bytes an operation may return.
-	MaxResponseBytes int
-	// PayloadBytes weighs each field named in Payloads: the largest value
-	// it can hold.
-	PayloadBytes map[string]int
-	schema       graphql.ExecutableSchema
+	schema        graphql.ExecutableSchema
 }
 
 var (
@@ -54,12 +48,6 @@ func (l *QueryLimits) MutateOperationContext(ctx context.Context, oc *graphql.Op
 		w := &costWalker{ctx: ctx, es: l.schema, schema: l.schema.Schema(), vars: oc.Variables, memo: map[string]int{}}
 		if c := w.set(oc.Operation.SelectionSet); c > l.MaxComplexity {
 			return tooComplex(fmt.Sprintf("query complexity %d exceeds the limit of %d: ask for smaller pages or fewer nested lists", c, l.MaxComplexity), c, l.MaxComplexity)
-		}
-	}
-	if l.MaxResponseBytes > 0 && len(l.PayloadBytes) > 0 {
-		w := &costWalker{ctx: ctx, es: l.schema, schema: l.schema.Schema(), vars: oc.Variables, memo: map[string]int{}, leaves: l.PayloadBytes}
-		if b := w.set(oc.Operation.SelectionSet); b > l.MaxResponseBytes {
-			return tooComplex(fmt.Sprintf("the query may return up to %d bytes of payloads, over the limit of %d per response: ask for fewer events per page, leave out payload, or use the export", b, l.MaxResponseBytes), b, l.MaxResponseBytes)
 		}
 	}
 	return nil
@@ -118,16 +106,12 @@ func (w *depthWalker) fragment(name string) int {
 }
 
 // costWalker computes gqlgen's complexity of a selection set (see
-// complexity.Calculate, whose rules it follows), each fragment once. With
-// leaves set, a field named there ("Type.field") weighs its value instead
-// of 1, and other scalars weigh nothing: the walk then bounds the bytes of
-// those fields in the answer.
+// complexity.Calculate, whose rules it follows), each fragment once.
 type costWalker struct {
 	ctx      context.Context
 	es       graphql.ExecutableSchema
 	schema   *ast.Schema
 	vars     map[string]any
-	leaves   map[string]int
 	memo     map[string]int
 	visiting map[string]bool
 }
@@ -176,13 +160,6 @@ func (w *costWalker) field(f *ast.Field) int {
 	switch typ.Kind {
 	case ast.Object, ast.Interface, ast.Union:
 		child = w.set(f.SelectionSet)
-	default:
-		if w.leaves != nil {
-			return w.leaves[f.ObjectDefinition.Name+"."+f.Name]
-		}
-	}
-	if w.leaves != nil && child == 0 {
-		return 0 // nothing weighed below: no list multiplies it
 	}
 	args := f.ArgumentMap(w.vars)
 	owners := []*ast.Definition{f.ObjectDefinition}

@@ -48,8 +48,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool
-	// Limits bound each operation's depth, complexity and payload bytes.
+	// Limits bound each operation's depth and complexity.
 	Limits QueryLimits
+	// MaxResponseBytes bounds the payload bytes one response may hold.
+	MaxResponseBytes int
 	// Request bounds each GraphQL request before and while it runs.
 	Request RequestLimits
 	// Quotas bound what one API key, and everyone together, may ask.
@@ -136,6 +138,11 @@ func (cfg Config) graphQL(q *quota) http.Handler {
 	}
 	srv.AroundRootFields(requireAdmin)
 	srv.AroundOperations(q.subscriptions)
+	if cfg.MaxResponseBytes > 0 {
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			return next(resolvers.WithResponseBudget(ctx, cfg.MaxResponseBytes))
+		})
+	}
 	if cfg.Request.Timeout > 0 {
 		srv.AroundOperations(deadline(cfg.Request.Timeout))
 	}

@@ -16,11 +16,17 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
+// pageBytes bounds the payload bytes of one read of the store, so a stream
+// that replays large payloads holds a few megabytes, not a page of them.
+const pageBytes = 4 << 20
+
 // EventReader reads the stored event history by cursor.
 type EventReader interface {
-	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
-	// Head returns the position of the newest event of the stable history
-	// (the part Events reads), or the zero position when there is none.
+	// EventsWithin reads up to limit events after the position; it stops
+	// early, reporting cut, where their payloads would pass maxBytes.
+	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
+	// Head returns the position of the newest stored event, or the zero
+	// position when there is none.
 	Head(ctx context.Context) (domain.Position, error)
 }
 
@@ -142,7 +148,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			// means every matching event up to the window's head (taken
 			// before the read, so stable and visible to it) was read, so
 			// the cursor may jump there and join the window.
-			page, err := h.store.Events(ctx, filter, after, h.pageSize)
+			page, cut, err := h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {
 					return
@@ -153,7 +159,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 				if !h.send(ctx, page, &after, out) {
 					return
 				}
-				if len(page) == h.pageSize {
+				if len(page) == h.pageSize || cut {
 					continue
 				}
 				if w.ready && after.Less(w.head) {

@@ -169,7 +169,7 @@ func (t *tail) advance(ctx context.Context) error {
 		head = pos
 	}
 	for {
-		page, err := t.store.Events(ctx, nil, head, t.pageSize)
+		page, cut, err := t.store.EventsWithin(ctx, nil, head, t.pageSize, pageBytes)
 		if err != nil {
 			return err
 		}
@@ -179,7 +179,7 @@ func (t *tail) advance(ctx context.Context) error {
 				return nil // the window was dropped meanwhile; whoever dropped it kicks the tail
 			}
 		}
-		if len(page) < t.pageSize {
+		if len(page) < t.pageSize && !cut {
 			return nil
 		}
 	}

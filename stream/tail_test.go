@@ -27,9 +27,9 @@ type counting struct {
 	reads atomic.Int64
 }
 
-func (c *counting) Events(ctx context.Context, f *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
+func (c *counting) EventsWithin(ctx context.Context, f *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
 	c.reads.Add(1)
-	return c.DB.Events(ctx, f, after, limit)
+	return c.DB.EventsWithin(ctx, f, after, limit, maxBytes)
 }
 
 // collect reads n events' dedupe keys, or says why it could not; unlike

@@ -70,7 +70,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&queryBytes, "max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "largest GraphQL request body (query and variables) accepted (env MAX_QUERY_BYTES)")
 	fs.StringVar(&queryTokens, "max-query-tokens", env("MAX_QUERY_TOKENS", "3000"), "most tokens in a GraphQL document; bounds the time its validation takes (env MAX_QUERY_TOKENS)")
 	fs.StringVar(&graphQLTimeout, "graphql-timeout", env("GRAPHQL_TIMEOUT", "30s"), "longest a GraphQL query or mutation runs (env GRAPHQL_TIMEOUT)")
-	fs.StringVar(&responseBytes, "max-response-bytes", env("MAX_RESPONSE_BYTES", "33554432"), "most payload bytes one GraphQL response may hold, each payload counted at the largest body accepted (env MAX_RESPONSE_BYTES)")
+	fs.StringVar(&responseBytes, "max-response-bytes", env("MAX_RESPONSE_BYTES", "16777216"), "most payload bytes one GraphQL response may hold, each payload counted at the largest body accepted (env MAX_RESPONSE_BYTES)")
 	fs.StringVar(&maxDepth, "max-query-depth", env("MAX_QUERY_DEPTH", "12"), "deepest GraphQL selection accepted (env MAX_QUERY_DEPTH)")
 	fs.StringVar(&maxComplexity, "max-query-complexity", env("MAX_QUERY_COMPLEXITY", "50000"), "costliest GraphQL operation accepted; lists cost their page size (env MAX_QUERY_COMPLEXITY)")
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")

@@ -31,13 +31,20 @@ const adminToken = "test-admin-token"
 const requestTimeout = 30 * time.Second
 
 // startGateway runs the real gateway on a free port against databaseURL.
-func startGateway(t testing.TB, databaseURL string) *Main {
+func startGateway(t testing.TB, databaseURL string, flags ...string) *Main {
 	t.Helper()
-	cfg, _, err := ParseConfig("test", []string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-poll", "200ms"}, func(string) string { return "" })
+	return startGatewayLogged(t, databaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), flags...)
+}
+
+// startGatewayLogged is startGateway logging to logger.
+func startGatewayLogged(t testing.TB, databaseURL string, logger *slog.Logger, flags ...string) *Main {
+	t.Helper()
+	args := append([]string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-poll", "200ms"}, flags...)
+	cfg, _, err := ParseConfig("test", args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m := NewMain(cfg, logger)
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("run gateway: %v", err)
