@@ -222,7 +222,7 @@ func TestParseReadsEnquiryFacts(t *testing.T) {
 		t.Errorf("Handling: Channel = %q, want WHATSAPP (channelOri stays in the payload)", c.Channel)
 	}
 	wantReq := domain.Person{Provider: domain.ProviderCINNOX, ExternalID: "85291234567", Role: domain.RoleContact}
-	if c.Requester == nil || *c.Requester != wantReq {
+	if c.Requester == nil || !reflect.DeepEqual(*c.Requester, wantReq) {
 		t.Errorf("Handling: Requester = %+v, want %+v", c.Requester, wantReq)
 	}
 	if c.Assignee != nil || c.Unassigned {
@@ -282,7 +282,7 @@ func TestParseMapsCallAndContactEvents(t *testing.T) {
 				t.Errorf("conversation = %+v, want none for a contact event", e.Conversation)
 			}
 			want := domain.Person{Provider: domain.ProviderCINNOX, ExternalID: "m-1", Role: tt.wantRole, Name: "Chan Tai Man", Deleted: tt.wantDelete}
-			if len(e.Contacts) != 1 || *e.Contacts[0] != want {
+			if len(e.Contacts) != 1 || !reflect.DeepEqual(*e.Contacts[0], want) {
 				t.Errorf("Contacts = %v, want [%+v]", e.Contacts, want)
 			}
 		})
@@ -330,7 +330,7 @@ func samePerson(a, b *domain.Person) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return *a == *b
+	return reflect.DeepEqual(*a, *b)
 }
 
 func TestParseKeepsWhatItDoesNotUnderstandAsOther(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -200,7 +201,7 @@ func TestParseAssignment(t *testing.T) {
 				t.Errorf("Assignee = %+v, want none", c.Assignee)
 			case tt.wantAssignee != "":
 				want := domain.Person{Provider: domain.ProviderCloudCX, ExternalID: tt.wantAssignee, Role: domain.RoleAgent}
-				if c.Assignee == nil || *c.Assignee != want {
+				if c.Assignee == nil || !reflect.DeepEqual(*c.Assignee, want) {
 					t.Errorf("Assignee = %+v, want %+v", c.Assignee, want)
 				}
 			}
@@ -442,7 +443,7 @@ func TestParseReadsContacts(t *testing.T) {
 			}
 			for i, w := range tt.want {
 				w.Provider, w.Role = domain.ProviderCloudCX, domain.RoleContact
-				if got := e.Contacts[i]; got == nil || *got != w {
+				if got := e.Contacts[i]; got == nil || !reflect.DeepEqual(*got, w) {
 					t.Errorf("contact %d = %+v, want %+v", i, got, w)
 				}
 			}
