@@ -102,6 +102,8 @@ func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
 		widgetEvent(ev, o)
 	case kindInbox:
 		inboxEvent(ev, name, spec, o)
+	case kindAutomation:
+		automationEvent(ev, name, spec, o)
 	}
 	return res, nil
 }
@@ -128,6 +130,72 @@ func conversationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
 		conv.ProviderStatus = providerStatusOf(spec.status)
 	}
 	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, conv.ExternalID, spec, o, changed)
+	if name == "conversation_created" {
+		ev.FactKey = creationFact(account, conv.ExternalID)
+	}
+}
+
+// automationEvent handles the deliveries of automation rules, whose
+// payload is the conversation whatever the trigger. Each becomes the event
+// its account webhook counterpart would be, keyed so that the same fact
+// through either way is one event, whichever comes first: a creation by
+// its fact key, an update by the counterpart's own key (the same snapshot
+// is the same fact; a rule's actions that changed the conversation before
+// it sent make a newer one).
+func automationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
+	changed := changedAttributes(o)
+	account := accountOf(o, o)
+	setOccurred(ev, updatedAt(o, changed), o["timestamp"], o["created_at"])
+	conv := conversationUpdate(o, account, changed)
+	if conv == nil {
+		ev.Reason = name + " has no conversation id (display id): the conversation cannot be identified"
+		return
+	}
+	ev.Conversation = conv
+	if spec.status != "" {
+		conv.Status = spec.status
+		conv.ProviderStatus = providerStatusOf(spec.status)
+	}
+	switch spec.counterpart {
+	case "message_created":
+		// The rule sends the conversation's last chat message, which is
+		// the one that triggered it.
+		var first obj
+		if list := payload.Array(o["messages"]); len(list) > 0 {
+			first = payload.Object(list[0])
+		}
+		msg := message(first, account)
+		if msg == nil {
+			ev.Reason = name + " has no message (messages[0] with an id): the message cannot be identified"
+			return
+		}
+		ev.Message = msg
+		ev.Type = spec.typ
+		if msg.Private {
+			ev.Type = domain.EventNoteAdded
+		}
+		setOccurred(ev, first["created_at"])
+		ev.FactKey = messageFact(account, msg.ExternalID)
+		ev.DedupeKey = ev.FactKey
+	case "conversation_created":
+		ev.Type = spec.typ
+		ev.FactKey = creationFact(account, conv.ExternalID)
+		ev.DedupeKey = ev.FactKey
+	default:
+		ev.Type = spec.typ
+		ev.DedupeKey = objectKey(ev.DedupeKey, account, spec.counterpart, conv.ExternalID, spec, o, changed)
+	}
+}
+
+// messageFact and creationFact are the fact keys of a new message and of a
+// new conversation, which Voxsig reports through account webhooks and
+// through automation rules alike. Their shape is one no dedupe key has
+// ("message" and "conversation" are no event names), so they name nothing
+// else.
+func messageFact(account, id string) string { return "voxsig:" + account + ":message:" + id }
+
+func creationFact(account, id string) string {
+	return "voxsig:" + account + ":conversation:" + id + ":created"
 }
 
 // updatedType refines conversation_updated by what changed: the unified
@@ -162,8 +230,11 @@ func messageEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
 	}
 	ev.Message = msg
 	ev.Type = spec.typ
-	if name == "message_created" && msg.Private {
-		ev.Type = domain.EventNoteAdded
+	if name == "message_created" {
+		if msg.Private {
+			ev.Type = domain.EventNoteAdded
+		}
+		ev.FactKey = messageFact(account, msg.ExternalID)
 	}
 	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, msg.ExternalID, spec, o, nil)
 }
