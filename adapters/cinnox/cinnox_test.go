@@ -291,7 +291,9 @@ func TestParseMapsCallAndContactEvents(t *testing.T) {
 
 func TestParseReadsCallParties(t *testing.T) {
 	person := func(id, phone string, role domain.PersonRole) *domain.Person {
-		return &domain.Person{Provider: domain.ProviderCINNOX, ExternalID: id, Phone: phone, Role: role}
+		p := &domain.Person{Provider: domain.ProviderCINNOX, ExternalID: id, Role: role}
+		p.AddPhone(domain.PhoneUnspecified, phone)
+		return p
 	}
 	tests := []struct {
 		name, parties string
