@@ -185,3 +185,43 @@ func TestFactKeyKeepsOneEventPerFact(t *testing.T) {
 		}
 	})
 }
+
+// A body kept as OTHER that re-translates into a fact another event
+// already reports keeps its place in the history and takes the
+// translation, but not the fact key: the fact stays with the event that
+// had it, and later deliveries of the fact are still duplicates.
+func TestRetranslateTakesAFactKeyOnlyWhenFree(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		sub := newSubscription(t, store)
+		now := time.Now()
+		stored := newEvent(sub, "dixa:sha256:body", "", "", now)
+		stored.Type, stored.Reason = domain.EventOther, "not understood yet"
+		account := newEvent(sub, "account:1", "1", domain.StatusOpen, now)
+		account.FactKey = "message:1"
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, stored), delivery(sub, account)}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := newEvent(sub, "automation:1", "1", domain.StatusOpen, now)
+		fresh.FactKey = "message:1"
+		if _, err := store.Retranslate(ctx, stored, []*domain.Event{fresh}); err != nil {
+			t.Fatal(err)
+		}
+		dbtest.Settle(t, store)
+		events, err := store.Events(ctx, nil, domain.Position(0), 10)
+		if err != nil || len(events) != 2 {
+			t.Fatalf("events %+v %v", events, err)
+		}
+		if e := events[0]; e.ID != stored.ID || e.Type != domain.EventConversationStatusChanged || e.Reason != "" ||
+			e.DedupeKey != "automation:1" || e.FactKey != "" {
+			t.Errorf("retranslated event %+v, want translated without the taken fact key", e)
+		}
+		if e := events[1]; e.FactKey != "message:1" {
+			t.Errorf("the fact's own event lost its key: %+v", e)
+		}
+		again := newEvent(sub, "automation:2", "1", domain.StatusOpen, now)
+		again.FactKey = "message:1"
+		if res, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, again)}); err != nil || res[0].Duplicates != 1 {
+			t.Errorf("a later delivery of the fact: %+v %v, want a duplicate", res, err)
+		}
+	})
+}
