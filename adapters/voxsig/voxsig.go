@@ -112,27 +112,39 @@ func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
 // itself: created, updated, status changed and the deprecated resolved and
 // opened.
 func conversationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
+	conv, account, changed := conversationPayload(ev, name, spec, o)
+	if conv == nil {
+		return
+	}
+	ev.Type = spec.typ
+	if name == "conversation_updated" {
+		ev.Type = updatedType(changed)
+	}
+	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, conv.ExternalID, spec, o, changed)
+	if name == "conversation_created" {
+		ev.FactKey = creationFact(account, conv.ExternalID)
+	}
+}
+
+// conversationPayload reads a payload that is the conversation itself:
+// when it occurred, the conversation's facts with the status the event
+// name implies (set on ev), its account and its changed attributes. The
+// conversation is nil, and ev's Reason says why, when it has no id.
+func conversationPayload(ev *domain.Event, name string, spec eventSpec, o obj) (*domain.ConversationUpdate, string, obj) {
 	changed := changedAttributes(o)
 	account := accountOf(o, o)
 	setOccurred(ev, updatedAt(o, changed), o["timestamp"], o["created_at"])
 	conv := conversationUpdate(o, account, changed)
 	if conv == nil {
 		ev.Reason = name + " has no conversation id (display id): the conversation cannot be identified"
-		return
+		return nil, account, changed
 	}
-	ev.Type = spec.typ
 	ev.Conversation = conv
-	if name == "conversation_updated" {
-		ev.Type = updatedType(changed)
-	}
 	if spec.status != "" {
 		conv.Status = spec.status
 		conv.ProviderStatus = providerStatusOf(spec.status)
 	}
-	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, conv.ExternalID, spec, o, changed)
-	if name == "conversation_created" {
-		ev.FactKey = creationFact(account, conv.ExternalID)
-	}
+	return conv, account, changed
 }
 
 // automationEvent handles the deliveries of automation rules, whose
@@ -143,18 +155,9 @@ func conversationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
 // is the same fact; a rule's actions that changed the conversation before
 // it sent make a newer one).
 func automationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
-	changed := changedAttributes(o)
-	account := accountOf(o, o)
-	setOccurred(ev, updatedAt(o, changed), o["timestamp"], o["created_at"])
-	conv := conversationUpdate(o, account, changed)
+	conv, account, changed := conversationPayload(ev, name, spec, o)
 	if conv == nil {
-		ev.Reason = name + " has no conversation id (display id): the conversation cannot be identified"
 		return
-	}
-	ev.Conversation = conv
-	if spec.status != "" {
-		conv.Status = spec.status
-		conv.ProviderStatus = providerStatusOf(spec.status)
 	}
 	switch spec.counterpart {
 	case "message_created":
@@ -164,19 +167,10 @@ func automationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
 		if list := payload.Array(o["messages"]); len(list) > 0 {
 			first = payload.Object(list[0])
 		}
-		msg := message(first, account)
-		if msg == nil {
-			ev.Reason = name + " has no message (messages[0] with an id): the message cannot be identified"
-			return
+		if setMessage(ev, name, spec, first, account, " in messages[0]") {
+			setOccurred(ev, first["created_at"])
+			ev.DedupeKey = ev.FactKey
 		}
-		ev.Message = msg
-		ev.Type = spec.typ
-		if msg.Private {
-			ev.Type = domain.EventNoteAdded
-		}
-		setOccurred(ev, first["created_at"])
-		ev.FactKey = messageFact(account, msg.ExternalID)
-		ev.DedupeKey = ev.FactKey
 	case "conversation_created":
 		ev.Type = spec.typ
 		ev.FactKey = creationFact(account, conv.ExternalID)
@@ -223,20 +217,28 @@ func messageEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
 	if convObj != nil {
 		ev.Conversation = conversationUpdate(convObj, account, changedAttributes(convObj))
 	}
-	msg := message(o, account)
-	if msg == nil {
-		ev.Reason = name + " has no message id: the message cannot be identified"
-		return
+	if setMessage(ev, name, spec, o, account, "") {
+		ev.DedupeKey = objectKey(ev.DedupeKey, account, name, ev.Message.ExternalID, spec, o, nil)
 	}
-	ev.Message = msg
-	ev.Type = spec.typ
-	if name == "message_created" {
+}
+
+// setMessage records the message m (found where says) of a message event:
+// a new private message is a note, and a new message carries its fact
+// key. It reports false, with ev's Reason set, when m has no id.
+func setMessage(ev *domain.Event, name string, spec eventSpec, m obj, account, where string) bool {
+	msg := message(m, account)
+	if msg == nil {
+		ev.Reason = name + " has no message id" + where + ": the message cannot be identified"
+		return false
+	}
+	ev.Message, ev.Type = msg, spec.typ
+	if spec.typ == domain.EventMessageCreated {
 		if msg.Private {
 			ev.Type = domain.EventNoteAdded
 		}
 		ev.FactKey = messageFact(account, msg.ExternalID)
 	}
-	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, msg.ExternalID, spec, o, nil)
+	return true
 }
 
 // contactEvent handles contact_created and contact_updated, whose payload
