@@ -176,4 +176,3 @@ func pageAll(t *testing.T, m *Main) []string {
 		after = page.Events.PageInfo.EndCursor
 	}
 }
-
