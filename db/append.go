@@ -32,12 +32,16 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 	for i, d := range ds {
 		for _, e := range d.Events {
 			deriveIDs(e)
-			k := dedupeKey{e.Provider, e.DedupeKey}
-			if seen[k] {
-				// A redelivery racing its first delivery into the same batch.
+			k, fact := dedupeKey{e.Provider, e.DedupeKey}, dedupeKey{e.Provider, "\x00fact\x00" + e.FactKey}
+			if seen[k] || (e.FactKey != "" && seen[fact]) {
+				// A redelivery racing its first delivery into the same
+				// batch, or the same fact delivered the other way.
 				continue
 			}
 			seen[k] = true
+			if e.FactKey != "" {
+				seen[fact] = true
+			}
 			owner[e] = i
 			events = append(events, e)
 		}
@@ -110,9 +114,10 @@ type writer interface {
 	// handed out.
 	lockHead(ctx context.Context) (domain.Position, error)
 	// insertEvents inserts the events, whose positions are set, except
-	// those whose dedupe key is taken, and returns the positions inserted
-	// and the stored conversations among conversationIDs (read in the same
-	// round trip, which the projection of the events needs next).
+	// those whose dedupe key or fact key is taken, and returns the
+	// positions inserted and the stored conversations among
+	// conversationIDs (read in the same round trip, which the projection
+	// of the events needs next).
 	insertEvents(ctx context.Context, events []*domain.Event, conversationIDs []string) (map[domain.Position]bool, map[string]*domain.Conversation, error)
 	// conversations returns the stored conversations among ids, by id.
 	conversations(ctx context.Context, ids []string) (map[string]*domain.Conversation, error)
@@ -197,7 +202,7 @@ func project(ctx context.Context, w writer, events []*domain.Event, stored map[s
 		}
 		for _, p := range named {
 			if p != nil {
-				foldPerson(&people, p, e.OccurredAt, e.Type == domain.EventContactDeleted || p.Deleted)
+				foldPerson(&people, p, factTime(p, e), e.Type == domain.EventContactDeleted || p.Deleted)
 			}
 		}
 		if e.MessageID != "" {
@@ -304,14 +309,41 @@ func (f *field) fold(value string, at time.Time) {
 	}
 }
 
+// listField is a list said as one value: the newer of two non-empty lists
+// wins whole, and any list fills an empty one, as for a field.
+type listField struct {
+	Values []string
+	At     time.Time
+}
+
+// fold keeps the newer of f and a non-empty list said at `at`.
+func (f *listField) fold(values []string, at time.Time) {
+	if len(values) > 0 && (len(f.Values) == 0 || !at.Before(f.At)) {
+		f.Values, f.At = values, at
+	}
+}
+
 // personChange is what one batch says about a person: each field's newest
 // non-empty value, merged in memory so the person is written once.
 type personChange struct {
-	ID, Provider, Account, ExternalID, Role string
-	Name, Email, Phone                      field
-	Deleted                                 bool
-	DeletedAt                               time.Time
-	CreatedAt, UpdatedAt                    time.Time
+	ID, Provider, Account, ExternalID, Role                     string
+	Name, FirstName, LastName, Email, Phone, Company, AvatarURL field
+	Emails                                                      listField
+	// Phones holds the numbers of each kind as a field of its own: a
+	// delivery that leaves a kind out says nothing about it.
+	Phones               map[domain.PhoneKind]*listField
+	Deleted              bool
+	DeletedAt            time.Time
+	CreatedAt, UpdatedAt time.Time
+}
+
+// factTime is when what an event says about p was true: the person's own
+// time where the provider dates it, else the event's.
+func factTime(p *domain.Person, e *domain.Event) time.Time {
+	if !p.UpdatedAt.IsZero() {
+		return p.UpdatedAt
+	}
+	return e.OccurredAt
 }
 
 func foldPerson(people *ordered[personChange], p *domain.Person, at time.Time, deleted bool) {
@@ -324,8 +356,32 @@ func foldPerson(people *ordered[personChange], p *domain.Person, at time.Time, d
 			Role: string(p.Role), Deleted: deleted, DeletedAt: at, CreatedAt: at, UpdatedAt: at}
 	})
 	c.Name.fold(p.Name, at)
+	c.FirstName.fold(p.FirstName, at)
+	c.LastName.fold(p.LastName, at)
 	c.Email.fold(p.Email, at)
 	c.Phone.fold(p.Phone, at)
+	c.Company.fold(p.Company, at)
+	c.AvatarURL.fold(p.AvatarURL, at)
+	c.Emails.fold(p.Emails, at)
+	byKind := map[domain.PhoneKind][]string{}
+	for _, ph := range p.Phones {
+		kind := ph.Kind
+		if !kind.IsValid() {
+			kind = domain.PhoneOther
+		}
+		if ph.Number != "" {
+			byKind[kind] = append(byKind[kind], ph.Number)
+		}
+	}
+	for kind, numbers := range byKind {
+		if c.Phones == nil {
+			c.Phones = map[domain.PhoneKind]*listField{}
+		}
+		if c.Phones[kind] == nil {
+			c.Phones[kind] = &listField{}
+		}
+		c.Phones[kind].fold(numbers, at)
+	}
 	if !at.Before(c.DeletedAt) {
 		c.Deleted, c.DeletedAt = deleted, at
 	}
@@ -335,6 +391,47 @@ func foldPerson(people *ordered[personChange], p *domain.Person, at time.Time, d
 	if at.After(c.UpdatedAt) {
 		c.UpdatedAt = at
 	}
+}
+
+// personColumns are the people columns merged as fields, in the order of
+// personChange.merged; mergedPersonColumns adds the lists, and
+// storedPersonColumns are the columns a new person is inserted with.
+var (
+	personColumns       = []string{"name", "first_name", "last_name", "email", "phone", "company", "avatar_url"}
+	mergedPersonColumns = append(append([]string{}, personColumns...), "emails", "phones")
+	storedPersonColumns = "id, provider, account, external_id, role, " + strings.Join(mergedPersonColumns, ", ") +
+		", deleted, created_at, updated_at"
+)
+
+// merged returns the change's values of mergedPersonColumns as stored, and
+// when each was said.
+func (c *personChange) merged() ([]string, []time.Time) {
+	phones, phonesAt := c.phonesJSON()
+	fields := []field{c.Name, c.FirstName, c.LastName, c.Email, c.Phone, c.Company, c.AvatarURL}
+	values, at := make([]string, 0, len(fields)+2), make([]time.Time, 0, len(fields)+2)
+	for _, f := range fields {
+		values, at = append(values, f.Value), append(at, f.At)
+	}
+	return append(values, jsonText(nonNil(c.Emails.Values)), phones), append(at, c.Emails.At, phonesAt)
+}
+
+// phonesJSON is the change's numbers by kind as the phones column holds
+// them, and when they were said: the earliest of their kinds' times, so
+// that no kind said before the stored row's last update replaces the
+// number stored for it (it only fills a kind the row lacks).
+func (c *personChange) phonesJSON() (string, time.Time) {
+	byKind := map[domain.PhoneKind][]string{}
+	var at time.Time
+	for kind, f := range c.Phones {
+		byKind[kind] = f.Values
+		if at.IsZero() || f.At.Before(at) {
+			at = f.At
+		}
+	}
+	if at.IsZero() {
+		at = c.UpdatedAt
+	}
+	return jsonText(byKind), at
 }
 
 // messageChange is what one batch says about a message, merged as for

@@ -118,7 +118,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		positions                                  = make([]int64, n)
 		ids, providers, types, providerTypes, keys = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		subscriptions, reasons                     = make([]string, n), make([]string, n)
-		conversations, messages                    = make([]*string, n), make([]*string, n)
+		conversations, messages, facts             = make([]*string, n), make([]*string, n), make([]*string, n)
 		occurred, received                         = make([]time.Time, n), make([]time.Time, n)
 		payloads                                   = make([][]byte, n)
 	)
@@ -126,18 +126,25 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		positions[i] = int64(e.Position)
 		ids[i], providers[i], types[i], providerTypes[i], keys[i] = e.ID, string(e.Provider), string(e.Type), e.ProviderEventType, e.DedupeKey
 		subscriptions[i], reasons[i] = e.SubscriptionID, e.Reason
-		conversations[i], messages[i] = nullable(e.ConversationID), nullable(e.MessageID)
+		conversations[i], messages[i], facts[i] = nullable(e.ConversationID), nullable(e.MessageID), nullable(e.FactKey)
 		occurred[i], received[i] = e.OccurredAt.UTC(), e.ReceivedAt.UTC()
 		payloads[i] = e.Payload
 	}
 	b := &pgx.Batch{}
+	// The fact key is checked by NOT EXISTS, not by ON CONFLICT, which
+	// names one index only: every appending transaction holds the history's
+	// write lock, so no other can add the fact between the check and the
+	// insert.
 	b.Queue(`INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
-		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload)
+		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[])
+			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[], $14::text[])
+			AS u(position, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id,
+				occurred_at, received_at, reason, payload, fact_key)
+		WHERE u.fact_key IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.provider = u.provider AND e.fact_key = u.fact_key)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING
 		RETURNING position`,
-		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads)
+		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads, facts)
 	if len(conversationIDs) > 0 {
 		b.Queue(`SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, conversationIDs)
 	}
@@ -182,28 +189,51 @@ func (w *pgWriter) conversations(ctx context.Context, ids []string) (map[string]
 func (w *pgWriter) upsertPeople(ctx context.Context, people []*personChange) error {
 	n := len(people)
 	ids, providers, accounts, externals, roles := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	names, emails, phones := make([]string, n), make([]string, n), make([]string, n)
-	nameAt, emailAt, phoneAt, deletedAt, createdAt, updatedAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	values, at := make([][]string, len(mergedPersonColumns)), make([][]time.Time, len(mergedPersonColumns))
+	for j := range mergedPersonColumns {
+		values[j], at[j] = make([]string, n), make([]time.Time, n)
+	}
 	deleted := make([]bool, n)
+	deletedAt, createdAt, updatedAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	for i, p := range people {
 		ids[i], providers[i], accounts[i], externals[i], roles[i] = p.ID, p.Provider, p.Account, p.ExternalID, p.Role
-		names[i], emails[i], phones[i] = p.Name.Value, p.Email.Value, p.Phone.Value
-		nameAt[i], emailAt[i], phoneAt[i] = p.Name.At, p.Email.At, p.Phone.At
+		v, t := p.merged()
+		for j := range mergedPersonColumns {
+			values[j][i], at[j][i] = v[j], t[j]
+		}
 		deleted[i], deletedAt[i], createdAt[i], updatedAt[i] = p.Deleted, p.DeletedAt, p.CreatedAt, p.UpdatedAt
 	}
-	w.queue(`WITH u AS (
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-			$8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
-			AS u(id, provider, account, external_id, role, name, name_at, email, email_at, phone, phone_at, deleted, deleted_at, created_at, updated_at)
-	), inserted AS (
-		INSERT INTO people (id, provider, account, external_id, role, name, email, phone, deleted, created_at, updated_at)
-		SELECT id, provider, account, external_id, role, name, email, phone, deleted, created_at, updated_at FROM u
-		ON CONFLICT (id) DO NOTHING
-	)
-	UPDATE people SET `+personMerge+` FROM u WHERE people.id = u.id`,
-		ids, providers, accounts, externals, roles, names, nameAt, emails, emailAt, phones, phoneAt, deleted, deletedAt, createdAt, updatedAt)
+	args := []any{ids, providers, accounts, externals, roles}
+	for j := range mergedPersonColumns {
+		args = append(args, values[j], at[j])
+	}
+	w.queue(upsertPeopleStatement, append(args, deleted, deletedAt, createdAt, updatedAt)...)
 	return nil
 }
+
+// upsertPeopleStatement takes the columns of a people change as arrays:
+// id, provider, account, external_id, role, each merged column and its
+// time, then deleted, deleted_at, created_at and updated_at.
+var upsertPeopleStatement = func() string {
+	params := []string{"$1::text[]", "$2::text[]", "$3::text[]", "$4::text[]", "$5::text[]"}
+	names := []string{"id", "provider", "account", "external_id", "role"}
+	for _, c := range mergedPersonColumns {
+		params = append(params, "$"+strconv.Itoa(len(params)+1)+"::text[]", "$"+strconv.Itoa(len(params)+2)+"::timestamptz[]")
+		names = append(names, c, c+"_at")
+	}
+	for _, t := range []string{"bool", "timestamptz", "timestamptz", "timestamptz"} {
+		params = append(params, "$"+strconv.Itoa(len(params)+1)+"::"+t+"[]")
+	}
+	names = append(names, "deleted", "deleted_at", "created_at", "updated_at")
+	return `WITH u AS (
+		SELECT * FROM unnest(` + strings.Join(params, ", ") + `) AS u(` + strings.Join(names, ", ") + `)
+	), inserted AS (
+		INSERT INTO people (` + storedPersonColumns + `)
+		SELECT ` + storedPersonColumns + ` FROM u
+		ON CONFLICT (id) DO NOTHING
+	)
+	UPDATE people SET ` + personMerge(Postgres) + ` FROM u WHERE people.id = u.id`
+}()
 
 func (w *pgWriter) saveConversations(ctx context.Context, cs []*domain.Conversation) error {
 	cols := conversationArrays(cs)
@@ -271,24 +301,45 @@ func (w *pgWriter) setHead(ctx context.Context, head domain.Position) error {
 	return nil
 }
 
-// personMerge keeps each field's newest non-empty value: a value said at
-// or after the row's last update wins, and any value fills an empty field.
-// u is the change, people the stored row; the same text serves both
-// dialects.
-const personMerge = `name = CASE WHEN u.name <> '' AND (u.name_at >= people.updated_at OR people.name = '') THEN u.name ELSE people.name END,
-	email = CASE WHEN u.email <> '' AND (u.email_at >= people.updated_at OR people.email = '') THEN u.email ELSE people.email END,
-	phone = CASE WHEN u.phone <> '' AND (u.phone_at >= people.updated_at OR people.phone = '') THEN u.phone ELSE people.phone END,
-	deleted = CASE WHEN u.deleted_at >= people.updated_at THEN u.deleted ELSE people.deleted END,
-	created_at = CASE WHEN u.created_at < people.created_at THEN u.created_at ELSE people.created_at END,
-	updated_at = CASE WHEN u.updated_at > people.updated_at THEN u.updated_at ELSE people.updated_at END`
+// newest merges one text column of a change u into the stored row of
+// table: a non-empty value said at or after the row's last update wins,
+// and any value fills an empty column. empty is the column's empty value.
+func newest(table, column, empty string) string {
+	return column + ` = CASE WHEN u.` + column + ` <> ` + empty + ` AND (u.` + column + `_at >= ` + table + `.updated_at OR ` +
+		table + `.` + column + ` = ` + empty + `) THEN u.` + column + ` ELSE ` + table + `.` + column + ` END`
+}
+
+// personMerge keeps each field's newest non-empty value (see newest); the
+// list of e-mail addresses is one such value. Phones merge kind by kind:
+// the kinds of a change said at or after the row's last update replace
+// the stored numbers of those kinds, an older change fills only the kinds
+// the row lacks, and kinds a change leaves out stay as they are. Only that
+// JSON merge differs between the dialects.
+func personMerge(dialect string) string {
+	newer, older := `(people.phones::jsonb || u.phones::jsonb)::text`, `(u.phones::jsonb || people.phones::jsonb)::text`
+	if dialect == SQLite {
+		newer, older = `json_patch(people.phones, u.phones)`, `json_patch(u.phones, people.phones)`
+	}
+	merges := make([]string, 0, len(personColumns)+6)
+	for _, c := range personColumns {
+		merges = append(merges, newest("people", c, `''`))
+	}
+	return strings.Join(append(merges,
+		newest("people", "emails", `'[]'`),
+		`phones = CASE WHEN u.phones = '{}' THEN people.phones WHEN u.phones_at >= people.updated_at THEN `+newer+` ELSE `+older+` END`,
+		`deleted = CASE WHEN u.deleted_at >= people.updated_at THEN u.deleted ELSE people.deleted END`,
+		`created_at = CASE WHEN u.created_at < people.created_at THEN u.created_at ELSE people.created_at END`,
+		`updated_at = CASE WHEN u.updated_at > people.updated_at THEN u.updated_at ELSE people.updated_at END`,
+	), ",\n\t")
+}
 
 // messageMerge is personMerge's rule for messages; a message once private
 // stays private, and the last author named wins.
-const messageMerge = `conversation_id = COALESCE(messages.conversation_id, u.conversation_id),
-	direction = CASE WHEN u.direction <> '' AND (u.direction_at >= messages.updated_at OR messages.direction = '') THEN u.direction ELSE messages.direction END,
+var messageMerge = `conversation_id = COALESCE(messages.conversation_id, u.conversation_id),
+	` + newest("messages", "direction", `''`) + `,
 	private = messages.private OR (u.private AND u.private_at >= messages.updated_at),
-	content = CASE WHEN u.content <> '' AND (u.content_at >= messages.updated_at OR messages.content = '') THEN u.content ELSE messages.content END,
-	content_type = CASE WHEN u.content_type <> '' AND (u.content_type_at >= messages.updated_at OR messages.content_type = '') THEN u.content_type ELSE messages.content_type END,
+	` + newest("messages", "content", `''`) + `,
+	` + newest("messages", "content_type", `''`) + `,
 	author_id = COALESCE(u.author_id, messages.author_id),
 	created_at = CASE WHEN u.created_at < messages.created_at THEN u.created_at ELSE messages.created_at END,
 	updated_at = CASE WHEN u.updated_at > messages.updated_at THEN u.updated_at ELSE messages.updated_at END`

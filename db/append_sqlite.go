@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/helpdesk-gateway/gateway/domain"
 )
@@ -52,9 +53,13 @@ func (w *sqliteWriter) lockHead(ctx context.Context) (domain.Position, error) {
 }
 
 func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event, conversationIDs []string) (map[domain.Position]bool, map[string]*domain.Conversation, error) {
+	// As on PostgreSQL, the fact key is checked by NOT EXISTS under the
+	// write lock; the WHERE also tells SQLite's parser that ON CONFLICT
+	// belongs to the INSERT, not to a join.
 	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
-		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+		WHERE ?14 IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.provider = ?3 AND e.fact_key = ?14)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING`)
 	if err != nil {
 		return nil, nil, err
@@ -63,7 +68,8 @@ func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event,
 	inserted := map[domain.Position]bool{}
 	for _, e := range events {
 		res, err := stmt.ExecContext(ctx, int64(e.Position), e.ID, string(e.Provider), string(e.Type), e.ProviderEventType, e.DedupeKey,
-			e.SubscriptionID, nullable(e.ConversationID), nullable(e.MessageID), e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.Reason, []byte(e.Payload))
+			e.SubscriptionID, nullable(e.ConversationID), nullable(e.MessageID), e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.Reason,
+			[]byte(e.Payload), nullable(e.FactKey))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -99,17 +105,33 @@ func (w *sqliteWriter) conversations(ctx context.Context, ids []string) (map[str
 }
 
 func (w *sqliteWriter) upsertPeople(ctx context.Context, people []*personChange) error {
-	return w.insertOrMerge(ctx,
-		`INSERT INTO people (id, provider, account, external_id, role, name, email, phone, deleted, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		`UPDATE people SET `+personMerge+` FROM (SELECT ? AS id, ? AS name, ? AS name_at, ? AS email, ? AS email_at,
-			? AS phone, ? AS phone_at, ? AS deleted, ? AS deleted_at, ? AS created_at, ? AS updated_at) AS u WHERE people.id = u.id`,
-		len(people), func(i int) ([]any, []any) {
-			p := people[i]
-			return []any{p.ID, p.Provider, p.Account, p.ExternalID, p.Role, p.Name.Value, p.Email.Value, p.Phone.Value, p.Deleted, p.CreatedAt, p.UpdatedAt},
-				[]any{p.ID, p.Name.Value, p.Name.At, p.Email.Value, p.Email.At, p.Phone.Value, p.Phone.At, p.Deleted, p.DeletedAt, p.CreatedAt, p.UpdatedAt}
-		})
+	return w.insertOrMerge(ctx, sqliteInsertPerson, sqliteMergePerson, len(people), func(i int) ([]any, []any) {
+		p := people[i]
+		values, at := p.merged()
+		insert := []any{p.ID, p.Provider, p.Account, p.ExternalID, p.Role}
+		merge := []any{p.ID}
+		for j := range values {
+			insert = append(insert, values[j])
+			merge = append(merge, values[j], at[j])
+		}
+		return append(insert, p.Deleted, p.CreatedAt, p.UpdatedAt),
+			append(merge, p.Deleted, p.DeletedAt, p.CreatedAt, p.UpdatedAt)
+	})
 }
+
+// sqliteInsertPerson and sqliteMergePerson take a people change's columns
+// in the order upsertPeople gives them.
+var sqliteInsertPerson, sqliteMergePerson = func() (string, string) {
+	insert := `INSERT INTO people (` + storedPersonColumns + `) VALUES (?` + strings.Repeat(", ?", 7+len(mergedPersonColumns)) +
+		`) ON CONFLICT (id) DO NOTHING`
+	fields := []string{"? AS id"}
+	for _, c := range mergedPersonColumns {
+		fields = append(fields, "? AS "+c, "? AS "+c+"_at")
+	}
+	fields = append(fields, "? AS deleted", "? AS deleted_at", "? AS created_at", "? AS updated_at")
+	merge := `UPDATE people SET ` + personMerge(SQLite) + ` FROM (SELECT ` + strings.Join(fields, ", ") + `) AS u WHERE people.id = u.id`
+	return insert, merge
+}()
 
 // insertOrMerge inserts each row, or, where its id is taken, merges it
 // into the stored row: SQLite's upsert cannot read the change's own

@@ -102,7 +102,7 @@ func (db *DB) LegacyPosition(ctx context.Context, c domain.LegacyCursor) (domain
 }
 
 // eventColumns are an event's columns but its payload.
-const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason"
+const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, fact_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason"
 
 func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 	if f == nil {
@@ -197,10 +197,10 @@ func (db *DB) FindMessages(ctx context.Context, ids []string) ([]*domain.Message
 // Retranslate replaces the translation of a stored event by fresh, the
 // events an adapter now makes of the same stored body, in one transaction.
 // The stored event keeps its id, position and body and takes the first
-// fresh event's translation (and its dedupe key, unless another event has
-// it; a fresh event with the stored key is preferred to the first); the
-// projections apply it; further fresh events are appended unless already
-// stored. It returns the appended events.
+// fresh event's translation (and its dedupe and fact keys, unless another
+// event has them; a fresh event with the stored key is preferred to the
+// first); the projections apply it; further fresh events are appended
+// unless already stored. It returns the appended events.
 func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error) {
 	if len(fresh) == 0 {
 		return nil, nil
@@ -230,13 +230,18 @@ func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*do
 		first.ID, first.Position, first.SubscriptionID = stored.ID, stored.Position, stored.SubscriptionID
 		first.ReceivedAt, first.Payload = stored.ReceivedAt, stored.Payload
 		deriveIDs(first)
-		// The stored event takes the fresh key unless another event has it.
+		// The stored event takes the fresh keys unless another event has
+		// them: its place in the history is fixed, so a body stored twice
+		// (the same fact delivered two ways before fact keys existed, say)
+		// stays two events.
 		_, err = w.exec(ctx, `UPDATE events SET type = ?, provider_event_type = ?, conversation_id = ?, message_id = ?,
 			occurred_at = ?, reason = ?, dedupe_key = CASE WHEN EXISTS (SELECT 1 FROM events other
-				WHERE other.provider = events.provider AND other.dedupe_key = ? AND other.id <> events.id) THEN dedupe_key ELSE ? END
+				WHERE other.provider = events.provider AND other.dedupe_key = ? AND other.id <> events.id) THEN dedupe_key ELSE ? END,
+			fact_key = CASE WHEN EXISTS (SELECT 1 FROM events other
+				WHERE other.provider = events.provider AND other.fact_key = ? AND other.id <> events.id) THEN fact_key ELSE ? END
 			WHERE id = ?`,
 			string(first.Type), first.ProviderEventType, nullable(first.ConversationID), nullable(first.MessageID),
-			first.OccurredAt.UTC(), first.Reason, first.DedupeKey, first.DedupeKey, stored.ID)
+			first.OccurredAt.UTC(), first.Reason, first.DedupeKey, first.DedupeKey, nullable(first.FactKey), nullable(first.FactKey), stored.ID)
 		if err != nil {
 			return fmt.Errorf("update event %s: %w", stored.ID, err)
 		}

@@ -90,6 +90,7 @@ type eventRow struct {
 	Type              string
 	ProviderEventType string
 	DedupeKey         string
+	FactKey           *string
 	SubscriptionID    string
 	ConversationID    *string
 	OccurredAt        time.Time
@@ -111,6 +112,9 @@ func (r *eventRow) toDomain() *domain.Event {
 	}
 	if r.MessageID != nil {
 		e.MessageID = *r.MessageID
+	}
+	if r.FactKey != nil {
+		e.FactKey = *r.FactKey
 	}
 	return e
 }
@@ -182,21 +186,63 @@ type personRow struct {
 	ExternalID string
 	Role       string
 	Name       string
+	FirstName  string
+	LastName   string
 	Email      string
 	Phone      string
-	Deleted    bool
-	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"`
+	Company    string
+	AvatarURL  string `gorm:"column:avatar_url"`
+	// Emails is a JSON array; Phones a JSON object of numbers by kind.
+	Emails    string
+	Phones    string
+	Deleted   bool
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (personRow) TableName() string { return "people" }
 
+// toDomain reads the row. Email and Phone are the first of their lists
+// even where no delivery listed them (a row from before the lists were
+// kept, or a provider with one phone field), so a reader of Emails and
+// Phones misses nothing.
 func (r *personRow) toDomain() *domain.Person {
-	return &domain.Person{
+	p := &domain.Person{
 		ID: r.ID, Provider: domain.Provider(r.Provider), Account: r.Account, ExternalID: r.ExternalID,
-		Role: domain.PersonRole(r.Role), Name: r.Name, Email: r.Email, Phone: r.Phone, Deleted: r.Deleted,
-		UpdatedAt: r.UpdatedAt.UTC(), Seq: r.Seq,
+		Role: domain.PersonRole(r.Role), Name: r.Name, FirstName: r.FirstName, LastName: r.LastName,
+		Email: r.Email, Phone: r.Phone, Company: r.Company, AvatarURL: r.AvatarURL, Deleted: r.Deleted,
+		UpdatedAt: r.UpdatedAt.UTC(), Seq: r.Seq, Emails: []string{}, Phones: []domain.Phone{},
 	}
+	// Both columns are written only by this package from valid JSON.
+	var emails []string
+	_ = json.Unmarshal([]byte(r.Emails), &emails)
+	var byKind map[domain.PhoneKind][]string
+	_ = json.Unmarshal([]byte(r.Phones), &byKind)
+	p.AddEmail(r.Email)
+	for _, e := range emails {
+		p.AddEmail(e)
+	}
+	primary := false
+	for _, kind := range domain.PhoneKinds {
+		for _, n := range byKind[kind] {
+			primary = primary || n == r.Phone
+		}
+	}
+	if !primary {
+		p.AddPhone(domain.PhoneUnspecified, r.Phone)
+	}
+	for _, kind := range domain.PhoneKinds {
+		for _, n := range byKind[kind] {
+			p.AddPhone(kind, n)
+		}
+	}
+	return p
+}
+
+// jsonText is v as JSON, for the columns that hold lists.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // messageRow is a messages row.

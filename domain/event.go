@@ -83,6 +83,13 @@ type Event struct {
 	MessageID string
 	// DedupeKey identifies the provider's event: a redelivery carries the same key.
 	DedupeKey string
+	// FactKey, when set, names the fact the event reports whichever way
+	// the provider delivered it: Voxsig sends a new message through an
+	// account webhook and again through an automation rule, each delivery
+	// with a dedupe key of its own. The store keeps one event per provider
+	// and fact key, the first to arrive. "" for events that come one way
+	// only.
+	FactKey string
 	// Payload is the delivery's body exactly as received.
 	Payload RawJSON
 	// Reason says why a delivery could not be translated, for OTHER events

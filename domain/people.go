@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -39,14 +40,113 @@ type Person struct {
 	Account    string
 	ExternalID string
 	Role       PersonRole
-	Name       string
-	Email      string
-	Phone      string
+	// Name is the whole name as the provider shows it; FirstName and
+	// LastName are its parts, where the provider sends them apart.
+	Name      string
+	FirstName string
+	LastName  string
+	// Email is the address to show first; Emails is every address the
+	// provider lists. Read from the store, Emails holds Email too.
+	Email  string
+	Emails []string
+	// Phone is the number to show first; Phones is every number the
+	// provider sends, each with its kind. Read from the store, Phones holds
+	// Phone too.
+	Phone  string
+	Phones []Phone
+	// Company is the organisation the person belongs to.
+	Company string
+	// AvatarURL is the address of the person's picture.
+	AvatarURL string
 	// Deleted is set by a contact-deleted event.
-	Deleted   bool
+	Deleted bool
+	// UpdatedAt is when the facts were true. Adapters set it only where the
+	// provider dates the person itself (a CloudCX contact's update time);
+	// otherwise the facts date from their event.
 	UpdatedAt time.Time
 	// Seq orders people by when the gateway first saw them.
 	Seq int64
+}
+
+// AddEmail adds an address to Emails, once, and makes it Email when there
+// is none yet. An empty address says nothing and is skipped.
+func (p *Person) AddEmail(address string) {
+	address = strings.TrimSpace(address)
+	if address == "" {
+		return
+	}
+	if p.Email == "" {
+		p.Email = address
+	}
+	for _, e := range p.Emails {
+		if strings.EqualFold(e, address) {
+			return
+		}
+	}
+	p.Emails = append(p.Emails, address)
+}
+
+// AddPhone adds a number of the given kind to Phones, once, and makes it
+// Phone when there is none yet. An empty number says nothing and is
+// skipped.
+func (p *Person) AddPhone(kind PhoneKind, number string) {
+	number = strings.TrimSpace(number)
+	if number == "" {
+		return
+	}
+	if !kind.IsValid() {
+		kind = PhoneOther
+	}
+	if p.Phone == "" {
+		p.Phone = number
+	}
+	for _, ph := range p.Phones {
+		if ph.Kind == kind && ph.Number == number {
+			return
+		}
+	}
+	p.Phones = append(p.Phones, Phone{Number: number, Kind: kind})
+}
+
+// Phone is one of a person's phone numbers.
+type Phone struct {
+	Number string
+	Kind   PhoneKind
+}
+
+// PhoneKind says what a phone number is for.
+type PhoneKind string
+
+// The phone kinds, in the order a person's numbers are listed.
+const (
+	// PhoneUnspecified is the provider's one phone field, whose kind it
+	// does not say.
+	PhoneUnspecified PhoneKind = "PHONE"
+	PhoneMobile      PhoneKind = "MOBILE"
+	PhoneOffice      PhoneKind = "OFFICE"
+	PhoneHome        PhoneKind = "HOME"
+	PhoneWhatsApp    PhoneKind = "WHATSAPP"
+	PhoneSMS         PhoneKind = "SMS"
+	PhoneFax         PhoneKind = "FAX"
+	// PhoneOther is a number whose label names no kind above.
+	PhoneOther PhoneKind = "OTHER"
+)
+
+// PhoneKinds lists every phone kind, in the order a person's numbers are
+// listed.
+var PhoneKinds = []PhoneKind{
+	PhoneUnspecified, PhoneMobile, PhoneOffice, PhoneHome, PhoneWhatsApp, PhoneSMS, PhoneFax, PhoneOther,
+}
+
+// IsValid reports whether k is a known phone kind.
+func (k PhoneKind) IsValid() bool { return contains(PhoneKinds, k) }
+
+// MarshalGQL writes the kind as a GraphQL enum value.
+func (k PhoneKind) MarshalGQL(w io.Writer) { writeQuoted(w, string(k)) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (k *PhoneKind) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "PhoneKind", func(s string) bool { *k = PhoneKind(s); return k.IsValid() })
 }
 
 // PersonID returns the gateway's id for a provider's contact or agent.

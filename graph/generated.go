@@ -189,12 +189,18 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
+		AvatarURL  func(childComplexity int) int
+		Company    func(childComplexity int) int
 		Deleted    func(childComplexity int) int
 		Email      func(childComplexity int) int
+		Emails     func(childComplexity int) int
 		ExternalID func(childComplexity int) int
+		FirstName  func(childComplexity int) int
 		ID         func(childComplexity int) int
+		LastName   func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Phone      func(childComplexity int) int
+		Phones     func(childComplexity int) int
 		Provider   func(childComplexity int) int
 		Role       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
@@ -209,6 +215,11 @@ type ComplexityRoot struct {
 	PersonEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Phone struct {
+		Kind   func(childComplexity int) int
+		Number func(childComplexity int) int
 	}
 
 	Query struct {
@@ -965,6 +976,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Person.avatarUrl":
+		if e.ComplexityRoot.Person.AvatarURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.AvatarURL(childComplexity), true
+	case "Person.company":
+		if e.ComplexityRoot.Person.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Company(childComplexity), true
 	case "Person.deleted":
 		if e.ComplexityRoot.Person.Deleted == nil {
 			break
@@ -977,18 +1000,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Email(childComplexity), true
+	case "Person.emails":
+		if e.ComplexityRoot.Person.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Emails(childComplexity), true
 	case "Person.externalId":
 		if e.ComplexityRoot.Person.ExternalID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Person.ExternalID(childComplexity), true
+	case "Person.firstName":
+		if e.ComplexityRoot.Person.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.FirstName(childComplexity), true
 	case "Person.id":
 		if e.ComplexityRoot.Person.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Person.ID(childComplexity), true
+	case "Person.lastName":
+		if e.ComplexityRoot.Person.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.LastName(childComplexity), true
 	case "Person.name":
 		if e.ComplexityRoot.Person.Name == nil {
 			break
@@ -1001,6 +1042,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Phone(childComplexity), true
+	case "Person.phones":
+		if e.ComplexityRoot.Person.Phones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Phones(childComplexity), true
 	case "Person.provider":
 		if e.ComplexityRoot.Person.Provider == nil {
 			break
@@ -1051,6 +1098,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
+
+	case "Phone.kind":
+		if e.ComplexityRoot.Phone.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.Kind(childComplexity), true
+	case "Phone.number":
+		if e.ComplexityRoot.Phone.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.Number(childComplexity), true
 
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
@@ -1453,15 +1513,42 @@ enum PersonRole { CONTACT AGENT SYSTEM }
 "INBOUND: from the customer; OUTBOUND: to the customer; INTERNAL: agents only (notes, activity)."
 enum MessageDirection { INBOUND OUTBOUND INTERNAL }
 
+"""
+What a phone number is for. PHONE: the provider's one phone field, whose kind it does not say;
+OTHER: a number whose label names none of the other kinds.
+"""
+enum PhoneKind { PHONE MOBILE OFFICE HOME WHATSAPP SMS FAX OTHER }
+
+"One of a person's phone numbers."
+type Phone {
+  number: String!
+  kind: PhoneKind!
+}
+
 "A contact (customer) or an agent, as the provider last described them."
 type Person implements Node {
   id: ID!
   provider: Provider!
   externalId: String!
   role: PersonRole!
+  "The whole name, as the provider shows it."
   name: String
+  "The given name, where the provider sends the parts of the name apart."
+  firstName: String
+  "The family name, where the provider sends the parts of the name apart."
+  lastName: String
+  "The address to show first."
   email: String
+  "Every address the provider lists, email first."
+  emails: [String!]!
+  "The number to show first."
   phone: String
+  "Every number the provider sends, with its kind; phone is among them."
+  phones: [Phone!]!
+  "The organisation the person belongs to."
+  company: String
+  "The address of the person's picture."
+  avatarUrl: String
   deleted: Boolean!
   updatedAt: Time!
 }
@@ -2116,10 +2203,22 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_role(ctx, field)
 	case "name":
 		return ec.fieldContext_Person_name(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Person_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Person_lastName(ctx, field)
 	case "email":
 		return ec.fieldContext_Person_email(ctx, field)
+	case "emails":
+		return ec.fieldContext_Person_emails(ctx, field)
 	case "phone":
 		return ec.fieldContext_Person_phone(ctx, field)
+	case "phones":
+		return ec.fieldContext_Person_phones(ctx, field)
+	case "company":
+		return ec.fieldContext_Person_company(ctx, field)
+	case "avatarUrl":
+		return ec.fieldContext_Person_avatarUrl(ctx, field)
 	case "deleted":
 		return ec.fieldContext_Person_deleted(ctx, field)
 	case "updatedAt":
@@ -2148,6 +2247,16 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 		return ec.fieldContext_PersonEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Phone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_Phone_number(ctx, field)
+	case "kind":
+		return ec.fieldContext_Phone_kind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Phone", field.Name)
 }
 
 func (ec *executionContext) childFields_ReprocessResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5513,6 +5622,52 @@ func (ec *executionContext) fieldContext_Person_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
+func (ec *executionContext) _Person_firstName(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_firstName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+}
+
+func (ec *executionContext) _Person_lastName(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_lastName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+}
+
 func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5536,6 +5691,29 @@ func (ec *executionContext) fieldContext_Person_email(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
+func (ec *executionContext) _Person_emails(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_emails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emails, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_emails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+}
+
 func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5556,6 +5734,84 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+}
+
+func (ec *executionContext) _Person_phones(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_phones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phones, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.Phone) graphql.Marshaler {
+			return ec.marshalNPhone2ᚕgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_phones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Phone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Person_company(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+}
+
+func (ec *executionContext) _Person_avatarUrl(ctx context.Context, field graphql.CollectedField, obj *domain.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_avatarUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvatarURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_avatarUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
@@ -5745,6 +6001,52 @@ func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Phone_number(ctx context.Context, field graphql.CollectedField, obj *domain.Phone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Phone_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Phone_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Phone", field, false, false, "String")
+}
+
+func (ec *executionContext) _Phone_kind(ctx context.Context, field graphql.CollectedField, obj *domain.Phone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Phone_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.PhoneKind) graphql.Marshaler {
+			return ec.marshalNPhoneKind2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhoneKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Phone_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Phone", field, false, false, "PhoneKind")
 }
 
 func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9629,13 +9931,43 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "firstName":
+			out.Values[i] = ec._Person_firstName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastName":
+			out.Values[i] = ec._Person_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "email":
 			out.Values[i] = ec._Person_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "emails":
+			out.Values[i] = ec._Person_emails(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "phone":
 			out.Values[i] = ec._Person_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "phones":
+			out.Values[i] = ec._Person_phones(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._Person_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "avatarUrl":
+			out.Values[i] = ec._Person_avatarUrl(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -9727,6 +10059,44 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._PersonEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var phoneImplementors = []string{"Phone"}
+
+func (ec *executionContext) _Phone(ctx context.Context, sel ast.SelectionSet, obj *domain.Phone) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Phone")
+		case "number":
+			out.Values[i] = ec._Phone_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Phone_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10862,6 +11232,36 @@ func (ec *executionContext) unmarshalNPersonRole2githubᚗcomᚋhelpdeskᚑgatew
 }
 
 func (ec *executionContext) marshalNPersonRole2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPersonRole(ctx context.Context, sel ast.SelectionSet, v domain.PersonRole) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPhone2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhone(ctx context.Context, sel ast.SelectionSet, v domain.Phone) graphql.Marshaler {
+	return ec._Phone(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPhone2ᚕgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhoneᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.Phone) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhone2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhone(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPhoneKind2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhoneKind(ctx context.Context, v any) (domain.PhoneKind, error) {
+	var res domain.PhoneKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhoneKind2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐPhoneKind(ctx context.Context, sel ast.SelectionSet, v domain.PhoneKind) graphql.Marshaler {
 	return v
 }
 

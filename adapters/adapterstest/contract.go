@@ -402,8 +402,21 @@ func checkPerson(bad func(string, ...any), text map[string]string, name string, 
 		bad("%s.ID = %q: leave it empty, the store derives it", name, p.ID)
 	}
 	text[name+".Name"] = p.Name
+	text[name+".FirstName"] = p.FirstName
+	text[name+".LastName"] = p.LastName
 	text[name+".Email"] = p.Email
 	text[name+".Phone"] = p.Phone
+	text[name+".Company"] = p.Company
+	text[name+".AvatarURL"] = p.AvatarURL
+	for i, e := range p.Emails {
+		text[fmt.Sprintf("%s.Emails[%d]", name, i)] = e
+	}
+	for i, ph := range p.Phones {
+		text[fmt.Sprintf("%s.Phones[%d].Number", name, i)] = ph.Number
+		if !ph.Kind.IsValid() {
+			bad("%s.Phones[%d].Kind = %q, not a domain.PhoneKind", name, i, ph.Kind)
+		}
+	}
 }
 
 // checkTags insists on tags the store can keep: a tag is a name, so an

@@ -257,6 +257,16 @@ func TestCheckFailsEachBrokenAdapter(t *testing.T) {
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Author.ExternalID = "" }}},
 		{name: "NUL byte in the author's name", want: "Message.Author.Name",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Message.Author.Name = "A\x00nn" }}},
+		{name: "invalid UTF-8 in a contact's company", want: "Contacts[0].Company",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) { first(r).Contacts[0].Company = "caf\xe9" }}},
+		{name: "NUL byte in a contact's second address", want: "Contacts[0].Emails[1]",
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Contacts[0].Emails = []string{"a@example.com", "b\x00@example.com"}
+			}}},
+		{name: "phone of an unknown kind", want: `Contacts[0].Phones[0].Kind = "cell"`,
+			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
+				first(r).Contacts[0].Phones = []domain.Phone{{Number: "+1", Kind: "cell"}}
+			}}},
 		{name: "nil contact", want: "Contacts[1] is nil",
 			a: &toy{mutate: func(_ *adapters.Request, r *adapters.Result) {
 				first(r).Contacts = append(first(r).Contacts, nil)

@@ -206,7 +206,9 @@ func person(raw json.RawMessage, role domain.PersonRole) *domain.Person {
 		}
 		id = payload.Key(number)
 	}
-	return &domain.Person{Provider: domain.ProviderCINNOX, ExternalID: id, Role: role, Phone: number}
+	p := &domain.Person{Provider: domain.ProviderCINNOX, ExternalID: id, Role: role}
+	p.AddPhone(domain.PhoneUnspecified, number)
+	return p
 }
 
 // contact translates a contact or staff event into the contact it

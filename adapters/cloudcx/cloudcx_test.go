@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -200,7 +201,7 @@ func TestParseAssignment(t *testing.T) {
 				t.Errorf("Assignee = %+v, want none", c.Assignee)
 			case tt.wantAssignee != "":
 				want := domain.Person{Provider: domain.ProviderCloudCX, ExternalID: tt.wantAssignee, Role: domain.RoleAgent}
-				if c.Assignee == nil || *c.Assignee != want {
+				if c.Assignee == nil || !reflect.DeepEqual(*c.Assignee, want) {
 					t.Errorf("Assignee = %+v, want %+v", c.Assignee, want)
 				}
 			}
@@ -402,17 +403,32 @@ func TestParseReadsContacts(t *testing.T) {
 	}{
 		{"name, email, phone and createdTime in milliseconds",
 			`{"event":"ContactCreated","contacts":[{"id":"c1","name":" Ann Lee ","email":"ann@example.com","phone":"+1 555","createdTime":"1709528767000"}]}`,
-			[]domain.Person{{ExternalID: "c1", Name: "Ann Lee", Email: "ann@example.com", Phone: "+1 555", UpdatedAt: ms(1709528767000)}}},
+			[]domain.Person{{ExternalID: "c1", Name: "Ann Lee", Email: "ann@example.com", Emails: []string{"ann@example.com"},
+				Phone: "+1 555", Phones: []domain.Phone{{Number: "+1 555", Kind: domain.PhoneUnspecified}}, UpdatedAt: ms(1709528767000)}}},
 		{"contactId, fullName, phoneNumber",
 			`{"event":"ContactCreated","contacts":[{"contactId":"c2","fullName":"Bo","phoneNumber":"+2"}]}`,
-			[]domain.Person{{ExternalID: "c2", Name: "Bo", Phone: "+2"}}},
+			[]domain.Person{{ExternalID: "c2", Name: "Bo", Phone: "+2", Phones: []domain.Phone{{Number: "+2", Kind: domain.PhoneUnspecified}}}}},
 		{"first and last name, lists of emails and phones",
 			`{"event":"ContactCreated","contacts":[{"id":"c3","firstName":"Cy","lastName":"Dee","emails":["","cy@example.com"],"phones":[{"type":"work","value":"+3"}]}]}`,
-			[]domain.Person{{ExternalID: "c3", Name: "Cy Dee", Email: "cy@example.com", Phone: "+3"}}},
+			[]domain.Person{{ExternalID: "c3", Name: "Cy Dee", FirstName: "Cy", LastName: "Dee", Email: "cy@example.com",
+				Emails: []string{"cy@example.com"}, Phone: "+3", Phones: []domain.Phone{{Number: "+3", Kind: domain.PhoneOffice}}}}},
 		{"only a last name", `{"event":"ContactCreated","contacts":[{"id":"c4","lastName":"Eve"}]}`,
-			[]domain.Person{{ExternalID: "c4", Name: "Eve"}}},
+			[]domain.Person{{ExternalID: "c4", Name: "Eve", LastName: "Eve"}}},
 		{"field names in another case", `{"event":"ContactCreated","contacts":[{"ID":"c5","FullName":"Fay","Email":"fay@example.com"}]}`,
-			[]domain.Person{{ExternalID: "c5", Name: "Fay", Email: "fay@example.com"}}},
+			[]domain.Person{{ExternalID: "c5", Name: "Fay", Email: "fay@example.com", Emails: []string{"fay@example.com"}}}},
+		{"the older schema: contactName, mail, cellPhone, officePhone, whatsApp, sms, companyName",
+			`{"event":"ContactCreated","contacts":[{"id":"54f3","contactName":"kaid","firstName":"Wang","lastName":"Wei","companyName":"Cloudfon",` +
+				`"cellPhone":"1011","officePhone":"18612345678","mail":"kaid@cloudCX.com","facebook":"186612345678","sms":"","whatsApp":"18612345670","telegram":null}]}`,
+			[]domain.Person{{ExternalID: "54f3", Name: "kaid", FirstName: "Wang", LastName: "Wei", Company: "Cloudfon",
+				Email: "kaid@cloudCX.com", Emails: []string{"kaid@cloudCX.com"}, Phone: "1011", Phones: []domain.Phone{
+					{Number: "1011", Kind: domain.PhoneMobile}, {Number: "18612345678", Kind: domain.PhoneOffice},
+					{Number: "18612345670", Kind: domain.PhoneWhatsApp}}}}},
+		{"the newer schema: id beside contactId, avatarUrl, whatsappNumber, lastUpdatedTime; empty strings are absent",
+			`{"event":"ContactUpdated","contacts":[{"id":"392a","contactId":"987654321","firstName":"Allen","lastName":"Ji","avatarUrl":"",` +
+				`"email":"","phoneNumber":"12345678","whatsappNumber":"+86 1","companyName":"","createdTime":"1730877830000","lastUpdatedTime":"1730877890000"}]}`,
+			[]domain.Person{{ExternalID: "392a", Name: "Allen Ji", FirstName: "Allen", LastName: "Ji", Phone: "12345678",
+				Phones:    []domain.Phone{{Number: "12345678", Kind: domain.PhoneUnspecified}, {Number: "+86 1", Kind: domain.PhoneWhatsApp}},
+				UpdatedAt: ms(1730877890000)}}},
 		{"update dated by updatedTime", `{"event":"ContactUpdated","contacts":[{"id":"c6","createdTime":"1709528767000","updatedTime":"1709532367000"}]}`,
 			[]domain.Person{{ExternalID: "c6", UpdatedAt: ms(1709532367000)}}},
 		{"update without updatedTime is not dated by its creation", `{"event":"ContactUpdated","contacts":[{"id":"c7","createdTime":"1709528767000"}]}`,
@@ -442,7 +458,7 @@ func TestParseReadsContacts(t *testing.T) {
 			}
 			for i, w := range tt.want {
 				w.Provider, w.Role = domain.ProviderCloudCX, domain.RoleContact
-				if got := e.Contacts[i]; got == nil || *got != w {
+				if got := e.Contacts[i]; got == nil || !reflect.DeepEqual(*got, w) {
 					t.Errorf("contact %d = %+v, want %+v", i, got, w)
 				}
 			}

@@ -10,18 +10,37 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-// The contact object's shape is not documented beyond createdTime, so each
-// fact is read from the first of several likely field names, in any case.
+// CloudCX has documented two contact schemas. The older one names its
+// fields contactName, firstName/lastName, mail, cellPhone, officePhone,
+// whatsApp, sms and companyName; the newer one firstName/lastName,
+// email, phoneNumber, whatsappNumber, companyName and avatarUrl, with
+// createdTime and lastUpdatedTime. Both are read, and the lists some
+// integrations send besides; every field is matched in any case.
 var (
-	contactIDFields    = []string{"id", "contactId"}
-	contactNameFields  = []string{"name", "fullName", "displayName"}
-	contactEmailFields = []string{"email", "emailAddress"}
-	contactEmailLists  = []string{"emails", "emailAddresses"}
-	contactPhoneFields = []string{"phone", "phoneNumber", "mobile"}
-	contactPhoneLists  = []string{"phones", "phoneNumbers"}
-	// entryFields name the value inside an object entry of an email or
-	// phone list ({"type":"work","value":"..."}).
-	entryFields = []string{"value", "email", "address", "phone", "phoneNumber", "number"}
+	// contactIDFields: id is the contact's id, the one ContactDeleted
+	// lists. The newer schema also carries contactId, a different number,
+	// read only when there is no id.
+	contactIDFields = []string{"id", "contactId"}
+	contactFields   = payload.PersonFields{
+		Name:       []string{"name", "contactName", "fullName", "displayName"},
+		FirstName:  []string{"firstName"},
+		LastName:   []string{"lastName"},
+		Email:      []string{"email", "emailAddress", "mail"},
+		EmailLists: []string{"emails", "emailAddresses"},
+		Phones: []payload.PhoneField{
+			{Name: "phone", Kind: domain.PhoneUnspecified},
+			{Name: "phoneNumber", Kind: domain.PhoneUnspecified},
+			{Name: "mobile", Kind: domain.PhoneMobile},
+			{Name: "cellPhone", Kind: domain.PhoneMobile},
+			{Name: "officePhone", Kind: domain.PhoneOffice},
+			{Name: "whatsApp", Kind: domain.PhoneWhatsApp},
+			{Name: "whatsappNumber", Kind: domain.PhoneWhatsApp},
+			{Name: "sms", Kind: domain.PhoneSMS},
+		},
+		PhoneLists: []string{"phones", "phoneNumbers"},
+		Company:    []string{"companyName", "company"},
+		Avatar:     []string{"avatarUrl", "avatar"},
+	}
 )
 
 // contactsChanged translates ContactCreated and ContactUpdated
@@ -78,7 +97,7 @@ func contactsDeleted(ev *domain.Event, name string, f map[string]json.RawMessage
 		}
 	case payload.IsNull(ids) && payload.Array(contacts) != nil:
 		for _, item := range payload.Array(contacts) {
-			if id, ok := payload.ID(field(payload.Object(item), contactIDFields)); ok {
+			if id, ok := payload.ID(payload.Field(payload.Object(item), contactIDFields...)); ok {
 				add(id)
 			}
 		}
@@ -99,92 +118,28 @@ func contactsDeleted(ev *domain.Event, name string, f map[string]json.RawMessage
 // id: without one the facts cannot be attached to anyone.
 func readContact(raw json.RawMessage, updated bool) *domain.Person {
 	obj := payload.Object(raw)
-	id, ok := payload.ID(field(obj, contactIDFields))
+	id, ok := payload.ID(payload.Field(obj, contactIDFields...))
 	if !ok {
 		return nil
 	}
-	p := &domain.Person{
-		Provider: domain.ProviderCloudCX, ExternalID: id, Role: domain.RoleContact,
-		Name:  contactName(obj),
-		Email: text(field(obj, contactEmailFields)),
-		Phone: text(field(obj, contactPhoneFields)),
-	}
-	if p.Email == "" {
-		p.Email = firstEntry(field(obj, contactEmailLists))
-	}
-	if p.Phone == "" {
-		p.Phone = firstEntry(field(obj, contactPhoneLists))
-	}
+	p := &domain.Person{Provider: domain.ProviderCloudCX, ExternalID: id, Role: domain.RoleContact}
+	payload.ReadPerson(p, obj, &contactFields)
 	p.UpdatedAt = contactTime(obj, updated)
 	return p
 }
 
 // contactTime is when the contact's facts were true. An update without
-// updatedTime says nothing: its createdTime would date the new facts to
-// the contact's creation, older than facts already stored.
+// an update time says nothing: its createdTime would date the new facts
+// to the contact's creation, older than facts already stored.
 func contactTime(obj map[string]json.RawMessage, updated bool) time.Time {
-	if t, ok := payload.Time(field(obj, []string{"updatedTime", "updatedAt"})); ok {
+	if t, ok := payload.Time(payload.Field(obj, "updatedTime", "lastUpdatedTime", "updatedAt")); ok {
 		return t
 	}
 	if updated {
 		return time.Time{}
 	}
-	t, _ := payload.Time(field(obj, []string{"createdTime", "createdAt"}))
+	t, _ := payload.Time(payload.Field(obj, "createdTime", "createdAt"))
 	return t
-}
-
-func contactName(obj map[string]json.RawMessage) string {
-	if s := text(field(obj, contactNameFields)); s != "" {
-		return s
-	}
-	first := text(field(obj, []string{"firstName"}))
-	last := text(field(obj, []string{"lastName"}))
-	return strings.TrimSpace(first + " " + last)
-}
-
-// field returns the first of names present in obj, matched exactly and
-// then ignoring case.
-func field(obj map[string]json.RawMessage, names []string) json.RawMessage {
-	for _, n := range names {
-		if v, ok := obj[n]; ok && !payload.IsNull(v) {
-			return v
-		}
-	}
-	// Sorted keys: with two spellings of one name present, the choice must
-	// not depend on map order, or a redelivery could read other facts.
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, n := range names {
-		for _, k := range keys {
-			if strings.EqualFold(k, n) && !payload.IsNull(obj[k]) {
-				return obj[k]
-			}
-		}
-	}
-	return nil
-}
-
-// firstEntry reads the first usable entry of an email or phone list: a
-// string, or an object holding the value.
-func firstEntry(raw json.RawMessage) string {
-	for _, item := range payload.Array(raw) {
-		s := text(item)
-		if s == "" {
-			s = text(field(payload.Object(item), entryFields))
-		}
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-// text reads a string field as storable, trimmed text.
-func text(raw json.RawMessage) string {
-	return strings.TrimSpace(payload.Text(raw))
 }
 
 // lastByID keeps one person per id, the last one listed (the latest facts)

@@ -22,5 +22,6 @@ func FuzzParse(f *testing.F) {
 	},
 		`{"event":"ContactDeleted","ids":["a",1,null]}`,
 		`{"event":"ContactUpdated","contacts":[{"id":"a"},{"id":"a"}]}`,
-		`{"event":"TicketAssigneeChanged","ticketId":"t","toAgentId":1e400}`)
+		`{"event":"TicketAssigneeChanged","ticketId":"t","toAgentId":1e400}`,
+		`{"event":"ContactUpdated","contacts":[{"id":"a","contactId":"b","mail":"","email":" ","cellPhone":18612345678,"officePhone":1e3,"phones":[{"type":7,"value":"+1"},""]}]}`)
 }

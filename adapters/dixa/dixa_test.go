@@ -353,7 +353,10 @@ func TestParseSetsIdentityAndOwnsThePayload(t *testing.T) {
 }
 
 func person(role domain.PersonRole, id, name, email, phone string) *domain.Person {
-	return &domain.Person{Provider: domain.ProviderDixa, Account: "org-1", ExternalID: id, Role: role, Name: name, Email: email, Phone: phone}
+	p := &domain.Person{Provider: domain.ProviderDixa, Account: "org-1", ExternalID: id, Role: role, Name: name}
+	p.AddEmail(email)
+	p.AddPhone(domain.PhoneUnspecified, phone)
+	return p
 }
 
 func TestParseReadsConversationFields(t *testing.T) {
@@ -444,24 +447,39 @@ func TestParseTags(t *testing.T) {
 	}
 }
 
-func TestParseRoles(t *testing.T) {
+// The author of a note or message is what Dixa says it is (user_type,
+// roles), except the requester, who writes as the contact; where Dixa
+// says nothing, whoever else writes a note or an outbound message writes
+// as an agent.
+func TestParseAuthorRoles(t *testing.T) {
+	note := func(author string) string {
+		return `"event_fqn":"CONVERSATION_NOTE_ADDED","data":{"conversation":{"csid":1,"requester":{"id":"r1"}},"note_id":"n","author":` + author + `}`
+	}
+	message := func(direction, author string) string {
+		return `"event_fqn":"CONVERSATION_MESSAGE_ADDED","data":{"conversation":{"csid":1,"requester":{"id":"r1"}},"message_id":"m",` +
+			`"direction":"` + direction + `","author":` + author + `}`
+	}
 	tests := []struct {
-		name, user string
+		name, body string
 		want       domain.PersonRole
 	}{
-		{"member", `{"id":"x","user_type":"Member","roles":[]}`, domain.RoleAgent},
-		{"contact", `{"id":"x","user_type":"Contact","roles":["Enduser"]}`, domain.RoleContact},
-		{"agent role without user_type (the seed)", `{"id":"x","roles":["Admin","TeamLead","SystemAdmin","Agent"]}`, domain.RoleAgent},
-		{"admin role", `{"id":"x","roles":["admin"]}`, domain.RoleAgent},
-		{"end user role without user_type", `{"id":"x","roles":["Enduser"]}`, domain.RoleContact},
-		{"nothing known", `{"id":"x"}`, domain.RoleContact},
-		{"wrong-typed roles", `{"id":"x","roles":"Agent","user_type":7}`, domain.RoleContact},
+		{"member", note(`{"id":"x","user_type":"Member","roles":[]}`), domain.RoleAgent},
+		{"contact", message("inbound", `{"id":"x","user_type":"Contact","roles":["Enduser"]}`), domain.RoleContact},
+		{"agent role without user_type (the seed)", note(`{"id":"x","roles":["Admin","TeamLead","SystemAdmin","Agent"]}`), domain.RoleAgent},
+		{"admin role", note(`{"id":"x","roles":["admin"]}`), domain.RoleAgent},
+		{"team lead role only", message("outbound", `{"id":"x","roles":["TeamLead"]}`), domain.RoleAgent},
+		{"end user role without user_type", message("inbound", `{"id":"x","roles":["Enduser"]}`), domain.RoleContact},
+		{"nothing known, a note", note(`{"id":"x"}`), domain.RoleAgent},
+		{"nothing known, an outbound message to another requester", message("outbound", `{"id":"x","roles":[]}`), domain.RoleAgent},
+		{"nothing known, an inbound message", message("inbound", `{"id":"x"}`), domain.RoleContact},
+		{"the requester writes as the contact, whatever the roles", message("outbound", `{"id":"r1","roles":["Agent"]}`), domain.RoleContact},
+		{"wrong-typed roles, an inbound message", message("inbound", `{"id":"x","roles":"Agent","user_type":7}`), domain.RoleContact},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := parseOne(t, `{"event_fqn":"CONVERSATION_NOTE_ADDED","data":{"conversation":{"csid":1},"note_id":"n","author":`+tt.user+`}}`)
+			e := parseOne(t, `{`+tt.body+`}`)
 			if e.Message == nil || e.Message.Author == nil || e.Message.Author.Role != tt.want {
-				t.Errorf("author = %+v, want role %s", e.Message, tt.want)
+				t.Errorf("message = %+v, want an author of role %s", e.Message, tt.want)
 			}
 		})
 	}

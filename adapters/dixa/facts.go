@@ -104,7 +104,7 @@ func (r *reader) apply(m mapping, ev *domain.Event) string {
 			Direction:  domain.DirectionInternal,
 			Private:    true,
 			Content:    payload.Text(r.data["text"]),
-			Author:     r.person(r.data["author"], ""),
+			Author:     r.author(r.data["author"], domain.DirectionInternal),
 		}
 		ev.Message.CreatedAt, _ = payload.Time(r.data["created_at"])
 	case factsMessage:
@@ -118,11 +118,11 @@ func (r *reader) apply(m mapping, ev *domain.Event) string {
 			Direction:   directionOf(r.data["direction"]),
 			Content:     payload.Text(content["text"]),
 			ContentType: payload.Text(content["content_type"]),
-			Author:      r.person(r.data["author"], ""),
 		}
 		if ev.Message.Direction == "" {
 			ev.Message.Direction = directionOf(r.conv["direction"])
 		}
+		ev.Message.Author = r.author(r.data["author"], ev.Message.Direction)
 		if ev.Message.Content == "" {
 			ev.Message.Content = payload.Text(r.data["text"])
 		}
@@ -156,42 +156,71 @@ func (r *reader) apply(m mapping, ev *domain.Event) string {
 	return ""
 }
 
-// person reads a Dixa user {id, name, email, phone, roles, user_type}. role
-// is the role the user's place implies; "" derives it from the user
-// itself. Without an id there is no one to record: nil.
+// userFields are where a Dixa user object keeps a person's details: Dixa
+// documents name, email and phone only.
+var userFields = payload.PersonFields{
+	Name:   []string{"name"},
+	Email:  []string{"email"},
+	Phones: []payload.PhoneField{{Name: "phone", Kind: domain.PhoneUnspecified}},
+}
+
+// person reads a Dixa user {id, name, email, phone, roles, user_type} in
+// the role its place implies. Without an id there is no one to record:
+// nil.
 func (r *reader) person(raw json.RawMessage, role domain.PersonRole) *domain.Person {
 	o := payload.Object(raw)
 	id, ok := payload.ID(o["id"])
 	if !ok {
 		return nil
 	}
-	if role == "" {
-		role = roleOf(o)
-	}
-	return &domain.Person{
-		Provider:   domain.ProviderDixa,
-		Account:    r.account,
-		ExternalID: id,
-		Role:       role,
-		Name:       strings.TrimSpace(payload.Text(o["name"])),
-		Email:      strings.TrimSpace(payload.Text(o["email"])),
-		Phone:      strings.TrimSpace(payload.Text(o["phone"])),
-	}
+	p := &domain.Person{Provider: domain.ProviderDixa, Account: r.account, ExternalID: id, Role: role}
+	payload.ReadPerson(p, o, &userFields)
+	return p
 }
 
-// roleOf tells agents from end users: user_type Member, or a role Agent or
-// Admin, is an agent. The seed's users carry roles only, so both count.
-func roleOf(user map[string]json.RawMessage) domain.PersonRole {
-	if strings.EqualFold(strings.TrimSpace(payload.Text(user["user_type"])), "Member") {
-		return domain.RoleAgent
+// author reads the author of a note or a message of the given direction.
+// The conversation's requester writes as the contact. Anyone else is what
+// Dixa says (user_type or roles), and where Dixa says nothing, a member
+// who writes a note or an outbound message in a conversation whose
+// requester is another person writes as an agent.
+func (r *reader) author(raw json.RawMessage, direction domain.MessageDirection) *domain.Person {
+	o := payload.Object(raw)
+	id, _ := payload.ID(o["id"])
+	requester, _ := payload.ID(payload.Object(r.conv["requester"])["id"])
+	role := roleOf(o)
+	switch {
+	case id != "" && id == requester:
+		role = domain.RoleContact
+	case role != "":
+	case direction == domain.DirectionInternal || direction == domain.DirectionOutbound:
+		role = domain.RoleAgent
+	default:
+		role = domain.RoleContact
 	}
+	return r.person(raw, role)
+}
+
+// roleOf tells members from end users by what the user says of itself:
+// user_type Member or a member role (Agent, Admin, TeamLead, SystemAdmin)
+// is an agent, user_type Contact or the role Enduser a contact. The seed's
+// users carry roles only, so both count; "" when neither says.
+func roleOf(user map[string]json.RawMessage) domain.PersonRole {
+	switch strings.ToLower(payload.Trimmed(user["user_type"])) {
+	case "member":
+		return domain.RoleAgent
+	case "contact", "enduser":
+		return domain.RoleContact
+	}
+	role := domain.PersonRole("")
 	for _, raw := range payload.Array(user["roles"]) {
-		switch strings.ToLower(strings.TrimSpace(payload.Text(raw))) {
-		case "agent", "admin":
+		switch strings.ToLower(payload.Trimmed(raw)) {
+		case "agent", "admin", "teamlead", "systemadmin":
 			return domain.RoleAgent
+		case "enduser":
+			role = domain.RoleContact
 		}
 	}
-	return domain.RoleContact
+	return role
 }
 
 // statusOf maps Dixa's conversation status. A value Dixa adds later is

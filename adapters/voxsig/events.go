@@ -25,6 +25,10 @@ const (
 	kindWidget
 	// kindInbox: the payload is an inbox.
 	kindInbox
+	// kindAutomation: an automation rule's "Send webhook event" action;
+	// the payload is the conversation, with its last chat message as
+	// messages[0].
+	kindAutomation
 )
 
 // eventSpec is what a Voxsig event means in the unified model.
@@ -38,10 +42,17 @@ type eventSpec struct {
 	// update marks events that can happen many times to one object: their
 	// dedupe key needs the object's updated_at.
 	update bool
+	// counterpart is the account webhook event that reports the same fact
+	// as an automation event.
+	counterpart string
 }
 
+// automationPrefix starts the event name of an automation rule's webhook:
+// "automation_event." and the rule's trigger.
+const automationPrefix = "automation_event."
+
 // specs lists every event Voxsig (Chatwoot) sends, including the two names
-// old installs still use.
+// old installs still use and the triggers of automation rules.
 var specs = map[string]eventSpec{
 	"conversation_created":        {kind: kindConversation, typ: domain.EventConversationCreated},
 	"conversation_updated":        {kind: kindConversation, typ: domain.EventConversationUpdated, update: true},
@@ -59,6 +70,17 @@ var specs = map[string]eventSpec{
 	"conversation_typing_off": {kind: kindTyping, typ: domain.EventTypingStopped},
 	"inbox_created":           {kind: kindInbox, typ: domain.EventOther},
 	"inbox_updated":           {kind: kindInbox, typ: domain.EventOther, update: true},
+
+	automationPrefix + "message_created": {kind: kindAutomation, typ: domain.EventMessageCreated, counterpart: "message_created"},
+	automationPrefix + "conversation_created": {kind: kindAutomation, typ: domain.EventConversationCreated,
+		counterpart: "conversation_created"},
+	automationPrefix + "conversation_updated": {kind: kindAutomation, typ: domain.EventConversationUpdated, update: true,
+		counterpart: "conversation_updated"},
+	// A rule on conversation_opened fires when a conversation's status
+	// becomes open, which account webhooks report as
+	// conversation_status_changed.
+	automationPrefix + "conversation_opened": {kind: kindAutomation, typ: domain.EventConversationStatusChanged,
+		status: domain.StatusOpen, update: true, counterpart: "conversation_status_changed"},
 }
 
 // EventNames lists the provider event names the adapter knows, sorted, for users
@@ -95,6 +117,11 @@ func eventName(raw json.RawMessage) (name string, known bool, reason string) {
 	}
 	if _, ok := specs[strings.ToLower(s)]; ok {
 		return strings.ToLower(s), true, ""
+	}
+	if strings.HasPrefix(strings.ToLower(s), automationPrefix) {
+		// Rules on other objects (contacts, in some installs) send those
+		// objects: what the body is cannot be told from the name.
+		return s, false, "automation rule event " + payload.Quote(s) + " has a trigger this gateway does not know"
 	}
 	return s, false, "event " + payload.Quote(s) + " is not a Voxsig event this gateway knows"
 }

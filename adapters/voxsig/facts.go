@@ -73,6 +73,17 @@ func current(changed obj, attr string) json.RawMessage {
 	return payload.Object(changed[attr])["current_value"]
 }
 
+// personFields are where Chatwoot puts a person's details: a contact has
+// name, email, phone_number and its picture as avatar (webhook data) or
+// thumbnail (conversation and message data); a user (an agent) has name,
+// available_name, email and avatar_url or thumbnail.
+var personFields = payload.PersonFields{
+	Name:   []string{"name", "available_name"},
+	Email:  []string{"email"},
+	Phones: []payload.PhoneField{{Name: "phone_number", Kind: domain.PhoneUnspecified}},
+	Avatar: []string{"avatar", "avatar_url", "thumbnail"},
+}
+
 // person reads a Chatwoot contact or user. It returns nil without an id,
 // which is what the projections key people on.
 func person(p obj, role domain.PersonRole, account string) *domain.Person {
@@ -80,15 +91,11 @@ func person(p obj, role domain.PersonRole, account string) *domain.Person {
 	if !ok {
 		return nil
 	}
-	return &domain.Person{
-		Provider:   domain.ProviderVoxsig,
-		Account:    account,
-		ExternalID: id,
-		Role:       role,
-		Name:       payload.Text(p["name"]),
-		Email:      payload.Text(p["email"]),
-		Phone:      payload.Text(p["phone_number"]),
-	}
+	out := &domain.Person{Provider: domain.ProviderVoxsig, Account: account, ExternalID: id, Role: role}
+	payload.ReadPerson(out, p, &personFields)
+	// A contact's company is one of its additional attributes.
+	out.Company = payload.Trimmed(payload.Field(payload.Object(p["additional_attributes"]), "company_name", "company"))
+	return out
 }
 
 // messageTypes maps message_type, a string in message events and an
@@ -120,7 +127,7 @@ func message(m obj, account string) *domain.Message {
 		Private:     private,
 		Content:     payload.Text(m["content"]),
 		ContentType: payload.Text(m["content_type"]),
-		Author:      author(payload.Object(m["sender"]), kind, account),
+		Author:      author(sender(m), kind, account),
 	}
 	switch {
 	case private:
@@ -141,6 +148,21 @@ func message(m obj, account string) *domain.Message {
 		msg.UpdatedAt = t
 	}
 	return msg
+}
+
+// sender is a message's sender object. A message inside a conversation's
+// messages[] may name its sender only by sender_type ("Contact", "User",
+// "AgentBot") and sender_id: that is a sender with an id and a type too.
+func sender(m obj) obj {
+	if s := payload.Object(m["sender"]); s != nil {
+		return s
+	}
+	id, typ := m["sender_id"], strings.ToLower(payload.Trimmed(m["sender_type"]))
+	if _, ok := payload.ID(id); !ok || typ == "" {
+		return nil
+	}
+	t, _ := json.Marshal(typ)
+	return obj{"id": id, "type": t}
 }
 
 // author reads a message's sender: type "contact" is the customer, "user"

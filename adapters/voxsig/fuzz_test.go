@@ -12,7 +12,11 @@ import (
 
 // FuzzParse runs the shared contract fuzz target over Voxsig's shapes.
 func FuzzParse(f *testing.F) {
-	adapterstest.FuzzParse(f, New(), nil, `{"event":"conversation_updated","id":1,"changed_attributes":{"label_list":{"current_value":[""]}}}`)
+	adapterstest.FuzzParse(f, New(), nil, `{"event":"conversation_updated","id":1,"changed_attributes":{"label_list":{"current_value":[""]}}}`,
+		`{"event":"automation_event.message_created","id":1,"messages":[{"id":2,"account_id":3,"sender_type":"User","sender_id":5,"message_type":1}]}`,
+		`{"event":"automation_event.message_created","id":1,"messages":[null,{"id":2}]}`,
+		`{"event":"AUTOMATION_EVENT.conversation_opened","id":1,"status":"resolved","meta":{"sender":{"id":2,"additional_attributes":{"company_name":""}}}}`,
+		`{"event":"automation_event.","id":1}`)
 }
 
 // FuzzVerify checks that no header makes Verify panic or accept a body it

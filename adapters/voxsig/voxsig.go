@@ -102,6 +102,8 @@ func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
 		widgetEvent(ev, o)
 	case kindInbox:
 		inboxEvent(ev, name, spec, o)
+	case kindAutomation:
+		automationEvent(ev, name, spec, o)
 	}
 	return res, nil
 }
@@ -110,24 +112,84 @@ func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
 // itself: created, updated, status changed and the deprecated resolved and
 // opened.
 func conversationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
+	conv, account, changed := conversationPayload(ev, name, spec, o)
+	if conv == nil {
+		return
+	}
+	ev.Type = spec.typ
+	if name == "conversation_updated" {
+		ev.Type = updatedType(changed)
+	}
+	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, conv.ExternalID, spec, o, changed)
+	if name == "conversation_created" {
+		ev.FactKey = creationFact(account, conv.ExternalID)
+	}
+}
+
+// conversationPayload reads a payload that is the conversation itself:
+// when it occurred, the conversation's facts with the status the event
+// name implies (set on ev), its account and its changed attributes. The
+// conversation is nil, and ev's Reason says why, when it has no id.
+func conversationPayload(ev *domain.Event, name string, spec eventSpec, o obj) (*domain.ConversationUpdate, string, obj) {
 	changed := changedAttributes(o)
 	account := accountOf(o, o)
 	setOccurred(ev, updatedAt(o, changed), o["timestamp"], o["created_at"])
 	conv := conversationUpdate(o, account, changed)
 	if conv == nil {
 		ev.Reason = name + " has no conversation id (display id): the conversation cannot be identified"
-		return
+		return nil, account, changed
 	}
-	ev.Type = spec.typ
 	ev.Conversation = conv
-	if name == "conversation_updated" {
-		ev.Type = updatedType(changed)
-	}
 	if spec.status != "" {
 		conv.Status = spec.status
 		conv.ProviderStatus = providerStatusOf(spec.status)
 	}
-	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, conv.ExternalID, spec, o, changed)
+	return conv, account, changed
+}
+
+// automationEvent handles the deliveries of automation rules, whose
+// payload is the conversation whatever the trigger. Each becomes the event
+// its account webhook counterpart would be, keyed so that the same fact
+// through either way is one event, whichever comes first: a creation by
+// its fact key, an update by the counterpart's own key (the same snapshot
+// is the same fact; a rule's actions that changed the conversation before
+// it sent make a newer one).
+func automationEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
+	conv, account, changed := conversationPayload(ev, name, spec, o)
+	if conv == nil {
+		return
+	}
+	switch spec.counterpart {
+	case "message_created":
+		// The rule sends the conversation's last chat message, which is
+		// the one that triggered it.
+		var first obj
+		if list := payload.Array(o["messages"]); len(list) > 0 {
+			first = payload.Object(list[0])
+		}
+		if setMessage(ev, name, spec, first, account, " in messages[0]") {
+			setOccurred(ev, first["created_at"])
+			ev.DedupeKey = ev.FactKey
+		}
+	case "conversation_created":
+		ev.Type = spec.typ
+		ev.FactKey = creationFact(account, conv.ExternalID)
+		ev.DedupeKey = ev.FactKey
+	default:
+		ev.Type = spec.typ
+		ev.DedupeKey = objectKey(ev.DedupeKey, account, spec.counterpart, conv.ExternalID, spec, o, changed)
+	}
+}
+
+// messageFact and creationFact are the fact keys of a new message and of a
+// new conversation, which Voxsig reports through account webhooks and
+// through automation rules alike. Their shape is one no dedupe key has
+// ("message" and "conversation" are no event names), so they name nothing
+// else.
+func messageFact(account, id string) string { return "voxsig:" + account + ":message:" + id }
+
+func creationFact(account, id string) string {
+	return "voxsig:" + account + ":conversation:" + id + ":created"
 }
 
 // updatedType refines conversation_updated by what changed: the unified
@@ -155,17 +217,28 @@ func messageEvent(ev *domain.Event, name string, spec eventSpec, o obj) {
 	if convObj != nil {
 		ev.Conversation = conversationUpdate(convObj, account, changedAttributes(convObj))
 	}
-	msg := message(o, account)
+	if setMessage(ev, name, spec, o, account, "") {
+		ev.DedupeKey = objectKey(ev.DedupeKey, account, name, ev.Message.ExternalID, spec, o, nil)
+	}
+}
+
+// setMessage records the message m (found where says) of a message event:
+// a new private message is a note, and a new message carries its fact
+// key. It reports false, with ev's Reason set, when m has no id.
+func setMessage(ev *domain.Event, name string, spec eventSpec, m obj, account, where string) bool {
+	msg := message(m, account)
 	if msg == nil {
-		ev.Reason = name + " has no message id: the message cannot be identified"
-		return
+		ev.Reason = name + " has no message id" + where + ": the message cannot be identified"
+		return false
 	}
-	ev.Message = msg
-	ev.Type = spec.typ
-	if name == "message_created" && msg.Private {
-		ev.Type = domain.EventNoteAdded
+	ev.Message, ev.Type = msg, spec.typ
+	if spec.typ == domain.EventMessageCreated {
+		if msg.Private {
+			ev.Type = domain.EventNoteAdded
+		}
+		ev.FactKey = messageFact(account, msg.ExternalID)
 	}
-	ev.DedupeKey = objectKey(ev.DedupeKey, account, name, msg.ExternalID, spec, o, nil)
+	return true
 }
 
 // contactEvent handles contact_created and contact_updated, whose payload

@@ -55,8 +55,9 @@ func sampleEvent(t *testing.T, name string) *domain.Event {
 
 func TestEveryKnownEventHasASample(t *testing.T) {
 	names := EventNames()
-	if len(names) != 14 {
-		t.Fatalf("EventNames() has %d names, want the 14 of PROVIDERS.md (12 current, 2 deprecated): %v", len(names), names)
+	if len(names) != 18 {
+		t.Fatalf("EventNames() has %d names, want the 14 of PROVIDERS.md (12 current, 2 deprecated) and 4 automation rule triggers: %v",
+			len(names), names)
 	}
 	for _, name := range names {
 		ev := sampleEvent(t, name)
@@ -534,5 +535,120 @@ func TestSeedPayloadsAreKept(t *testing.T) {
 	}
 	if ev := sampleEvent(t, "seed_event_name"); ev.Type != domain.EventOther || ev.ProviderEventType != "event_name" || ev.Reason == "" {
 		t.Fatalf("seed event_name = %s %q %q, want OTHER under its name with a Reason", ev.Type, ev.ProviderEventType, ev.Reason)
+	}
+}
+
+// An automation rule's webhook is the conversation: each trigger becomes
+// the event its account webhook counterpart would be, with the
+// conversation's state and, for message_created, messages[0].
+func TestAutomationRuleEvents(t *testing.T) {
+	type want struct {
+		typ                       domain.EventType
+		conversation              string
+		status                    domain.ConversationStatus
+		requester, assignee, tags string
+		message                   string
+		direction                 domain.MessageDirection
+		authorRole                domain.PersonRole
+		author                    string
+	}
+	tests := []struct {
+		sample string
+		want   want
+	}{
+		{"automation_event.message_created", want{typ: domain.EventMessageCreated, conversation: "42", status: domain.StatusOpen,
+			requester: "17", assignee: "5", tags: "delivery", message: "902", direction: domain.DirectionInbound,
+			authorRole: domain.RoleContact, author: "17"}},
+		{"automation_event.message_created_agent_reply", want{typ: domain.EventMessageCreated, conversation: "58", status: domain.StatusPending,
+			requester: "17", assignee: "5", tags: "billing", message: "1301", direction: domain.DirectionOutbound,
+			authorRole: domain.RoleAgent, author: "5"}},
+		{"automation_event.message_created_private_note", want{typ: domain.EventNoteAdded, conversation: "59", status: domain.StatusOpen,
+			requester: "17", assignee: "5", message: "1320", direction: domain.DirectionInternal, authorRole: domain.RoleAgent, author: "5"}},
+		{"automation_event.conversation_created", want{typ: domain.EventConversationCreated, conversation: "61", status: domain.StatusPending,
+			requester: "31"}},
+		{"automation_event.conversation_updated", want{typ: domain.EventConversationUpdated, conversation: "42", status: domain.StatusOpen,
+			requester: "17", assignee: "5", tags: "delivery,vip"}},
+		{"automation_event.conversation_opened", want{typ: domain.EventConversationStatusChanged, conversation: "42", status: domain.StatusOpen,
+			requester: "17", assignee: "5", tags: "delivery,vip"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sample, func(t *testing.T) {
+			ev := sampleEvent(t, tt.sample)
+			w := tt.want
+			wantPET, _, _ := strings.Cut(tt.sample, "_agent")
+			wantPET, _, _ = strings.Cut(wantPET, "_private")
+			if ev.Type != w.typ || ev.ProviderEventType != wantPET || ev.Reason != "" {
+				t.Fatalf("Type, ProviderEventType, Reason = %s, %q, %q; want %s, %q, none", ev.Type, ev.ProviderEventType, ev.Reason, w.typ, wantPET)
+			}
+			c := ev.Conversation
+			if c == nil || c.ExternalID != w.conversation || c.Account != "3" || c.Status != w.status {
+				t.Fatalf("conversation %+v, want %s in account 3, %s", c, w.conversation, w.status)
+			}
+			if c.Requester == nil || c.Requester.ExternalID != w.requester || c.Requester.Role != domain.RoleContact {
+				t.Errorf("requester %+v, want contact %s", c.Requester, w.requester)
+			}
+			switch {
+			case w.assignee == "" && (c.Assignee != nil || !c.Unassigned):
+				t.Errorf("assignee %+v, unassigned %v; want unassigned", c.Assignee, c.Unassigned)
+			case w.assignee != "" && (c.Assignee == nil || c.Assignee.ExternalID != w.assignee || c.Assignee.Role != domain.RoleAgent):
+				t.Errorf("assignee %+v, want agent %s", c.Assignee, w.assignee)
+			}
+			if !c.TagsKnown || strings.Join(c.Tags, ",") != w.tags {
+				t.Errorf("tags %v (known %v), want %q", c.Tags, c.TagsKnown, w.tags)
+			}
+			m := ev.Message
+			if w.message == "" {
+				if m != nil {
+					t.Errorf("message %+v, want none", m)
+				}
+				return
+			}
+			if m == nil || m.ExternalID != w.message || m.Direction != w.direction || m.Author == nil ||
+				m.Author.Role != w.authorRole || m.Author.ExternalID != w.author || m.Author.Account != "3" {
+				t.Fatalf("message %+v (author %+v), want %s %s by %s %s", m, m.Author, w.message, w.direction, w.authorRole, w.author)
+			}
+		})
+	}
+}
+
+// The same fact through an account webhook and through an automation rule
+// is one event: a new message or conversation by the fact key both carry
+// (their own keys differ, and a stored account key keeps its meaning), an
+// update by the account webhook's own key for the same snapshot.
+func TestAutomationAndAccountDeliveriesOfOneFactDedupe(t *testing.T) {
+	account := sampleEvent(t, "message_created")
+	automation := sampleEvent(t, "automation_event.message_created")
+	if account.FactKey == "" || account.FactKey != automation.FactKey {
+		t.Errorf("message 902: fact keys %q (account) and %q (automation), want one", account.FactKey, automation.FactKey)
+	}
+	if account.DedupeKey != "voxsig:3:message_created:902:2024-03-04T04:51:00.204Z" {
+		t.Errorf("the account webhook's key changed to %q: stored events would no longer match their redeliveries", account.DedupeKey)
+	}
+	asAccount := func(sample, event string) *domain.Event {
+		t.Helper()
+		body := strings.Replace(sampleBody(t, sample), `"event": "automation_event.`+strings.TrimPrefix(sample, "automation_event."), `"event": "`+event, 1)
+		ev := parseBody(t, body)
+		if ev.ProviderEventType != event {
+			t.Fatalf("%s as %s: parsed as %q", sample, event, ev.ProviderEventType)
+		}
+		return ev
+	}
+	created, createdByRule := asAccount("automation_event.conversation_created", "conversation_created"), sampleEvent(t, "automation_event.conversation_created")
+	if created.FactKey == "" || created.FactKey != createdByRule.FactKey || created.DedupeKey == createdByRule.DedupeKey {
+		t.Errorf("conversation_created: keys %q/%q (account) and %q/%q (automation), want one fact key and two dedupe keys",
+			created.DedupeKey, created.FactKey, createdByRule.DedupeKey, createdByRule.FactKey)
+	}
+	for sample, counterpart := range map[string]string{
+		"automation_event.conversation_updated": "conversation_updated",
+		"automation_event.conversation_opened":  "conversation_status_changed",
+	} {
+		byRule, byAccount := sampleEvent(t, sample), asAccount(sample, counterpart)
+		if byRule.DedupeKey != byAccount.DedupeKey || byRule.FactKey != "" {
+			t.Errorf("%s keyed %q (fact %q), want the %s key %q", sample, byRule.DedupeKey, byRule.FactKey, counterpart, byAccount.DedupeKey)
+		}
+	}
+	// A message the account webhook did not deliver is a fact of its own.
+	if other := sampleEvent(t, "automation_event.message_created_agent_reply"); other.FactKey == account.FactKey {
+		t.Errorf("two messages share the fact key %q", other.FactKey)
 	}
 }
