@@ -30,10 +30,12 @@ const adminToken = "test-admin-token"
 // skips the cleanups.
 const requestTimeout = 30 * time.Second
 
-// startGateway runs the real gateway on a free port against databaseURL.
-func startGateway(t testing.TB, databaseURL string) *Main {
+// startGateway runs the real gateway on a free port against databaseURL,
+// with flags added to its command line.
+func startGateway(t testing.TB, databaseURL string, flags ...string) *Main {
 	t.Helper()
-	cfg, _, err := ParseConfig("test", []string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-poll", "200ms"}, func(string) string { return "" })
+	args := append([]string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-poll", "200ms"}, flags...)
+	cfg, _, err := ParseConfig("test", args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
