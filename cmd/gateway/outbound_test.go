@@ -60,19 +60,7 @@ type nodeReceiver struct {
 func startNodeReceiver(t *testing.T) *nodeReceiver {
 	t.Helper()
 	dir := filepath.Join("testdata", "receiver")
-	node, err := exec.LookPath("node")
-	missing := ""
-	if err != nil {
-		missing = "Node.js is not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "standardwebhooks")); err != nil {
-		missing = "the receiver's packages are not installed: run npm ci --prefix cmd/gateway/testdata/receiver"
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(missing)
-		}
-		t.Skip(missing)
-	}
+	node := nodeWith(t, dir, "standardwebhooks")
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, node, "receiver.mjs")
 	cmd.Dir = dir
