@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
 	"gorm.io/gorm"
@@ -251,4 +252,20 @@ func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*do
 		return nil, storeError(fmt.Errorf("retranslate event %s: %w", stored.ID, err))
 	}
 	return appended, nil
+}
+
+// PositionBefore returns the position of the newest event received before
+// t, or 0 when there is none: reading after it reads the events received
+// since t.
+func (db *DB) PositionBefore(ctx context.Context, t time.Time) (domain.Position, error) {
+	var rows []int64
+	err := db.gorm.WithContext(ctx).Table("events").Select("position").Where("received_at < ?", t.UTC()).
+		Order("position DESC").Limit(1).Find(&rows).Error
+	if err != nil {
+		return 0, storeError(fmt.Errorf("find the position before %s: %w", t, err))
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return domain.Position(rows[0]), nil
 }

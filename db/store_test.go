@@ -234,13 +234,17 @@ func TestMigrateDownAndUpAgain(t *testing.T) {
 		if err := store.Ready(ctx); err != nil {
 			t.Fatalf("ready after up: %v", err)
 		}
-		for v := store.LatestVersion(); v > 0; v-- {
+		// Versions may have gaps (migrations numbered on branches merged
+		// in another order): each step down lands on a lower version.
+		for v := store.LatestVersion(); v > 0; {
 			if err := store.Migrate("down"); err != nil {
 				t.Fatalf("down from %d: %v", v, err)
 			}
-			if got, _, err := store.MigrationVersion(); err != nil || got != v-1 {
+			got, _, err := store.MigrationVersion()
+			if err != nil || got >= v {
 				t.Fatalf("version after down from %d: %d %v", v, got, err)
 			}
+			v = got
 		}
 		if err := store.Ready(ctx); err == nil {
 			t.Fatal("ready with no schema")

@@ -16,10 +16,16 @@ import (
 const SubscriptionsChannel = "gateway_subscriptions"
 
 // changeSubscription runs write in a transaction that, on PostgreSQL,
-// announces the change of subscription id. NOTIFY is transactional: it is
-// heard only once the change is committed, never for one rolled back, so a
-// process that re-reads on hearing it reads the new state.
+// announces the change of subscription id.
 func (db *DB) changeSubscription(ctx context.Context, id string, write func(tx *gorm.DB) error) error {
+	return db.announce(ctx, SubscriptionsChannel, id, write)
+}
+
+// announce runs write in a transaction that, on PostgreSQL, announces id
+// on channel. NOTIFY is transactional: it is heard only once the change is
+// committed, never for one rolled back, so a process that re-reads on
+// hearing it reads the new state.
+func (db *DB) announce(ctx context.Context, channel, id string, write func(tx *gorm.DB) error) error {
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := write(tx); err != nil {
 			return err
@@ -27,15 +33,15 @@ func (db *DB) changeSubscription(ctx context.Context, id string, write func(tx *
 		if db.dialect != Postgres {
 			return nil
 		}
-		if err := tx.Exec("SELECT pg_notify(?, ?)", SubscriptionsChannel, id).Error; err != nil {
-			return storeError(fmt.Errorf("announce subscription change: %w", err))
+		if err := tx.Exec("SELECT pg_notify(?, ?)", channel, id).Error; err != nil {
+			return storeError(fmt.Errorf("announce change on %s: %w", channel, err))
 		}
 		return nil
 	})
 	var derr *domain.Error
 	if err != nil && !errors.As(err, &derr) {
 		// The commit itself failed.
-		return storeError(fmt.Errorf("change subscription: %w", err))
+		return storeError(fmt.Errorf("commit change: %w", err))
 	}
 	return err
 }

@@ -82,11 +82,24 @@ type PreviousSecret struct {
 // now: the current one first, then the previous ones still in their grace
 // period. None means deliveries are not signed.
 func (s *WebhookSubscription) VerifyingSecrets(now time.Time) []string {
+	return liveSecrets(s.SecretKey, s.PreviousSecrets, now)
+}
+
+// Rotate makes key the current secret. The old one keeps verifying for
+// grace (none when grace is zero); previous secrets already expired at now
+// are forgotten.
+func (s *WebhookSubscription) Rotate(key string, grace time.Duration, now time.Time) {
+	s.SecretKey, s.PreviousSecrets = rotateSecret(s.SecretKey, s.PreviousSecrets, key, grace, now)
+}
+
+// liveSecrets returns current, then the previous secrets still in their
+// grace period at now.
+func liveSecrets(current string, previous []PreviousSecret, now time.Time) []string {
 	var out []string
-	if s.SecretKey != "" {
-		out = append(out, s.SecretKey)
+	if current != "" {
+		out = append(out, current)
 	}
-	for _, p := range s.PreviousSecrets {
+	for _, p := range previous {
 		if p.Key != "" && now.Before(p.ExpiresAt) {
 			out = append(out, p.Key)
 		}
@@ -94,20 +107,19 @@ func (s *WebhookSubscription) VerifyingSecrets(now time.Time) []string {
 	return out
 }
 
-// Rotate makes key the current secret. The old one keeps verifying for
-// grace (none when grace is zero); previous secrets already expired at now
-// are forgotten.
-func (s *WebhookSubscription) Rotate(key string, grace time.Duration, now time.Time) {
-	kept := s.PreviousSecrets[:0:0]
-	for _, p := range s.PreviousSecrets {
+// rotateSecret returns key as the current secret and the previous secrets
+// after the rotation: current kept for grace, expired ones forgotten.
+func rotateSecret(current string, previous []PreviousSecret, key string, grace time.Duration, now time.Time) (string, []PreviousSecret) {
+	kept := previous[:0:0]
+	for _, p := range previous {
 		if now.Before(p.ExpiresAt) && p.Key != key {
 			kept = append(kept, p)
 		}
 	}
-	if s.SecretKey != "" && s.SecretKey != key && grace > 0 {
-		kept = append(kept, PreviousSecret{Key: s.SecretKey, ExpiresAt: now.Add(grace)})
+	if current != "" && current != key && grace > 0 {
+		kept = append(kept, PreviousSecret{Key: current, ExpiresAt: now.Add(grace)})
 	}
-	s.SecretKey, s.PreviousSecrets = key, kept
+	return key, kept
 }
 
 // Authorization is the credential a provider must present on every

@@ -14,6 +14,40 @@ import (
 // cursor, and the payload goes in as it was stored instead of through a
 // decode and encode.
 func appendEvent(b []byte, e *domain.Event) []byte {
+	b = appendEventFields(b, e)
+	return append(b, "}\n"...)
+}
+
+// AppendEventJSON appends e as one JSON object, as the GraphQL Event
+// returns it, with a summary of its conversation c (null when nil): the
+// body of an outbound webhook.
+func AppendEventJSON(b []byte, e *domain.Event, c *domain.Conversation) []byte {
+	b = appendEventFields(b, e)
+	b = append(b, `,"conversation":`...)
+	if c == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"id":`...)
+		b = appendString(b, c.ID)
+		b = append(b, `,"provider":`...)
+		b = appendString(b, string(c.Provider))
+		b = append(b, `,"externalId":`...)
+		b = appendString(b, c.ExternalID)
+		b = append(b, `,"status":`...)
+		b = appendString(b, string(c.Status))
+		b = append(b, `,"providerStatus":`...)
+		if c.ProviderStatus == nil {
+			b = append(b, "null"...)
+		} else {
+			b = appendString(b, *c.ProviderStatus)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendEventFields appends e's object without its closing brace.
+func appendEventFields(b []byte, e *domain.Event) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, e.ID)
 	b = append(b, `,"cursor":`...)
@@ -39,8 +73,7 @@ func appendEvent(b []byte, e *domain.Event) []byte {
 	b = append(b, `,"reason":`...)
 	b = appendNullable(b, e.Reason)
 	b = append(b, `,"payload":`...)
-	b = appendPayload(b, e.Payload)
-	return append(b, "}\n"...)
+	return appendPayload(b, e.Payload)
 }
 
 // appendErrorLine appends the line that ends a stream cut short.

@@ -26,6 +26,21 @@ type ConversationEdge struct {
 	Node   *domain.Conversation `json:"node"`
 }
 
+type CreateWebhookEndpointInput struct {
+	Name string `json:"name"`
+	// http or https; loopback, private and link-local addresses are refused unless the gateway allows private targets.
+	URL string `json:"url"`
+	// The events pushed; absent: every event.
+	Filter *domain.EventFilter `json:"filter,omitempty"`
+	// ENDPOINT when absent.
+	Ordering *domain.EndpointOrdering `json:"ordering,omitempty"`
+	Enabled  *bool                    `json:"enabled,omitempty"`
+	// Each attempt's time limit; 10 when absent.
+	TimeoutSeconds *float64 `json:"timeoutSeconds,omitempty"`
+	// The most attempts per second; absent: no limit.
+	RateLimit *float64 `json:"rateLimit,omitempty"`
+}
+
 type CreateWebhookSubscriptionInput struct {
 	Provider domain.Provider `json:"provider"`
 	Name     string          `json:"name"`
@@ -115,6 +130,17 @@ type Query struct {
 type Subscription struct {
 }
 
+// Patch: an absent field is unchanged, an explicit null clears it (name, url, ordering and enabled cannot be null).
+type UpdateWebhookEndpointInput struct {
+	Name           graphql.Omittable[*string]                  `json:"name,omitempty"`
+	URL            graphql.Omittable[*string]                  `json:"url,omitempty"`
+	Filter         graphql.Omittable[*domain.EventFilter]      `json:"filter,omitempty"`
+	Ordering       graphql.Omittable[*domain.EndpointOrdering] `json:"ordering,omitempty"`
+	Enabled        graphql.Omittable[*bool]                    `json:"enabled,omitempty"`
+	TimeoutSeconds graphql.Omittable[*float64]                 `json:"timeoutSeconds,omitempty"`
+	RateLimit      graphql.Omittable[*float64]                 `json:"rateLimit,omitempty"`
+}
+
 // Patch: an absent field is unchanged, an explicit null clears it (name and enabled cannot be null).
 type UpdateWebhookSubscriptionInput struct {
 	Name          graphql.Omittable[*string]             `json:"name,omitempty"`
@@ -128,4 +154,14 @@ type UpdateWebhookSubscriptionInput struct {
 	Match       graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
 	Expression  graphql.Omittable[*string]                `json:"expression,omitempty"`
 	DixaFilters graphql.Omittable[*DixaFiltersInput]      `json:"dixaFilters,omitempty"`
+}
+
+type WebhookAttemptConnection struct {
+	Edges    []*WebhookAttemptEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type WebhookAttemptEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *domain.WebhookAttempt `json:"node"`
 }

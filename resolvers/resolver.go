@@ -36,6 +36,20 @@ type Store interface {
 	FindSubscriptions(ctx context.Context, ids []string) ([]*domain.WebhookSubscription, error)
 	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
 	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)
+	PositionBefore(ctx context.Context, t time.Time) (domain.Position, error)
+	CreateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) error
+	UpdateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) error
+	DeleteEndpoint(ctx context.Context, id string) error
+	ReplayEndpoint(ctx context.Context, id string, after domain.Position) error
+	FindEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error)
+	ListEndpoints(ctx context.Context) ([]*domain.WebhookEndpoint, error)
+	EndpointAttempts(ctx context.Context, id string, before int64, limit int) ([]*domain.WebhookAttempt, error)
+	EndpointLag(ctx context.Context, e *domain.WebhookEndpoint) (domain.EndpointLag, error)
+}
+
+// EndpointURLs validates the URL of an outbound webhook endpoint.
+type EndpointURLs interface {
+	CheckURL(ctx context.Context, url string) error
 }
 
 // APIKeys manages API keys.
@@ -68,6 +82,8 @@ type Resolver struct {
 	// Reprocessor re-runs translation over stored bodies.
 	Reprocessor Reprocessor
 	Keys        APIKeys
+	// EndpointURLs checks outbound endpoints' URLs.
+	EndpointURLs EndpointURLs
 	// PublicURL is the gateway's external base URL, used for ingest URLs;
 	// when empty the URL the request came in on is used.
 	PublicURL string

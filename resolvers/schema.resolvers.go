@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -171,6 +172,41 @@ func (r *mutationResolver) ReprocessEvents(ctx context.Context, filter *domain.E
 	return &res, nil
 }
 
+// CreateWebhookEndpoint is the resolver for the createWebhookEndpoint field.
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input graph.CreateWebhookEndpointInput) (*domain.WebhookEndpoint, error) {
+	return r.createEndpoint(ctx, input)
+}
+
+// UpdateWebhookEndpoint is the resolver for the updateWebhookEndpoint field.
+func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, id string, input graph.UpdateWebhookEndpointInput) (*domain.WebhookEndpoint, error) {
+	return r.updateEndpoint(ctx, id, input)
+}
+
+// DeleteWebhookEndpoint is the resolver for the deleteWebhookEndpoint field.
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, id string) (bool, error) {
+	return r.deleteEndpoint(ctx, id)
+}
+
+// EnableWebhookEndpoint is the resolver for the enableWebhookEndpoint field.
+func (r *mutationResolver) EnableWebhookEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error) {
+	return r.setEndpointEnabled(ctx, id, true)
+}
+
+// DisableWebhookEndpoint is the resolver for the disableWebhookEndpoint field.
+func (r *mutationResolver) DisableWebhookEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error) {
+	return r.setEndpointEnabled(ctx, id, false)
+}
+
+// RotateWebhookEndpointSecret is the resolver for the rotateWebhookEndpointSecret field.
+func (r *mutationResolver) RotateWebhookEndpointSecret(ctx context.Context, id string, gracePeriodSeconds *int) (*domain.WebhookEndpoint, error) {
+	return r.rotateEndpointSecret(ctx, id, gracePeriodSeconds)
+}
+
+// ReplayWebhookEndpoint is the resolver for the replayWebhookEndpoint field.
+func (r *mutationResolver) ReplayWebhookEndpoint(ctx context.Context, id string, after *string, since *time.Time) (*domain.WebhookEndpoint, error) {
+	return r.replayEndpoint(ctx, id, after, since)
+}
+
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, filter *domain.EventFilter, first *int, after *string) (*graph.EventConnection, error) {
 	return r.eventConnection(ctx, filter, first, after)
@@ -216,6 +252,16 @@ func (r *queryResolver) WebhookSubscription(ctx context.Context, id string) (*do
 	return nilIfNotFound(r.Store.FindSubscription(ctx, id))
 }
 
+// WebhookEndpoints is the resolver for the webhookEndpoints field.
+func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]*domain.WebhookEndpoint, error) {
+	return r.Store.ListEndpoints(ctx)
+}
+
+// WebhookEndpoint is the resolver for the webhookEndpoint field.
+func (r *queryResolver) WebhookEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error) {
+	return r.Store.FindEndpoint(ctx, id)
+}
+
 // EventStream is the resolver for the eventStream field.
 func (r *subscriptionResolver) EventStream(ctx context.Context, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string) (<-chan *domain.Event, error) {
 	return r.eventStream(ctx, filter, after, conditions, match, expression)
@@ -224,6 +270,96 @@ func (r *subscriptionResolver) EventStream(ctx context.Context, filter *domain.E
 // ConversationUpdated is the resolver for the conversationUpdated field.
 func (r *subscriptionResolver) ConversationUpdated(ctx context.Context, id string) (<-chan *domain.Conversation, error) {
 	return r.conversationUpdated(ctx, id)
+}
+
+// ID is the resolver for the id field.
+func (r *webhookAttemptResolver) ID(ctx context.Context, obj *domain.WebhookAttempt) (string, error) {
+	return strconv.FormatInt(obj.ID, 10), nil
+}
+
+// Event is the resolver for the event field.
+func (r *webhookAttemptResolver) Event(ctx context.Context, obj *domain.WebhookAttempt) (*domain.Event, error) {
+	return r.attemptEvent(ctx, obj)
+}
+
+// Status is the resolver for the status field.
+func (r *webhookAttemptResolver) Status(ctx context.Context, obj *domain.WebhookAttempt) (*int, error) {
+	return optionalInt(obj.Status), nil
+}
+
+// LatencyMs is the resolver for the latencyMs field.
+func (r *webhookAttemptResolver) LatencyMs(ctx context.Context, obj *domain.WebhookAttempt) (float64, error) {
+	return float64(obj.Latency) / float64(time.Millisecond), nil
+}
+
+// Error is the resolver for the error field.
+func (r *webhookAttemptResolver) Error(ctx context.Context, obj *domain.WebhookAttempt) (*string, error) {
+	return optionalString(obj.Error), nil
+}
+
+// Secret is the resolver for the secret field.
+func (r *webhookEndpointResolver) Secret(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error) {
+	return endpointSecret(obj), nil
+}
+
+// PreviousSecretsExpireAt is the resolver for the previousSecretsExpireAt field.
+func (r *webhookEndpointResolver) PreviousSecretsExpireAt(ctx context.Context, obj *domain.WebhookEndpoint) ([]*time.Time, error) {
+	return endpointSecretsExpireAt(obj, r.Now()), nil
+}
+
+// State is the resolver for the state field.
+func (r *webhookEndpointResolver) State(ctx context.Context, obj *domain.WebhookEndpoint) (domain.EndpointState, error) {
+	return obj.State(), nil
+}
+
+// DisabledReason is the resolver for the disabledReason field.
+func (r *webhookEndpointResolver) DisabledReason(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error) {
+	return optionalString(obj.DisabledReason), nil
+}
+
+// TimeoutSeconds is the resolver for the timeoutSeconds field.
+func (r *webhookEndpointResolver) TimeoutSeconds(ctx context.Context, obj *domain.WebhookEndpoint) (float64, error) {
+	return obj.Timeout.Seconds(), nil
+}
+
+// RateLimit is the resolver for the rateLimit field.
+func (r *webhookEndpointResolver) RateLimit(ctx context.Context, obj *domain.WebhookEndpoint) (*float64, error) {
+	return optionalFloat(obj.RateLimit), nil
+}
+
+// Cursor is the resolver for the cursor field.
+func (r *webhookEndpointResolver) Cursor(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error) {
+	return endpointCursor(obj), nil
+}
+
+// LagEvents is the resolver for the lagEvents field.
+func (r *webhookEndpointResolver) LagEvents(ctx context.Context, obj *domain.WebhookEndpoint) (int, error) {
+	return r.endpointLagEvents(ctx, obj)
+}
+
+// LagSeconds is the resolver for the lagSeconds field.
+func (r *webhookEndpointResolver) LagSeconds(ctx context.Context, obj *domain.WebhookEndpoint) (float64, error) {
+	return r.endpointLagSeconds(ctx, obj)
+}
+
+// Delivered is the resolver for the delivered field.
+func (r *webhookEndpointResolver) Delivered(ctx context.Context, obj *domain.WebhookEndpoint) (int, error) {
+	return int(obj.Delivered), nil
+}
+
+// Failed is the resolver for the failed field.
+func (r *webhookEndpointResolver) Failed(ctx context.Context, obj *domain.WebhookEndpoint) (int, error) {
+	return int(obj.Failed), nil
+}
+
+// DeliveredBy is the resolver for the deliveredBy field.
+func (r *webhookEndpointResolver) DeliveredBy(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error) {
+	return r.endpointLeaseHolder(obj), nil
+}
+
+// Attempts is the resolver for the attempts field.
+func (r *webhookEndpointResolver) Attempts(ctx context.Context, obj *domain.WebhookEndpoint, first *int, after *string) (*graph.WebhookAttemptConnection, error) {
+	return r.attemptConnection(ctx, obj, first, after)
 }
 
 // URL is the resolver for the url field.
@@ -331,6 +467,14 @@ func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 // Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
+// WebhookAttempt returns graph.WebhookAttemptResolver implementation.
+func (r *Resolver) WebhookAttempt() graph.WebhookAttemptResolver { return &webhookAttemptResolver{r} }
+
+// WebhookEndpoint returns graph.WebhookEndpointResolver implementation.
+func (r *Resolver) WebhookEndpoint() graph.WebhookEndpointResolver {
+	return &webhookEndpointResolver{r}
+}
+
 // WebhookSubscription returns graph.WebhookSubscriptionResolver implementation.
 func (r *Resolver) WebhookSubscription() graph.WebhookSubscriptionResolver {
 	return &webhookSubscriptionResolver{r}
@@ -343,5 +487,7 @@ type (
 	mutationResolver            struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
 	subscriptionResolver        struct{ *Resolver }
+	webhookAttemptResolver      struct{ *Resolver }
+	webhookEndpointResolver     struct{ *Resolver }
 	webhookSubscriptionResolver struct{ *Resolver }
 )

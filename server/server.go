@@ -323,11 +323,15 @@ func (c protocolConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-// requireAdmin refuses mutations and the API key listing to callers
-// without the ADMIN scope, over every transport.
+// adminQueries are the queries only the ADMIN scope may run: they show
+// credentials or where integrators receive data.
+var adminQueries = map[string]bool{"apiKeys": true, "webhookEndpoints": true, "webhookEndpoint": true}
+
+// requireAdmin refuses mutations and the admin queries to callers without
+// the ADMIN scope, over every transport.
 func requireAdmin(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	rf := graphql.GetRootFieldContext(ctx)
-	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation || (rf != nil && rf.Field.Name == "apiKeys") {
+	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation || (rf != nil && adminQueries[rf.Field.Name]) {
 		if err := auth.Require(ctx, domain.ScopeAdmin); err != nil {
 			graphql.AddError(ctx, err)
 			return graphql.Null

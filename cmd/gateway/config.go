@@ -45,6 +45,21 @@ type Config struct {
 	MaxSubscriptionsPerKey  int
 	Introspection           bool
 	LogLevel                string
+	// InstanceID names this process in the outbound endpoints' leases.
+	InstanceID string
+	// Outbound configures the pushes to webhook endpoints.
+	Outbound OutboundConfig
+}
+
+// OutboundConfig configures the pushes to outbound webhook endpoints.
+type OutboundConfig struct {
+	AllowPrivate bool
+	RetryBase    time.Duration
+	MaxAge       time.Duration
+	DisableAfter time.Duration
+	Width        int
+	LeaseTTL     time.Duration
+	Poll         time.Duration
 }
 
 // DefaultDatabaseURL is the embedded store used when DATABASE_URL is unset.
@@ -91,8 +106,41 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&gqlConcurrent, "max-concurrent-graphql", env("MAX_CONCURRENT_GRAPHQL", "256"), "GraphQL queries and mutations run at once; more are answered 429 (env MAX_CONCURRENT_GRAPHQL)")
 	fs.StringVar(&subsPerConn, "max-subscriptions-per-connection", env("MAX_SUBSCRIPTIONS_PER_CONNECTION", "100"), "live GraphQL subscriptions on one websocket (env MAX_SUBSCRIPTIONS_PER_CONNECTION)")
 	fs.StringVar(&subsPerKey, "max-subscriptions-per-key", env("MAX_SUBSCRIPTIONS_PER_KEY", "1000"), "live GraphQL subscriptions of one API key, over every connection (env MAX_SUBSCRIPTIONS_PER_KEY)")
+	fs.StringVar(&c.InstanceID, "instance-id", env("INSTANCE_ID", ""), "this process's name in outbound endpoint leases; default: host, pid and a random suffix (env INSTANCE_ID)")
+	var allowPrivate, width string
+	durations := []struct {
+		flag, env, def, usage string
+		value                 string
+		into                  *time.Duration
+	}{
+		{flag: "outbound-retry-base", env: "OUTBOUND_RETRY_BASE", def: "5s", usage: "first retry delay of an outbound webhook, doubled for each retry after", into: &c.Outbound.RetryBase},
+		{flag: "outbound-max-age", env: "OUTBOUND_MAX_AGE", def: "24h", usage: "how long an outbound webhook is retried before it is given up", into: &c.Outbound.MaxAge},
+		{flag: "outbound-disable-after", env: "OUTBOUND_DISABLE_AFTER", def: "72h", usage: "how long an endpoint may fail without a success before it is disabled", into: &c.Outbound.DisableAfter},
+		{flag: "outbound-lease-ttl", env: "OUTBOUND_LEASE_TTL", def: "15s", usage: "how long an endpoint stays with a process that stopped renewing its lease; attempts are cut to fit in it", into: &c.Outbound.LeaseTTL},
+		{flag: "outbound-poll", env: "OUTBOUND_POLL", def: "1s", usage: "how often an endpoint reads the history without a wake-up", into: &c.Outbound.Poll},
+	}
+	for i := range durations {
+		d := &durations[i]
+		fs.StringVar(&d.value, d.flag, env(d.env, d.def), d.usage+" (env "+d.env+")")
+	}
+	fs.StringVar(&allowPrivate, "outbound-allow-private", env("OUTBOUND_ALLOW_PRIVATE", "false"), "allow outbound endpoints on loopback, private and link-local addresses (env OUTBOUND_ALLOW_PRIVATE)")
+	fs.StringVar(&width, "outbound-conversation-width", env("OUTBOUND_CONVERSATION_WIDTH", "8"), "conversations an endpoint with CONVERSATION ordering receives at once (env OUTBOUND_CONVERSATION_WIDTH)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
+	}
+	for _, d := range durations {
+		v, err := time.ParseDuration(d.value)
+		if err != nil || v <= 0 {
+			return c, nil, fmt.Errorf("%s %q: want a positive duration such as %s", d.env, d.value, d.def)
+		}
+		*d.into = v
+	}
+	var perr error
+	if c.Outbound.AllowPrivate, perr = strconv.ParseBool(allowPrivate); perr != nil {
+		return c, nil, fmt.Errorf("OUTBOUND_ALLOW_PRIVATE %q: want true or false", allowPrivate)
+	}
+	if c.Outbound.Width, perr = strconv.Atoi(width); perr != nil || c.Outbound.Width <= 0 {
+		return c, nil, fmt.Errorf("OUTBOUND_CONVERSATION_WIDTH %q: want a positive integer", width)
 	}
 	var err error
 	if c.MaxBodyBytes, err = strconv.ParseInt(bodyLimit, 10, 64); err != nil || c.MaxBodyBytes <= 0 {

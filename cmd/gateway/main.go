@@ -31,6 +31,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/export"
 	"github.com/helpdesk-gateway/gateway/graph"
 	"github.com/helpdesk-gateway/gateway/ingest"
+	"github.com/helpdesk-gateway/gateway/outbound"
 	"github.com/helpdesk-gateway/gateway/pgnotify"
 	"github.com/helpdesk-gateway/gateway/ratelimit"
 	"github.com/helpdesk-gateway/gateway/resolvers"
@@ -119,6 +120,8 @@ type Main struct {
 	Keys     *auth.Keys
 	// Subscriptions is the webhook subscriptions ingest looks up, cached.
 	Subscriptions *subscriptions.Cache
+	// Outbound pushes the history to webhook endpoints.
+	Outbound *outbound.Dispatcher
 
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
@@ -127,7 +130,8 @@ type Main struct {
 	server   *http.Server
 	served   chan error
 	// stopBackground ends the goroutines of background, which Close
-	// waits for: the notification listener, the delivery-log pruner.
+	// waits for: the notification listener, the delivery-log pruner, the
+	// outbound deliveries.
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 	closeOnce      sync.Once
@@ -169,6 +173,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
+	oc := m.Config.Outbound
+	m.Outbound = outbound.New(outbound.Config{
+		Store: store, Broker: m.Broker, Owner: m.Config.InstanceID, AllowPrivate: oc.AllowPrivate,
+		RetryBase: oc.RetryBase, MaxAge: oc.MaxAge, DisableAfter: oc.DisableAfter, Width: oc.Width,
+		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger,
+	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopBackground = stop
 	if store.Dialect() == db.Postgres {
@@ -178,6 +188,7 @@ func (m *Main) Run(ctx context.Context) error {
 		listener := &pgnotify.Listener{URL: m.Config.DatabaseURL, Logger: m.Logger, Channels: map[string]func(string){
 			db.NotifyChannel:        func(string) { m.Broker.Wake() },
 			db.SubscriptionsChannel: m.Subscriptions.Notify,
+			db.EndpointsChannel:     m.Outbound.Changed,
 		}}
 		m.background.Add(1)
 		go func() {
@@ -196,14 +207,20 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.background.Done()
 		refusals.Run(bg)
 	}()
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		m.Outbound.Run(bg)
+	}()
 
 	m.Keys = auth.NewKeys(m.AdminToken, store, time.Now)
 	m.Keys.Logger = m.Logger
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
 		Keys:  m.Keys,
-		Store: resolverStore{DB: store, subscriptions: m.Subscriptions}, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
-		Reprocessor: &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker, Changed: m.Hub.Forget},
-		MaxPageSize: m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
+		Store: resolverStore{DB: store, subscriptions: m.Subscriptions, endpoints: m.Outbound}, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
+		EndpointURLs: m.Outbound,
+		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker, Changed: m.Hub.Forget},
+		MaxPageSize:  m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
 	}}
 	resolvers.SetComplexity(&gcfg.Complexity, 100)
 	schema := graph.NewExecutableSchema(gcfg)
@@ -346,10 +363,12 @@ func (m *Main) close() error {
 // subscription changed through this process is forgotten by its cache at
 // once, not when the change's notification comes back (on SQLite none
 // ever does). It forgets after a failed write too: the write may have
-// committed all the same.
+// committed all the same. Likewise the outbound deliveries hear of an
+// endpoint's change at once.
 type resolverStore struct {
 	*db.DB
 	subscriptions *subscriptions.Cache
+	endpoints     *outbound.Dispatcher
 }
 
 func (s resolverStore) CreateSubscription(ctx context.Context, sub *domain.WebhookSubscription) error {
@@ -365,4 +384,24 @@ func (s resolverStore) UpdateSubscription(ctx context.Context, sub *domain.Webho
 func (s resolverStore) DeleteSubscription(ctx context.Context, id string) error {
 	defer s.subscriptions.Forget(id)
 	return s.DB.DeleteSubscription(ctx, id)
+}
+
+func (s resolverStore) CreateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) error {
+	defer s.endpoints.Changed(e.ID)
+	return s.DB.CreateEndpoint(ctx, e)
+}
+
+func (s resolverStore) UpdateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) error {
+	defer s.endpoints.Changed(e.ID)
+	return s.DB.UpdateEndpoint(ctx, e)
+}
+
+func (s resolverStore) DeleteEndpoint(ctx context.Context, id string) error {
+	defer s.endpoints.Changed(id)
+	return s.DB.DeleteEndpoint(ctx, id)
+}
+
+func (s resolverStore) ReplayEndpoint(ctx context.Context, id string, after domain.Position) error {
+	defer s.endpoints.Changed(id)
+	return s.DB.ReplayEndpoint(ctx, id, after)
 }

@@ -30,7 +30,8 @@ const adminToken = "test-admin-token"
 // skips the cleanups.
 const requestTimeout = 30 * time.Second
 
-// startGateway runs the real gateway on a free port against databaseURL.
+// startGateway runs the real gateway on a free port against databaseURL,
+// with flags added to its command line.
 func startGateway(t testing.TB, databaseURL string, flags ...string) *Main {
 	t.Helper()
 	return startGatewayLogged(t, databaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)), flags...)

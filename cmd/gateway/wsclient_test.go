@@ -20,19 +20,7 @@ import (
 // client's packages are missing, and never in CI.
 func TestReferenceGraphQLWSClient(t *testing.T) {
 	dir := filepath.Join("testdata", "wsclient")
-	node, err := exec.LookPath("node")
-	missing := ""
-	if err != nil {
-		missing = "Node.js is not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "graphql-ws")); err != nil {
-		missing = "the client's packages are not installed: run npm ci --prefix cmd/gateway/testdata/wsclient"
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(missing)
-		}
-		t.Skip(missing)
-	}
+	node := nodeWith(t, dir, "graphql-ws")
 	m := startGateway(t, dbtest.SQLiteURL(t))
 	sub := createDixaSubscription(t, m)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -83,4 +71,25 @@ func TestReferenceGraphQLWSClient(t *testing.T) {
 			t.Fatalf("event %d: %v, want %s", i, e, want[i])
 		}
 	}
+}
+
+// nodeWith returns the path of Node.js once the package pkg is installed
+// in dir. A test that needs them is skipped where either is missing, and
+// fails in CI.
+func nodeWith(t *testing.T, dir, pkg string) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	missing := ""
+	if err != nil {
+		missing = "Node.js is not installed"
+	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg)); err != nil {
+		missing = "the packages in " + dir + " are not installed: run npm ci --prefix cmd/gateway/" + filepath.ToSlash(dir)
+	}
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal(missing)
+		}
+		t.Skip(missing)
+	}
+	return node
 }
