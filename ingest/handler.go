@@ -58,7 +58,11 @@ type Handler struct {
 
 	inflightOnce sync.Once
 	inflight     chan struct{}
+	tarpitted    chan struct{}
 }
+
+// maxTarpitted bounds the requests held back at once by tarpit.
+const maxTarpitted = 256
 
 // Limits bound what webhook deliveries may cost.
 type Limits struct {
@@ -90,6 +94,8 @@ type Answer struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	receivedAt := h.Now().UTC()
 	if spent, wait := h.Limits.RefusedPerAddress.Exhausted(sourceAddress(r)); spent {
+		h.tarpit(r.Context(), wait)
+		w.Header().Set("Connection", "close")
 		httperror.Write(w, domain.RateLimited(wait, "too many refused deliveries from this address; retry later"))
 		return
 	}
@@ -171,13 +177,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.store(w, r, found, result.Events, body, receivedAt)
 }
 
+// tarpit holds a request from an address that spent its refusals until
+// its bucket refills (a second at most) before it is answered, and its
+// connection is then closed: a client that floods bad deliveries gets a
+// few answers a second per connection, and must connect again for each.
+// At most maxTarpitted requests are held at once; the rest are answered at
+// once.
+func (h *Handler) tarpit(ctx context.Context, wait time.Duration) {
+	h.inflightOnce.Do(h.init)
+	select {
+	case h.tarpitted <- struct{}{}:
+		defer func() { <-h.tarpitted }()
+	default:
+		return
+	}
+	t := time.NewTimer(min(max(wait, 100*time.Millisecond), time.Second))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+func (h *Handler) init() {
+	h.tarpitted = make(chan struct{}, maxTarpitted)
+	if h.Limits.MaxInFlight > 0 {
+		h.inflight = make(chan struct{}, h.Limits.MaxInFlight)
+	}
+}
+
 // acquire takes one of the MaxInFlight places of deliveries being read or
 // held, or answers that there is none.
 func (h *Handler) acquire() (release func(), err error) {
 	if h.Limits.MaxInFlight <= 0 {
 		return func() {}, nil
 	}
-	h.inflightOnce.Do(func() { h.inflight = make(chan struct{}, h.Limits.MaxInFlight) })
+	h.inflightOnce.Do(h.init)
 	select {
 	case h.inflight <- struct{}{}:
 		return func() { <-h.inflight }, nil
