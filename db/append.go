@@ -81,9 +81,6 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 				e.Position = 0
 			}
 		}
-		if msg, ok := dataError(err); ok {
-			return nil, domain.Errorf(domain.EINVALID, "the delivery holds a value the store cannot keep: %s", msg)
-		}
 		return nil, storeError(fmt.Errorf("append deliveries: %w", err))
 	}
 	return results, nil

@@ -83,6 +83,13 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(sqlitePath(dsn)), 0o755); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
+		// The file holds signing secrets: only its owner may read it.
+		// SQLite gives its -wal and -shm files the same permissions.
+		if f, err := os.OpenFile(sqlitePath(dsn), os.O_RDONLY|os.O_CREATE, 0o600); err != nil {
+			return nil, fmt.Errorf("create database file: %w", err)
+		} else {
+			f.Close()
+		}
 		if db.sql, err = sql.Open(driverName(dialect), dsn); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -309,5 +316,8 @@ func (db *DB) Ready(ctx context.Context) error {
 // storeError marks a failed database operation as EUNAVAILABLE: the caller
 // may retry, and the client sees no SQL.
 func storeError(err error) error {
+	if msg, ok := dataError(err); ok {
+		return domain.Errorf(domain.EINVALID, "the request holds a value the store cannot take: %s", msg)
+	}
 	return domain.Unavailable("the store is unavailable; retry later", err)
 }

@@ -385,4 +385,8 @@ func TestTextTheStoreCannotKeepIsTheDeliverysOwnError(t *testing.T) {
 	if n, _ := store.CountEvents(ctx); n != 0 {
 		t.Fatalf("%d events stored", n)
 	}
+	// The same in a read: a NUL in an id is the caller's error.
+	if _, err := store.FindConversation(ctx, "cv_\x00"); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("reading id with a NUL: %v (%s), want EINVALID", err, domain.ErrorCode(err))
+	}
 }

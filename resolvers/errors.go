@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -33,6 +34,11 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var de *domain.Error
 		if !errors.As(err, &de) {
+			// gqlgen quotes the whole body of a request it cannot decode;
+			// the client sent it, and a large one must not come back.
+			if head, _, cut := strings.Cut(gerr.Message, " body:"); cut && strings.HasPrefix(head, "json request body could not be decoded") {
+				gerr.Message = head
+			}
 			if gerr.Extensions == nil {
 				gerr.Extensions = map[string]any{}
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -178,5 +179,38 @@ func TestOversizedGraphQLRequestsAreRefused(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("a 300 KiB GraphQL request answered %d, want 413", res.StatusCode)
+	}
+}
+
+// TestSmallerAbuseCases: a body GraphQL cannot decode is not echoed back;
+// the embedded store's file, which holds signing secrets, is readable by
+// its owner alone; a huge subscription id is not echoed either.
+func TestSmallerAbuseCases(t *testing.T) {
+	dir := t.TempDir()
+	m := startGateway(t, "sqlite://"+dir+"/gateway.db")
+	pad := strings.Repeat("z", 10000)
+	req, _ := http.NewRequest("POST", m.URL()+"/graphql", strings.NewReader(`{"query": 5, "pad": "`+pad+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || bytes.Contains(answer, []byte(pad)) || len(answer) > 1000 {
+		t.Fatalf("an undecodable body answered %d with %d bytes: %.200s", res.StatusCode, len(answer), answer)
+	}
+	info, err := os.Stat(dir + "/gateway.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Fatalf("the database file's mode is %v, want 0600", perm)
+	}
+	long := strings.Repeat("a", 100<<10)
+	status, body := postDixa(t, m.URL()+"/webhooks/dixa/"+long, "", []byte(`{}`))
+	if status != http.StatusNotFound || len(body) > 1000 {
+		t.Fatalf("a 100 KB subscription id answered %d with %d bytes", status, len(body))
 	}
 }
