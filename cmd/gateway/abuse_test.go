@@ -215,3 +215,45 @@ func TestLiveSubscriptionsAreBoundedPerConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitsAnswer429WithRetryAfter: past its API key's GraphQL rate,
+// and past a subscription's delivery rate, a client is answered 429 with
+// Retry-After and a JSON error that says so.
+func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t), "-graphql-rate", "1", "-subscription-rate", "1")
+	sub := createDixaSubscription(t, m)
+	_, token := createKey(t, m, "busy", "READ")
+	statuses := []int{}
+	var last *http.Response
+	var lastBody []byte
+	for range 4 {
+		req, _ := http.NewRequest("POST", m.URL()+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastBody, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		statuses = append(statuses, res.StatusCode)
+		last = res
+	}
+	if statuses[0] != http.StatusOK || last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" || !strings.Contains(string(lastBody), "RATE_LIMITED") {
+		t.Fatalf("GraphQL at twice the key's burst: statuses %v, last %s (Retry-After %q)", statuses, lastBody, last.Header.Get("Retry-After"))
+	}
+
+	seed := string(readSeed(t, "conversation_message_added.json"))
+	statuses = statuses[:0]
+	for i := range 4 {
+		body := []byte(strings.Replace(seed, `"1f0c8a52-6a8e-4f0e-9d7c-0c3c5a1b2d05"`, fmt.Sprintf(`"rate-%d"`, i), 1))
+		status, answer := postDixa(t, sub.URL, sub.SecretKey, body)
+		statuses = append(statuses, status)
+		if i == 3 && (status != http.StatusTooManyRequests || !strings.Contains(answer, "limit")) {
+			t.Fatalf("deliveries at twice the subscription's burst: statuses %v, last %s", statuses, answer)
+		}
+	}
+	if statuses[0] != http.StatusOK {
+		t.Fatalf("the first delivery answered %d", statuses[0])
+	}
+}
