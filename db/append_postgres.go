@@ -16,8 +16,9 @@ import (
 // pgx prepares each statement once per connection and sends arrays in its
 // binary format, which is what makes a set-based batch cheap. The
 // statements whose results f does not need are queued and sent with the
-// COMMIT, so a batch costs four round trips whatever its size: begin and
-// lock, insert events, read conversations, write the rest and commit.
+// COMMIT, so a batch costs three round trips whatever its size: begin and
+// lock; insert events and read their conversations; write the rest and
+// commit.
 func (db *DB) writePostgres(ctx context.Context, f func(w writer) error) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
@@ -168,7 +169,9 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		if err != nil {
 			return nil, nil, err
 		}
-		if stored, err = collectConversations(rows); err != nil {
+		stored, err = collectConversations(rows)
+		rows.Close()
+		if err != nil {
 			return nil, nil, err
 		}
 	}
@@ -180,6 +183,7 @@ func (w *pgWriter) conversations(ctx context.Context, ids []string) (map[string]
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	return collectConversations(rows)
 }
 
@@ -379,9 +383,13 @@ func conversationArrays(cs []*domain.Conversation) []any {
 const conversationColumns = `seq, id, provider, account, external_id, kind, status, provider_status, channel, subject,
 	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags`
 
-// collectConversations reads and closes rows of conversationColumns.
-func collectConversations(rows pgx.Rows) (map[string]*domain.Conversation, error) {
-	defer rows.Close()
+// collectConversations reads rows of conversationColumns, from pgx or
+// database/sql; the caller closes them.
+func collectConversations(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) (map[string]*domain.Conversation, error) {
 	out := map[string]*domain.Conversation{}
 	for rows.Next() {
 		c, err := scanConversation(rows)

@@ -93,15 +93,7 @@ func (w *sqliteWriter) conversations(ctx context.Context, ids []string) (map[str
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]*domain.Conversation{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[c.ID] = c
-	}
-	return out, rows.Err()
+	return collectConversations(rows)
 }
 
 func (w *sqliteWriter) upsertPeople(ctx context.Context, people []*personChange) error {
