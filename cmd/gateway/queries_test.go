@@ -94,8 +94,15 @@ func TestConversationPageCostsConstantStatements(t *testing.T) {
 			}
 			return cost, len(edges)
 		}
-		small, _ := query(5)
-		large, _ := query(100)
+		// The statement count is the process's: background work (the
+		// delivery-log pruner, the outbound endpoints' poll) may run during
+		// one query, never during both of two.
+		cost := func(n int) int64 {
+			a, _ := query(n)
+			b, _ := query(n)
+			return min(a, b)
+		}
+		small, large := cost(5), cost(100)
 		t.Logf("statements: %d for 5 conversations, %d for 100", small, large)
 		// One statement each for the page, the count, the latest messages
 		// and the people (requesters, assignees and authors): the page
