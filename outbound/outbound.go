@@ -29,7 +29,9 @@ import (
 
 // Store is what the deliveries read and record.
 type Store interface {
-	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	// EventsWithin reads up to limit events after the position, stopping
+	// early, and reporting cut, where their payloads would pass maxBytes.
+	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error)
 	ListEndpoints(ctx context.Context) ([]*domain.WebhookEndpoint, error)

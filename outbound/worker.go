@@ -58,6 +58,10 @@ func (w *worker) stop() {
 // and the renewal's round trip take some of it.
 const leaseMargin = 500 * time.Millisecond
 
+// batchBytes bounds the payloads of one batch an endpoint reads, so an
+// endpoint's memory stays the same whatever the payloads' sizes.
+const batchBytes = 8 << 20
+
 // remaining is how long an attempt started now may last within the lease.
 func (w *worker) remaining() time.Duration {
 	return time.Until(time.Unix(0, w.leaseUntil.Load())) - leaseMargin
@@ -127,11 +131,11 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	events, err := store.Events(ctx, ep.Filter, ep.Cursor, w.d.cfg.Batch)
+	events, cut, err := store.EventsWithin(ctx, ep.Filter, ep.Cursor, w.d.cfg.Batch, batchBytes)
 	if err != nil {
 		return false, err
 	}
-	full := len(events) == w.d.cfg.Batch
+	full := len(events) == w.d.cfg.Batch || cut
 	if len(events) == 0 {
 		if head > ep.Cursor {
 			return false, store.AdvanceEndpoint(ctx, ep.ID, w.d.cfg.Owner, ep.Generation, head)
