@@ -167,11 +167,12 @@ func (w *sqliteWriter) insertOrMerge(ctx context.Context, insert, merge string, 
 
 func (w *sqliteWriter) saveConversations(ctx context.Context, cs []*domain.Conversation) error {
 	return w.each(ctx, `INSERT INTO conversations (`+conversationWriteColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+conversationUpdate, len(cs), func(i int) []any {
 		r := toConversationRow(cs[i])
 		return []any{r.ID, r.Provider, r.Account, r.ExternalID, r.Kind, r.Status, r.ProviderStatus, r.Channel, r.Subject,
-			r.CreatedAt, r.UpdatedAt, r.StateAt, r.RequesterID, r.AssigneeID, r.AssigneeAt, r.MergeState, r.Tags}
+			r.CreatedAt, r.UpdatedAt, r.StateAt, r.RequesterID, r.AssigneeID, r.AssigneeAt, r.MergeState, r.Tags,
+			r.Queue, r.Inbox, r.Origin}
 	})
 }
 

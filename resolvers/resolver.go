@@ -91,4 +91,6 @@ type Resolver struct {
 	MaxPageSize int
 	Logger      *slog.Logger
 	Now         func() time.Time
+
+	states stateCache
 }

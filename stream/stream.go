@@ -251,6 +251,12 @@ const CloseTooSlow = 4008
 // "service restart"): reconnect, possibly elsewhere, and resume.
 const CloseRestart = 1012
 
+// CloseTryAgain is the websocket close code (RFC 6455 "try again later")
+// of a stream that cannot go on for now, such as when the state its
+// conditions test cannot be read; the reason carries the cursor to resume
+// from.
+const CloseTryAgain = 1013
+
 // Closer closes a live stream's connection with a close code and a reason.
 type Closer func(code int, reason string)
 
