@@ -119,6 +119,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		ids, providers, types, providerTypes, keys = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		subscriptions, reasons                     = make([]string, n), make([]string, n)
 		conversations, messages, facts             = make([]*string, n), make([]*string, n), make([]*string, n)
+		corrects                                   = make([]*string, n)
 		occurred, received                         = make([]time.Time, n), make([]time.Time, n)
 		payloads                                   = make([][]byte, n)
 	)
@@ -128,7 +129,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		subscriptions[i], reasons[i] = e.SubscriptionID, e.Reason
 		conversations[i], messages[i], facts[i] = nullable(e.ConversationID), nullable(e.MessageID), nullable(e.FactKey)
 		occurred[i], received[i] = e.OccurredAt.UTC(), e.ReceivedAt.UTC()
-		payloads[i] = e.Payload
+		payloads[i], corrects[i] = e.Payload, nullable(e.Corrects)
 	}
 	b := &pgx.Batch{}
 	// The fact key is checked by NOT EXISTS, not by ON CONFLICT, which
@@ -136,15 +137,15 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 	// write lock, so no other can add the fact between the check and the
 	// insert.
 	b.Queue(`INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
-		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key)
+		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key, corrects)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[], $14::text[])
+			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[], $14::text[], $15::text[])
 			AS u(position, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id,
-				occurred_at, received_at, reason, payload, fact_key)
+				occurred_at, received_at, reason, payload, fact_key, corrects)
 		WHERE u.fact_key IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.provider = u.provider AND e.fact_key = u.fact_key)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING
 		RETURNING position`,
-		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads, facts)
+		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads, facts, corrects)
 	if len(conversationIDs) > 0 {
 		b.Queue(`SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, conversationIDs)
 	}

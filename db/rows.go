@@ -98,6 +98,7 @@ type eventRow struct {
 	Reason            string
 	Payload           []byte
 	MessageID         *string
+	Corrects          *string
 }
 
 func (r *eventRow) toDomain() *domain.Event {
@@ -112,6 +113,9 @@ func (r *eventRow) toDomain() *domain.Event {
 	}
 	if r.MessageID != nil {
 		e.MessageID = *r.MessageID
+	}
+	if r.Corrects != nil {
+		e.Corrects = *r.Corrects
 	}
 	if r.FactKey != nil {
 		e.FactKey = *r.FactKey
