@@ -231,7 +231,7 @@ func project(ctx context.Context, w writer, events []*domain.Event, stored map[s
 			if u.Assignee != nil {
 				assignee = u.Assignee.ID
 			}
-			c.Apply(u, e.OccurredAt, requester, assignee)
+			c.Apply(u, domain.Stamp{At: e.OccurredAt, Pos: e.Position}, requester, assignee)
 		}
 		for _, id := range conversationIDs {
 			conversations = append(conversations, stored[id])

@@ -120,6 +120,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		ids, providers, types, providerTypes, keys = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		subscriptions, reasons                     = make([]string, n), make([]string, n)
 		conversations, messages, facts             = make([]*string, n), make([]*string, n), make([]*string, n)
+		corrects                                   = make([]*string, n)
 		occurred, received                         = make([]time.Time, n), make([]time.Time, n)
 		payloads                                   = make([][]byte, n)
 	)
@@ -129,7 +130,7 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 		subscriptions[i], reasons[i] = e.SubscriptionID, e.Reason
 		conversations[i], messages[i], facts[i] = nullable(e.ConversationID), nullable(e.MessageID), nullable(e.FactKey)
 		occurred[i], received[i] = e.OccurredAt.UTC(), e.ReceivedAt.UTC()
-		payloads[i] = e.Payload
+		payloads[i], corrects[i] = e.Payload, nullable(e.Corrects)
 	}
 	b := &pgx.Batch{}
 	// The fact key is checked by NOT EXISTS, not by ON CONFLICT, which
@@ -137,15 +138,15 @@ func (w *pgWriter) insertEvents(ctx context.Context, events []*domain.Event, con
 	// write lock, so no other can add the fact between the check and the
 	// insert.
 	b.Queue(`INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
-		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key)
+		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key, corrects)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[], $14::text[])
+			$7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bytea[], $14::text[], $15::text[])
 			AS u(position, id, provider, type, provider_event_type, dedupe_key, subscription_id, conversation_id, message_id,
-				occurred_at, received_at, reason, payload, fact_key)
+				occurred_at, received_at, reason, payload, fact_key, corrects)
 		WHERE u.fact_key IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.provider = u.provider AND e.fact_key = u.fact_key)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING
 		RETURNING position`,
-		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads, facts)
+		positions, ids, providers, types, providerTypes, keys, subscriptions, conversations, messages, occurred, received, reasons, payloads, facts, corrects)
 	if len(conversationIDs) > 0 {
 		b.Queue(`SELECT `+conversationColumns+` FROM conversations WHERE id = ANY($1)`, conversationIDs)
 	}
@@ -243,7 +244,8 @@ func (w *pgWriter) saveConversations(ctx context.Context, cs []*domain.Conversat
 	cols := conversationArrays(cs)
 	w.queue(`INSERT INTO conversations (`+conversationWriteColumns+`)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-			$10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[], $16::text[], $17::text[])
+			$10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[], $16::text[], $17::text[],
+			$18::text[], $19::text[], $20::text[])
 		ON CONFLICT (id) DO UPDATE SET `+conversationUpdate,
 		cols...)
 	return nil
@@ -351,14 +353,15 @@ var messageMerge = `conversation_id = COALESCE(messages.conversation_id, u.conve
 // conversationWriteColumns are the columns a projection writes, in the
 // order of conversationArrays; seq is the store's own.
 const conversationWriteColumns = `id, provider, account, external_id, kind, status, provider_status, channel, subject,
-	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags`
+	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags, queue, inbox, origin`
 
 // conversationUpdate replaces a stored conversation by the merged one: the
 // merge happened in memory, by domain.Conversation.Apply.
 const conversationUpdate = `kind = excluded.kind, status = excluded.status, provider_status = excluded.provider_status,
 	channel = excluded.channel, subject = excluded.subject, created_at = excluded.created_at, updated_at = excluded.updated_at,
 	state_at = excluded.state_at, requester_id = excluded.requester_id, assignee_id = excluded.assignee_id,
-	assignee_at = excluded.assignee_at, merge_state = excluded.merge_state, tags = excluded.tags`
+	assignee_at = excluded.assignee_at, merge_state = excluded.merge_state, tags = excluded.tags,
+	queue = excluded.queue, inbox = excluded.inbox, origin = excluded.origin`
 
 // conversationArrays returns the columns of conversationWriteColumns as
 // arrays, one element per conversation.
@@ -366,6 +369,7 @@ func conversationArrays(cs []*domain.Conversation) []any {
 	n := len(cs)
 	ids, providers, accounts, externals, kinds, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	providerStatuses, channels, subjects, requesters, assignees := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	queues, inboxes, origins := make([]*string, n), make([]*string, n), make([]*string, n)
 	created, updated, stateAt, assigneeAt := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	merge, tags := make([]string, n), make([]string, n)
 	for i, c := range cs {
@@ -374,14 +378,15 @@ func conversationArrays(cs []*domain.Conversation) []any {
 		providerStatuses[i], channels[i], subjects[i], requesters[i], assignees[i] = r.ProviderStatus, r.Channel, r.Subject, r.RequesterID, r.AssigneeID
 		created[i], updated[i], stateAt[i], assigneeAt[i] = r.CreatedAt, r.UpdatedAt, r.StateAt, r.AssigneeAt
 		merge[i], tags[i] = r.MergeState, r.Tags
+		queues[i], inboxes[i], origins[i] = r.Queue, r.Inbox, r.Origin
 	}
 	return []any{ids, providers, accounts, externals, kinds, statuses, providerStatuses, channels, subjects,
-		created, updated, stateAt, requesters, assignees, assigneeAt, merge, tags}
+		created, updated, stateAt, requesters, assignees, assigneeAt, merge, tags, queues, inboxes, origins}
 }
 
 // conversationColumns are the columns scanConversation reads.
 const conversationColumns = `seq, id, provider, account, external_id, kind, status, provider_status, channel, subject,
-	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags`
+	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags, queue, inbox, origin`
 
 // collectConversations reads rows of conversationColumns, from pgx or
 // database/sql; the caller closes them.
@@ -407,7 +412,7 @@ func scanConversation(row interface{ Scan(...any) error }) (*domain.Conversation
 	var r conversationRow
 	err := row.Scan(&r.Seq, &r.ID, &r.Provider, &r.Account, &r.ExternalID, &r.Kind, &r.Status, &r.ProviderStatus,
 		&r.Channel, &r.Subject, &r.CreatedAt, &r.UpdatedAt, &r.StateAt, &r.RequesterID, &r.AssigneeID, &r.AssigneeAt,
-		&r.MergeState, &r.Tags)
+		&r.MergeState, &r.Tags, &r.Queue, &r.Inbox, &r.Origin)
 	if err != nil {
 		return nil, err
 	}

@@ -57,8 +57,8 @@ func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event,
 	// write lock; the WHERE also tells SQLite's parser that ON CONFLICT
 	// belongs to the INSERT, not to a join.
 	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO events (position, id, provider, type, provider_event_type, dedupe_key,
-		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+		subscription_id, conversation_id, message_id, occurred_at, received_at, reason, payload, fact_key, corrects)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15
 		WHERE ?14 IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.provider = ?3 AND e.fact_key = ?14)
 		ON CONFLICT (provider, dedupe_key) DO NOTHING`)
 	if err != nil {
@@ -69,7 +69,7 @@ func (w *sqliteWriter) insertEvents(ctx context.Context, events []*domain.Event,
 	for _, e := range events {
 		res, err := stmt.ExecContext(ctx, int64(e.Position), e.ID, string(e.Provider), string(e.Type), e.ProviderEventType, e.DedupeKey,
 			e.SubscriptionID, nullable(e.ConversationID), nullable(e.MessageID), e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.Reason,
-			[]byte(e.Payload), nullable(e.FactKey))
+			[]byte(e.Payload), nullable(e.FactKey), nullable(e.Corrects))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -159,11 +159,12 @@ func (w *sqliteWriter) insertOrMerge(ctx context.Context, insert, merge string, 
 
 func (w *sqliteWriter) saveConversations(ctx context.Context, cs []*domain.Conversation) error {
 	return w.each(ctx, `INSERT INTO conversations (`+conversationWriteColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+conversationUpdate, len(cs), func(i int) []any {
 		r := toConversationRow(cs[i])
 		return []any{r.ID, r.Provider, r.Account, r.ExternalID, r.Kind, r.Status, r.ProviderStatus, r.Channel, r.Subject,
-			r.CreatedAt, r.UpdatedAt, r.StateAt, r.RequesterID, r.AssigneeID, r.AssigneeAt, r.MergeState, r.Tags}
+			r.CreatedAt, r.UpdatedAt, r.StateAt, r.RequesterID, r.AssigneeID, r.AssigneeAt, r.MergeState, r.Tags,
+			r.Queue, r.Inbox, r.Origin}
 	})
 }
 

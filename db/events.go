@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -103,7 +104,7 @@ func (db *DB) LegacyPosition(ctx context.Context, c domain.LegacyCursor) (domain
 }
 
 // eventColumns are an event's columns but its payload.
-const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, fact_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason"
+const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, fact_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason, corrects"
 
 func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 	if f == nil {
@@ -133,6 +134,13 @@ func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 		} else {
 			q = q.Where("reason = ''")
 		}
+	}
+	if f.Corrected != nil {
+		corrected := "EXISTS (SELECT 1 FROM events correction WHERE correction.corrects = events.id)"
+		if !*f.Corrected {
+			corrected = "NOT " + corrected
+		}
+		q = q.Where(corrected)
 	}
 	return q
 }
@@ -195,19 +203,25 @@ func (db *DB) FindMessages(ctx context.Context, ids []string) ([]*domain.Message
 	return out, nil
 }
 
-// Retranslate replaces the translation of a stored event by fresh, the
-// events an adapter now makes of the same stored body, in one transaction.
-// The stored event keeps its id, position and body and takes the first
-// fresh event's translation (and its dedupe and fact keys, unless another
-// event has them; a fresh event with the stored key is preferred to the
-// first); the projections apply it; further fresh events are appended
-// unless already stored. It returns the appended events.
-func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error) {
+// Correct stores a re-translation of a stored event: fresh are the events
+// an adapter now makes of its body. The one among them for the stored
+// event (the one with its dedupe key, or else the first) is appended at
+// the head of the history as its correction, naming it in Corrects,
+// unless it translates the body as the stored event does; the others are
+// appended unless already stored, as a delivery's would be. The stored
+// event stays as it is. Everything goes through the writer that ingest
+// uses, so positions stay in commit order. It returns the events appended.
+//
+// A correction that kept the stored event's dedupe key would be dropped as
+// its duplicate, so it takes the key with "#correction:" and the stored
+// event's id appended (and leaves the stored event its fact key). One whose
+// key differs keeps it, so that a redelivery of the body is recognised as
+// the correction's duplicate; if another event already has that key, the
+// fact is stored already and the correction is dropped.
+func (db *DB) Correct(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error) {
 	if len(fresh) == 0 {
 		return nil, nil
 	}
-	// A body that yields several events was stored as several rows: each
-	// row takes the fresh event with its own key, or else the first.
 	match := 0
 	for i, e := range fresh {
 		if e.DedupeKey == stored.DedupeKey {
@@ -215,43 +229,59 @@ func (db *DB) Retranslate(ctx context.Context, stored *domain.Event, fresh []*do
 			break
 		}
 	}
-	fresh = append([]*domain.Event{fresh[match]}, append(append([]*domain.Event{}, fresh[:match]...), fresh[match+1:]...)...)
+	correction := fresh[match]
+	for _, e := range fresh {
+		e.SubscriptionID = stored.SubscriptionID
+		deriveIDs(e)
+	}
+	events := append(append([]*domain.Event{}, fresh[:match]...), fresh[match+1:]...)
+	if !sameTranslation(stored, correction) {
+		correction.Corrects, correction.ReceivedAt, correction.Payload = stored.ID, stored.ReceivedAt, stored.Payload
+		if correction.DedupeKey == stored.DedupeKey {
+			correction.DedupeKey += "#correction:" + stored.ID
+		}
+		if correction.FactKey == stored.FactKey {
+			correction.FactKey = ""
+		}
+		events = append([]*domain.Event{correction}, events...)
+	}
 	var appended []*domain.Event
 	err := db.write(ctx, func(w writer) error {
-		first := fresh[0]
-		for _, e := range fresh[1:] {
-			e.SubscriptionID = stored.SubscriptionID
-			deriveIDs(e)
-		}
 		var err error
-		// First, since it takes the write lock.
-		if appended, err = appendEvents(ctx, w, fresh[1:]); err != nil {
-			return err
-		}
-		first.ID, first.Position, first.SubscriptionID = stored.ID, stored.Position, stored.SubscriptionID
-		first.ReceivedAt, first.Payload = stored.ReceivedAt, stored.Payload
-		deriveIDs(first)
-		// The stored event takes the fresh keys unless another event has
-		// them: its place in the history is fixed, so a body stored twice
-		// (the same fact delivered two ways before fact keys existed, say)
-		// stays two events.
-		_, err = w.exec(ctx, `UPDATE events SET type = ?, provider_event_type = ?, conversation_id = ?, message_id = ?,
-			occurred_at = ?, reason = ?, dedupe_key = CASE WHEN EXISTS (SELECT 1 FROM events other
-				WHERE other.provider = events.provider AND other.dedupe_key = ? AND other.id <> events.id) THEN dedupe_key ELSE ? END,
-			fact_key = CASE WHEN EXISTS (SELECT 1 FROM events other
-				WHERE other.provider = events.provider AND other.fact_key = ? AND other.id <> events.id) THEN fact_key ELSE ? END
-			WHERE id = ?`,
-			string(first.Type), first.ProviderEventType, nullable(first.ConversationID), nullable(first.MessageID),
-			first.OccurredAt.UTC(), first.Reason, first.DedupeKey, first.DedupeKey, nullable(first.FactKey), nullable(first.FactKey), stored.ID)
-		if err != nil {
-			return fmt.Errorf("update event %s: %w", stored.ID, err)
-		}
-		return project(ctx, w, []*domain.Event{first}, nil)
+		appended, err = appendEvents(ctx, w, events)
+		return err
 	})
 	if err != nil {
-		return nil, storeError(fmt.Errorf("retranslate event %s: %w", stored.ID, err))
+		return nil, storeError(fmt.Errorf("correct event %s: %w", stored.ID, err))
 	}
 	return appended, nil
+}
+
+// sameTranslation reports whether fresh says what stored says, so that
+// appending it as a correction would change nothing.
+func sameTranslation(stored, fresh *domain.Event) bool {
+	key := stored.DedupeKey
+	if stored.Corrects != "" {
+		key = strings.TrimSuffix(key, "#correction:"+stored.Corrects)
+	}
+	return key == fresh.DedupeKey && stored.Type == fresh.Type && stored.ProviderEventType == fresh.ProviderEventType &&
+		stored.ConversationID == fresh.ConversationID && stored.MessageID == fresh.MessageID &&
+		stored.OccurredAt.Equal(fresh.OccurredAt) && stored.Reason == fresh.Reason
+}
+
+// CorrectionOf returns the event that corrects the event with the given
+// id, or nil when none does.
+func (db *DB) CorrectionOf(ctx context.Context, id string) (*domain.Event, error) {
+	var rows []eventRow
+	err := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("corrects = ?", id).
+		Order("position").Limit(1).Find(&rows).Error
+	if err != nil {
+		return nil, storeError(fmt.Errorf("find the correction of event %s: %w", id, err))
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return rows[0].toDomain(), nil
 }
 
 // PositionBefore returns the position of the newest event received before

@@ -187,10 +187,9 @@ func TestFactKeyKeepsOneEventPerFact(t *testing.T) {
 }
 
 // A body kept as OTHER that re-translates into a fact another event
-// already reports keeps its place in the history and takes the
-// translation, but not the fact key: the fact stays with the event that
-// had it, and later deliveries of the fact are still duplicates.
-func TestRetranslateTakesAFactKeyOnlyWhenFree(t *testing.T) {
+// already reports is a redelivery of that fact: its correction is dropped
+// as a duplicate, and later deliveries of the fact are still duplicates.
+func TestCorrectionOfAFactAlreadyStoredIsDropped(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		sub := newSubscription(t, store)
 		now := time.Now()
@@ -203,17 +202,16 @@ func TestRetranslateTakesAFactKeyOnlyWhenFree(t *testing.T) {
 		}
 		fresh := newEvent(sub, "automation:1", "1", domain.StatusOpen, now)
 		fresh.FactKey = "message:1"
-		if _, err := store.Retranslate(ctx, stored, []*domain.Event{fresh}); err != nil {
-			t.Fatal(err)
+		if appended, err := store.Correct(ctx, stored, []*domain.Event{fresh}); err != nil || len(appended) != 0 {
+			t.Fatalf("correction appended %v, %v; want it dropped", appended, err)
 		}
 		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 {
 			t.Fatalf("events %+v %v", events, err)
 		}
-		if e := events[0]; e.ID != stored.ID || e.Type != domain.EventConversationStatusChanged || e.Reason != "" ||
-			e.DedupeKey != "automation:1" || e.FactKey != "" {
-			t.Errorf("retranslated event %+v, want translated without the taken fact key", e)
+		if e := events[0]; e.ID != stored.ID || e.Type != domain.EventOther {
+			t.Errorf("the stored event changed: %+v", e)
 		}
 		if e := events[1]; e.FactKey != "message:1" {
 			t.Errorf("the fact's own event lost its key: %+v", e)

@@ -116,7 +116,7 @@ func TestMessagesKeepTheirFactsAcrossEvents(t *testing.T) {
 	})
 }
 
-func TestRetranslateReplacesInPlaceWithoutDuplicates(t *testing.T) {
+func TestCorrectingTwiceAppendsOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		sub := newSubscription(t, store)
 		stored := &domain.Event{
@@ -140,26 +140,30 @@ func TestRetranslateReplacesInPlaceWithoutDuplicates(t *testing.T) {
 			return []*domain.Event{a, b}
 		}
 		for round := range 2 {
-			appended, err := store.Retranslate(ctx, list[0], fresh())
+			appended, err := store.Correct(ctx, list[0], fresh())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := 1 - round; len(appended) != want {
+			if want := 2 * (1 - round); len(appended) != want {
 				t.Fatalf("round %d appended %d, want %d", round, len(appended), want)
 			}
 		}
 		dbtest.Settle(t, store)
 		all, err := store.Events(ctx, nil, domain.Position(0), 10)
-		if err != nil || len(all) != 2 {
-			t.Fatalf("events after retranslation: %d %v", len(all), err)
+		if err != nil || len(all) != 3 {
+			t.Fatalf("events after the correction: %d %v", len(all), err)
 		}
-		first := all[0]
-		if first.ID != stored.ID || first.Position != stored.Position || first.Type != domain.EventConversationStatusChanged ||
-			first.Reason != "" || first.DedupeKey != "dixa:evt-1" || first.ConversationID == "" || string(first.Payload) != `{"x":1}` {
-			t.Fatalf("retranslated event %+v", first)
+		if all[0].ID != stored.ID || all[0].Type != domain.EventOther {
+			t.Fatalf("the original changed: %+v", all[0])
 		}
-		if list, _ = store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position(0), 10); len(list) != 0 {
-			t.Fatalf("still listed as untranslated: %d", len(list))
+		c := all[1]
+		if c.Corrects != stored.ID || c.Type != domain.EventConversationStatusChanged || c.Reason != "" || c.DedupeKey != "dixa:evt-1" ||
+			c.ConversationID == "" || string(c.Payload) != `{"x":1}` {
+			t.Fatalf("correction %+v", c)
+		}
+		no := false
+		if list, _ = store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated, Corrected: &no}, domain.Position(0), 10); len(list) != 0 {
+			t.Fatalf("still listed as untranslated and uncorrected: %d", len(list))
 		}
 	})
 }

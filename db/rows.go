@@ -98,6 +98,7 @@ type eventRow struct {
 	Reason            string
 	Payload           []byte
 	MessageID         *string
+	Corrects          *string
 }
 
 func (r *eventRow) toDomain() *domain.Event {
@@ -112,6 +113,9 @@ func (r *eventRow) toDomain() *domain.Event {
 	}
 	if r.MessageID != nil {
 		e.MessageID = *r.MessageID
+	}
+	if r.Corrects != nil {
+		e.Corrects = *r.Corrects
 	}
 	if r.FactKey != nil {
 		e.FactKey = *r.FactKey
@@ -139,6 +143,9 @@ type conversationRow struct {
 	AssigneeAt     time.Time
 	MergeState     string
 	Tags           string
+	Queue          *string
+	Inbox          *string
+	Origin         *string
 }
 
 func (conversationRow) TableName() string { return "conversations" }
@@ -150,7 +157,7 @@ func (r *conversationRow) toDomain() *domain.Conversation {
 		ProviderStatus: r.ProviderStatus, Channel: r.Channel, Subject: r.Subject,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), StateAt: r.StateAt.UTC(), Seq: r.Seq,
 		RequesterID: r.RequesterID, AssigneeID: r.AssigneeID, AssigneeAt: r.AssigneeAt.UTC(),
-		Tags: []string{},
+		Queue: r.Queue, Inbox: r.Inbox, Origin: r.Origin, Tags: []string{},
 	}
 	// Both columns are written only by this package from valid JSON.
 	_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
@@ -167,6 +174,7 @@ func toConversationRow(c *domain.Conversation) *conversationRow {
 		Channel: c.Channel, Subject: c.Subject, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		StateAt: c.StateAt.UTC(), RequesterID: c.RequesterID, AssigneeID: c.AssigneeID,
 		AssigneeAt: c.AssigneeAt.UTC(), MergeState: string(state), Tags: string(tags),
+		Queue: c.Queue, Inbox: c.Inbox, Origin: c.Origin,
 	}
 }
 

@@ -79,6 +79,12 @@ type Conversation struct {
 	AssigneeID  *string
 	// Tags are the conversation's current tags, sorted.
 	Tags []string
+	// Queue, Inbox and Origin are the latest the events said (see
+	// ConversationUpdate), kept so that conditions on a live stream test
+	// what conditions on a webhook subscription test.
+	Queue  *string
+	Inbox  *string
+	Origin *string
 
 	// StateAt is when the provider produced the status shown, AssigneeAt
 	// the assignment shown, Merge each tag and descriptive field: an event
@@ -95,12 +101,21 @@ type Conversation struct {
 type MergeState struct {
 	Tags   map[string]TagMark   `json:"tags,omitempty"`
 	Fields map[string]time.Time `json:"fields,omitempty"`
+	// Order holds the positions that break ties between equal times in
+	// Fields, StateAt and AssigneeAt (see Stamp); states stored before it
+	// existed read as position 0, which any later event outranks.
+	Order map[string]Position `json:"order,omitempty"`
+	// TagsSetAt and TagsSetPos stamp the latest whole tag set an event
+	// stated: every tag it left out was absent then.
+	TagsSetAt  time.Time `json:"tagsSetAt,omitzero"`
+	TagsSetPos Position  `json:"tagsSetPos,omitempty"`
 }
 
 // TagMark is the latest thing known of one tag on a conversation.
 type TagMark struct {
 	Present bool      `json:"present"`
 	At      time.Time `json:"at"`
+	Pos     Position  `json:"pos,omitempty"`
 }
 
 // ConversationUpdate is what one event says about its conversation. Empty

@@ -95,6 +95,10 @@ type Event struct {
 	// Reason says why a delivery could not be translated, for OTHER events
 	// the adapter did not understand; "" otherwise.
 	Reason string
+	// Corrects is the id of the event this one corrects: a re-translation
+	// of a stored body is appended as a new event rather than changing the
+	// stored one (see docs/corrections.md). "" for first translations.
+	Corrects string
 
 	// The facts below are what the event tells the projections. Adapters
 	// set them; they are not stored with the event itself.
@@ -238,6 +242,11 @@ type EventFilter struct {
 	// Untranslated keeps only (true) or leaves out (false) the events an
 	// adapter could not translate.
 	Untranslated *bool `json:"untranslated"`
+	// Corrected keeps only (true) or leaves out (false) the events a later
+	// event corrects. Whether an event is corrected is known to the store
+	// only: Match, which tests events as they arrive, takes none of them
+	// for corrected, as none yet is.
+	Corrected *bool `json:"corrected"`
 }
 
 // Match reports whether e passes the filter.
@@ -264,6 +273,9 @@ func (f *EventFilter) Match(e *Event) bool {
 		return false
 	}
 	if f.Untranslated != nil && *f.Untranslated != (e.Reason != "") {
+		return false
+	}
+	if f.Corrected != nil && *f.Corrected {
 		return false
 	}
 	return true

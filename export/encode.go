@@ -72,6 +72,8 @@ func appendEventFields(b []byte, e *domain.Event) []byte {
 	b = appendNullable(b, e.MessageID)
 	b = append(b, `,"reason":`...)
 	b = appendNullable(b, e.Reason)
+	b = append(b, `,"corrects":`...)
+	b = appendNullable(b, e.Corrects)
 	b = append(b, `,"payload":`...)
 	return appendPayload(b, e.Payload)
 }

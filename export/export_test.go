@@ -102,12 +102,13 @@ type line struct {
 	SubscriptionID    string          `json:"subscriptionId"`
 	MessageID         *string         `json:"messageId"`
 	Reason            *string         `json:"reason"`
+	Corrects          *string         `json:"corrects"`
 	Payload           json.RawMessage `json:"payload"`
 	Error             string          `json:"error"`
 	ResumeAfter       *string         `json:"resumeAfter"`
 }
 
-var eventKeys = []string{"conversationId", "cursor", "dedupeKey", "id", "messageId", "occurredAt", "payload", "provider",
+var eventKeys = []string{"conversationId", "corrects", "cursor", "dedupeKey", "id", "messageId", "occurredAt", "payload", "provider",
 	"providerEventType", "reason", "receivedAt", "subscriptionId", "type"}
 
 type answer struct {

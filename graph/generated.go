@@ -117,6 +117,8 @@ type ComplexityRoot struct {
 
 	Event struct {
 		Conversation      func(childComplexity int) int
+		CorrectedBy       func(childComplexity int) int
+		Corrects          func(childComplexity int) int
 		Cursor            func(childComplexity int) int
 		DedupeKey         func(childComplexity int) int
 		ID                func(childComplexity int) int
@@ -354,6 +356,8 @@ type EventResolver interface {
 	Message(ctx context.Context, obj *domain.Event) (*domain.Message, error)
 
 	Reason(ctx context.Context, obj *domain.Event) (*string, error)
+	Corrects(ctx context.Context, obj *domain.Event) (*domain.Event, error)
+	CorrectedBy(ctx context.Context, obj *domain.Event) (*domain.Event, error)
 }
 type MessageResolver interface {
 	Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error)
@@ -761,6 +765,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Conversation(childComplexity), true
+	case "Event.correctedBy":
+		if e.ComplexityRoot.Event.CorrectedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.CorrectedBy(childComplexity), true
+	case "Event.corrects":
+		if e.ComplexityRoot.Event.Corrects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Corrects(childComplexity), true
 	case "Event.cursor":
 		if e.ComplexityRoot.Event.Cursor == nil {
 			break
@@ -2078,6 +2094,10 @@ type Event implements Node {
   payload: JSON!
   "Why the delivery could not be translated, for OTHER events the adapter did not understand."
   reason: String
+  "The event this one corrects: a re-translation of a stored body is appended as a new event naming the one it corrects, which stays as it was."
+  corrects: Event
+  "The event that corrects this one, if its body was re-translated since; read the correction instead of this event."
+  correctedBy: Event
 }
 
 type EventEdge {
@@ -2158,6 +2178,8 @@ input EventFilter {
   until: Time
   "true: only the events an adapter could not translate (kept as OTHER with a reason); false: only the others."
   untranslated: Boolean
+  "true: only the events a later event corrects; false: only the others, hiding corrected originals. Unset: both, so that a reader paging by cursor sees each correction arrive. A live stream tests it as events arrive, when none is corrected yet."
+  corrected: Boolean
 }
 
 "An endpoint a provider delivers webhooks to."
@@ -2455,7 +2477,7 @@ type CreatedApiKey {
 type ReprocessResult {
   "Stored events read."
   examined: Int!
-  "Stored events given a new translation."
+  "Stored events whose new translation was appended as their correction."
   retranslated: Int!
   "Events appended because a body now translates into more than one event."
   appended: Int!
@@ -2483,8 +2505,10 @@ type Mutation {
   disableWebhookSubscription(id: ID!): WebhookSubscription!
   """
   Re-runs translation over stored bodies, after an adapter was fixed: the events that pass the
-  filter (by default only the untranslated ones; all: true for every event) get the adapter's
-  current translation. Event ids and cursors stay; nothing is stored twice.
+  filter (by default only the untranslated ones; all: true for every event) and that no event
+  corrects yet are translated again. Where the translation changed, a correction is appended at the
+  head of the history (Event.corrects names the original, which stays as it was; see
+  docs/corrections.md). Running it twice stores nothing twice.
   """
   reprocessEvents(filter: EventFilter, all: Boolean = false): ReprocessResult!
   "Pushes the events after its creation to url; the answer shows the signing secret in full."
@@ -2693,6 +2717,10 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_payload(ctx, field)
 	case "reason":
 		return ec.fieldContext_Event_reason(ctx, field)
+	case "corrects":
+		return ec.fieldContext_Event_corrects(ctx, field)
+	case "correctedBy":
+		return ec.fieldContext_Event_correctedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -5371,6 +5399,70 @@ func (ec *executionContext) _Event_reason(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Event_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+}
+
+func (ec *executionContext) _Event_corrects(ctx context.Context, field graphql.CollectedField, obj *domain.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_corrects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Corrects(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_corrects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_correctedBy(ctx context.Context, field graphql.CollectedField, obj *domain.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_correctedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().CorrectedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_correctedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *EventConnection) (ret graphql.Marshaler) {
@@ -11022,7 +11114,7 @@ func (ec *executionContext) unmarshalInputEventFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"providers", "types", "conversationId", "subscriptionId", "since", "until", "untranslated"}
+	fieldsInOrder := [...]string{"providers", "types", "conversationId", "subscriptionId", "since", "until", "untranslated", "corrected"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11078,6 +11170,13 @@ func (ec *executionContext) unmarshalInputEventFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.Untranslated = data
+		case "corrected":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("corrected"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Corrected = data
 		}
 	}
 	return it, nil
@@ -11892,6 +11991,18 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_reason(ctx, field, obj)
+				})
+		case "corrects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_corrects(ctx, field, obj)
+				})
+		case "correctedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_correctedBy(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

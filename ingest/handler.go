@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
+	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
 	"github.com/helpdesk-gateway/gateway/ratelimit"
@@ -290,7 +291,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscript
 		if !sub.Subscribes(e.ProviderEventType) {
 			continue
 		}
-		if !found.Matcher.Match(e) {
+		if !found.Matcher.Match(condition.Facts(e, nil, nil)) { // nothing is stored before the event
 			why = "filtered: conditions not met"
 			continue
 		}

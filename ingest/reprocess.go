@@ -8,32 +8,44 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-// RetranslateStore reads stored events and replaces their translation.
-type RetranslateStore interface {
+// CorrectionStore reads stored events and appends corrections of them.
+type CorrectionStore interface {
+	Head(ctx context.Context) (domain.Position, error)
 	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
-	Retranslate(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error)
+	// Correct appends what fresh says of stored's body as stored's
+	// correction, and the other events of fresh, and returns those it
+	// appended.
+	Correct(ctx context.Context, stored *domain.Event, fresh []*domain.Event) ([]*domain.Event, error)
 }
 
 // Reprocessor re-runs the adapters over stored bodies, so that an adapter
-// fixed after a delivery was kept as OTHER translates it after all. It is
-// safe for concurrent use; running it twice creates no duplicate.
+// fixed after a delivery was kept as OTHER translates it after all. A new
+// translation is appended as a correction of the stored event, which stays
+// as it is: readers paging by cursor see the correction arrive at the head
+// of the history (see docs/corrections.md). It is safe for concurrent use;
+// running it twice creates no duplicate, as an event already corrected is
+// not examined again and one whose translation has not changed is left be.
 type Reprocessor struct {
-	Store     RetranslateStore
+	Store     CorrectionStore
 	Adapters  *adapters.Registry
 	Publisher Publisher
-	// Changed, if set, is called after a run that re-translated stored
-	// events in place, such as to drop copies of them kept in memory.
-	Changed func()
 }
 
-// Reprocess re-translates the stored events that pass filter, page by page
-// in stream order.
+// Reprocess re-translates the stored events that pass filter and that no
+// event corrects yet, page by page in stream order, up to the head of the
+// history when it starts: the corrections it appends come after it.
 func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter) (res domain.ReprocessResult, err error) {
-	defer func() {
-		if res.Retranslated > 0 && r.Changed != nil {
-			r.Changed()
-		}
-	}()
+	uncorrected := domain.EventFilter{}
+	if filter != nil {
+		uncorrected = *filter
+	}
+	no := false
+	uncorrected.Corrected = &no
+	filter = &uncorrected
+	head, err := r.Store.Head(ctx)
+	if err != nil {
+		return res, err
+	}
 	var after domain.Position
 	for {
 		page, err := r.Store.Events(ctx, filter, after, 200)
@@ -41,6 +53,9 @@ func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter)
 			return res, err
 		}
 		for _, stored := range page {
+			if head.Less(stored.Position) {
+				return res, nil
+			}
 			after = stored.Position
 			res.Examined++
 			if err := r.one(ctx, stored, &res); err != nil {
@@ -65,12 +80,17 @@ func (r *Reprocessor) one(ctx context.Context, stored *domain.Event, res *domain
 		res.StillUntranslated++
 		return nil
 	}
-	appended, err := r.Store.Retranslate(ctx, stored, parsed.Events)
+	appended, err := r.Store.Correct(ctx, stored, parsed.Events)
 	if err != nil {
 		return err
 	}
-	res.Retranslated++
-	res.Appended += len(appended)
+	for _, e := range appended {
+		if e.Corrects == stored.ID {
+			res.Retranslated++
+		} else {
+			res.Appended++
+		}
+	}
 	if parsed.Events[0].Reason != "" {
 		res.StillUntranslated++
 	}

@@ -63,7 +63,7 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 		onlyUntranslated := &domain.EventFilter{Untranslated: &untranslated}
 
 		got, err := r.Reprocess(ctx, onlyUntranslated)
-		if err != nil || got != (domain.ReprocessResult{Examined: 1, Retranslated: 1, StillUntranslated: 1}) {
+		if err != nil || got != (domain.ReprocessResult{Examined: 1, StillUntranslated: 1}) {
 			t.Fatalf("before the fix: %+v %v", got, err)
 		}
 		adapter.fixed.Store(true)
@@ -76,20 +76,25 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 		default:
 			t.Fatal("the appended event was not published")
 		}
-		// Again, over every event: nothing new is stored.
+		// Again, over every event: the corrected original is not examined,
+		// the two new events translate as they did, nothing new is stored.
 		dbtest.Settle(t, store)
 		got, err = r.Reprocess(ctx, &domain.EventFilter{})
-		if err != nil || got.Appended != 0 || got.Examined != 2 {
+		if err != nil || got != (domain.ReprocessResult{Examined: 2}) {
 			t.Fatalf("second run over all events: %+v %v", got, err)
 		}
 		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
-		if err != nil || len(events) != 2 {
+		if err != nil || len(events) != 3 {
 			t.Fatalf("events: %d %v", len(events), err)
 		}
-		if events[0].Type != domain.EventConversationCreated || events[0].Reason != "" || events[0].ConversationID == "" {
-			t.Fatalf("first event not retranslated: %+v", events[0])
+		if events[0].Type != domain.EventOther || events[0].Reason == "" {
+			t.Fatalf("the original changed: %+v", events[0])
 		}
+		if c := events[1]; c.Corrects != events[0].ID || c.Type != domain.EventConversationCreated || c.Reason != "" || c.ConversationID == "" {
+			t.Fatalf("the correction: %+v", c)
+		}
+		events = events[1:]
 		if events[1].Type != domain.EventConversationUpdated || events[1].DedupeKey != "cloudcx:TicketSplit:t-1" ||
 			events[1].ConversationID != domain.ConversationID(domain.ProviderCloudCX, "", "t-1") {
 			t.Fatalf("the appended event took another event's translation: %+v", events[1])
@@ -100,55 +105,56 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 	})
 }
 
-// A live stream's window of recent events keeps copies of them; after a
-// re-translation a stream opened from an older cursor gets the new
-// translation, not the copy.
-func TestReprocessedEventsReachNewStreamsRetranslated(t *testing.T) {
-	store := dbtest.Open(t, dbtest.SQLiteURL(t))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b := broker.New()
-	hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer hub.Close()
-	live := hub.Subscribe(ctx, nil, domain.Position(0)) // the window holds what it reads
-	log := domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}
-	first := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
-		OccurredAt: time.Now(), ReceivedAt: time.Now(), DedupeKey: "first", Payload: domain.RawJSON(`{}`)}
-	appended, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{first}, Log: log}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Publish(appended[0].Appended)
-	// The first event came through the window, which now covers
-	// everything after it.
-	from := next(t, live).Position
+// A re-translation reaches a live stream, and a job paging from the head
+// it had read, after that head; the original stays readable.
+func TestReprocessedEventsArriveAtTheHead(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		b := broker.New()
+		hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		defer hub.Close()
+		live := hub.Subscribe(ctx, nil, domain.Position(0))
+		adapter := &fixableAdapter{}
+		res, err := adapter.Parse(&adapters.Request{Header: http.Header{}, Body: []byte(`{"event":"TicketSplit"}`), ReceivedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}
+		appended, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: log}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Publish(appended[0].Appended)
+		original := next(t, live)
+		if original.Type != domain.EventOther {
+			t.Fatalf("before the fix: %s", original.Type)
+		}
+		// A job pages to the end of the history and keeps its cursor.
+		dbtest.Settle(t, store)
+		page, err := store.Events(ctx, nil, 0, 100)
+		if err != nil || len(page) != 1 {
+			t.Fatalf("job's first page: %v %v", page, err)
+		}
+		cursor := page[len(page)-1].Position
 
-	adapter := &fixableAdapter{}
-	res, err := adapter.Parse(&adapters.Request{Header: http.Header{}, Body: []byte(`{"event":"TicketSplit"}`), ReceivedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	appended, err = store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: log}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Publish(appended[0].Appended)
-	if e := next(t, live); e.Type != domain.EventOther {
-		t.Fatalf("before the fix: %s", e.Type)
-	}
-
-	adapter.fixed.Store(true)
-	r := &ingest.Reprocessor{Store: store, Adapters: adapters.NewRegistry(adapter), Publisher: b, Changed: hub.Forget}
-	if got, err := r.Reprocess(ctx, &domain.EventFilter{Providers: []domain.Provider{domain.ProviderCloudCX}}); err != nil || got.Retranslated != 1 {
-		t.Fatalf("reprocess: %+v %v", got, err)
-	}
-	if e := next(t, live); e.Type != domain.EventConversationUpdated {
-		t.Fatalf("live stream: the appended event is %s", e.Type)
-	}
-	fresh := hub.Subscribe(ctx, nil, from)
-	if e := next(t, fresh); e.Type != domain.EventConversationCreated || e.Reason != "" {
-		t.Fatalf("a stream from before the event gets the stored event as %s (%q), want its new translation", e.Type, e.Reason)
-	}
+		adapter.fixed.Store(true)
+		r := &ingest.Reprocessor{Store: store, Adapters: adapters.NewRegistry(adapter), Publisher: b}
+		if got, err := r.Reprocess(ctx, &domain.EventFilter{Providers: []domain.Provider{domain.ProviderCloudCX}}); err != nil || got.Retranslated != 1 || got.Appended != 1 {
+			t.Fatalf("reprocess: %+v %v", got, err)
+		}
+		if e := next(t, live); e.Corrects != original.ID || e.Type != domain.EventConversationCreated || !cursor.Less(e.Position) {
+			t.Fatalf("live stream: %+v, want the correction of %s after %d", e, original.ID, cursor)
+		}
+		dbtest.Settle(t, store)
+		page, err = store.Events(ctx, nil, cursor, 100)
+		if err != nil || len(page) != 2 || page[0].Corrects != original.ID || page[0].Type != domain.EventConversationCreated {
+			t.Fatalf("job's next page: %+v %v, want the correction first", page, err)
+		}
+		if e, err := store.FindEvent(ctx, original.ID); err != nil || e.Type != domain.EventOther || e.Position != original.Position {
+			t.Fatalf("the original: %+v %v", e, err)
+		}
+	})
 }
 
 func next(t *testing.T, c <-chan *domain.Event) *domain.Event {

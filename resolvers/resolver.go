@@ -19,6 +19,8 @@ type Store interface {
 	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindEvent(ctx context.Context, id string) (*domain.Event, error)
+	// CorrectionOf returns the event that corrects event id, or nil.
+	CorrectionOf(ctx context.Context, id string) (*domain.Event, error)
 	FindConversation(ctx context.Context, id string) (*domain.Conversation, error)
 	FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error)
 	ListConversations(ctx context.Context, f *domain.ConversationFilter, p domain.SeqPage) ([]*domain.Conversation, error)
@@ -91,4 +93,6 @@ type Resolver struct {
 	MaxPageSize int
 	Logger      *slog.Logger
 	Now         func() time.Time
+
+	states stateCache
 }

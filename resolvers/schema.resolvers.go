@@ -66,6 +66,19 @@ func (r *eventResolver) Reason(ctx context.Context, obj *domain.Event) (*string,
 	return &obj.Reason, nil
 }
 
+// Corrects is the resolver for the corrects field.
+func (r *eventResolver) Corrects(ctx context.Context, obj *domain.Event) (*domain.Event, error) {
+	if obj.Corrects == "" {
+		return nil, nil
+	}
+	return r.Store.FindEvent(ctx, obj.Corrects)
+}
+
+// CorrectedBy is the resolver for the correctedBy field.
+func (r *eventResolver) CorrectedBy(ctx context.Context, obj *domain.Event) (*domain.Event, error) {
+	return r.Store.CorrectionOf(ctx, obj.ID)
+}
+
 // Direction is the resolver for the direction field.
 func (r *messageResolver) Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error) {
 	if obj.Direction == "" {

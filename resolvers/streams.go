@@ -2,15 +2,19 @@ package resolvers
 
 import (
 	"context"
+	"sync"
 
 	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/stream"
 )
 
 // eventStream opens a live stream. Without conditions the hub's channel is
 // handed to gqlgen as it is; with them, a goroutine owned by the stream
 // passes on the events that meet them, testing each event with its
-// conversation's current state.
+// conversation's current state. When that state cannot be read, the stream
+// ends with the cursor to resume from, as a slow reader's does: passing the
+// event over would leave a gap the reader could not see.
 func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, after *string, list []*domain.Condition, match *domain.ConditionMatch, expr *string) (<-chan *domain.Event, error) {
 	pos, err := r.parseAfter(ctx, after)
 	if err != nil {
@@ -20,30 +24,39 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 	if err != nil {
 		return nil, err
 	}
-	in := r.Streams.Subscribe(ctx, filter, pos)
 	if conds.IsZero() {
-		return in, nil
+		return r.Streams.Subscribe(ctx, filter, pos), nil
 	}
 	matcher, err := condition.Compile(conds)
 	if err != nil {
 		return nil, err
 	}
+	sub, cancel := context.WithCancel(ctx)
+	in := r.Streams.Subscribe(sub, filter, pos)
 	out := make(chan *domain.Event)
 	go func() {
+		defer func() {
+			cancel()
+			for range in { // let the hub's goroutine end
+			}
+		}()
 		defer close(out)
 		for e := range in {
-			ok, err := r.matches(ctx, matcher, e)
+			probe, err := r.facts(ctx, e)
 			if err != nil {
-				r.Logger.Warn("stream conditions: conversation unavailable", "event", e.ID, "err", err)
+				resume := (e.Position - 1).String()
+				r.Logger.Warn("stream conditions: conversation unavailable; ending the stream", "event", e.ID, "resume_after", resume, "err", err)
+				if closer := stream.CloserFrom(ctx); closer != nil {
+					closer(stream.CloseTryAgain, "conversation state unavailable: resume after "+resume)
+				}
+				return
 			}
-			if !ok {
+			if !matcher.Match(probe) {
 				continue
 			}
 			select {
 			case out <- e:
 			case <-ctx.Done():
-				for range in { // let the hub's goroutine end
-				}
 				return
 			}
 		}
@@ -51,26 +64,65 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 	return out, nil
 }
 
-// matches tests an event and its conversation's current state.
-func (r *Resolver) matches(ctx context.Context, m *condition.Matcher, e *domain.Event) (bool, error) {
-	probe := *e
-	if e.ConversationID != "" {
+// facts returns the event as conditions see it, with its conversation's
+// state (see condition.Facts).
+func (r *Resolver) facts(ctx context.Context, e *domain.Event) (*domain.Event, error) {
+	if e.ConversationID == "" {
+		return condition.Facts(e, nil, nil), nil
+	}
+	s, err := r.states.get(e, func() (conversationState, error) {
 		c, err := r.Store.FindConversation(ctx, e.ConversationID)
 		if err != nil {
-			return false, err
+			return conversationState{}, err
 		}
-		u := &domain.ConversationUpdate{ExternalID: c.ExternalID, Status: c.Status, Tags: c.Tags, TagsKnown: true}
-		if c.Channel != nil {
-			u.Channel = *c.Channel
+		assignee, err := r.personByID(ctx, c.AssigneeID)
+		if err != nil {
+			return conversationState{}, err
 		}
-		if c.AssigneeID != nil {
-			if p, err := r.personByID(ctx, c.AssigneeID); err == nil && p != nil {
-				u.Assignee = p
-			}
-		}
-		probe.Conversation = u
+		return conversationState{c, assignee}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return m.Match(&probe), nil
+	return condition.Facts(e, s.conversation, s.assignee), nil
+}
+
+// conversationState is what conditions test of a conversation.
+type conversationState struct {
+	conversation *domain.Conversation
+	assignee     *domain.Person
+}
+
+// stateCache shares the conversation reads of the streams of a process:
+// every stream with conditions that an event reaches tests it against the
+// same read, the first one made after the event. The zero value is ready.
+type stateCache struct {
+	mu sync.Mutex
+	m  map[domain.Position]conversationState
+}
+
+// maxStates bounds the cache; it is emptied when full, as the streams that
+// share a read take it within moments of each other.
+const maxStates = 4096
+
+func (c *stateCache) get(e *domain.Event, read func() (conversationState, error)) (conversationState, error) {
+	c.mu.Lock()
+	s, ok := c.m[e.Position]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := read()
+	if err != nil {
+		return s, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxStates {
+		c.m = map[domain.Position]conversationState{}
+	}
+	c.m[e.Position] = s
+	c.mu.Unlock()
+	return s, nil
 }
 
 // conversationUpdated streams a conversation's state after each of its

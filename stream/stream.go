@@ -92,12 +92,6 @@ func (h *Hub) SetWindow(events, bytes int) {
 	h.tail.limit, h.tail.maxBytes = max(events, 1), max(bytes, 1)
 }
 
-// Forget drops the window of newest events kept in memory, so that events
-// changed in place in the store (re-translated) are read from the store
-// again, not served from the window as they were. Streams go on without a
-// gap: those inside the window read the store until it starts again.
-func (h *Hub) Forget() { h.tail.forget() }
-
 // Subscribe starts a stream of the events after `after` that pass filter.
 // The channel is closed when ctx ends or the hub closes. A reader that does
 // not keep up delays only its own stream: once its buffer has stayed full
@@ -250,6 +244,12 @@ const CloseTooSlow = 4008
 // CloseRestart is the websocket close code sent at shutdown (RFC 6455
 // "service restart"): reconnect, possibly elsewhere, and resume.
 const CloseRestart = 1012
+
+// CloseTryAgain is the websocket close code (RFC 6455 "try again later")
+// of a stream that cannot go on for now, such as when the state its
+// conditions test cannot be read; the reason carries the cursor to resume
+// from.
+const CloseTryAgain = 1013
 
 // Closer closes a live stream's connection with a close code and a reason.
 type Closer func(code int, reason string)

@@ -185,17 +185,6 @@ func (t *tail) advance(ctx context.Context) error {
 	}
 }
 
-// forget drops the window; the tail starts it again from the store's head.
-func (t *tail) forget() {
-	t.mu.Lock()
-	t.reset()
-	t.mu.Unlock()
-	select {
-	case t.kick <- struct{}{}:
-	default:
-	}
-}
-
 // reset empties the window and starts a new generation of it, so that a
 // read begun before is not added to it. Call with mu held.
 func (t *tail) reset() {

@@ -89,12 +89,13 @@ func TestExportStreamsTheEventHistory(t *testing.T) {
 						Conversation      *struct{ ID string }
 						Subscription      *struct{ ID string }
 						Message           *struct{ ID string }
+						Corrects          *struct{ ID string }
 					} `json:"node"`
 				} `json:"edges"`
 			} `json:"events"`
 		}
 		graphQL(t, m, `{ events(first: 100) { edges { node { id cursor provider type providerEventType dedupeKey occurredAt receivedAt
-			reason payload conversation { id } subscription { id } message { id } } } } }`, nil, &gql)
+			reason payload conversation { id } subscription { id } message { id } corrects { id } } } } }`, nil, &gql)
 		res, body := getExport(t, m, adminToken, "format=ndjson")
 		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/x-ndjson" {
 			t.Fatalf("export: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
@@ -124,6 +125,7 @@ func TestExportStreamsTheEventHistory(t *testing.T) {
 				"id": n.ID, "cursor": n.Cursor, "provider": n.Provider, "type": n.Type, "providerEventType": n.ProviderEventType,
 				"dedupeKey": n.DedupeKey, "occurredAt": n.OccurredAt, "receivedAt": n.ReceivedAt, "reason": n.Reason,
 				"payload": n.Payload, "conversationId": idOf(n.Conversation), "subscriptionId": idOf(n.Subscription), "messageId": idOf(n.Message),
+				"corrects": idOf(n.Corrects),
 			})
 			got, _ := json.Marshal(lines[i])
 			if !sameJSON(t, got, want) {

@@ -100,8 +100,11 @@ func TestVoxsigMessageThroughAccountWebhookAndAutomationRuleIsOneEvent(t *testin
 			t.Fatalf("conversations: %+v", out.Conversations)
 		}
 		c := out.Conversations.Edges[0].Node
+		// The account delivery's whole label set (none, at 04:51:00.204)
+		// is later than the rule's (delivery, at 04:51:00): applied in
+		// either order, the labels are none.
 		if c.ExternalID != "42" || c.Status != "OPEN" || c.Requester.Name != "Priya Sharma" || c.Requester.Company != "Sharma Textiles" ||
-			!reflect.DeepEqual(c.Tags, []string{"delivery"}) {
+			!reflect.DeepEqual(c.Tags, []string{}) {
 			t.Errorf("conversation %+v", c)
 		}
 		var messages []string

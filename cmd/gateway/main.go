@@ -219,7 +219,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Keys:  m.Keys,
 		Store: resolverStore{DB: store, subscriptions: m.Subscriptions, endpoints: m.Outbound}, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
 		EndpointURLs: m.Outbound,
-		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker, Changed: m.Hub.Forget},
+		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize:  m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
 	}}
 	resolvers.SetComplexity(&gcfg.Complexity, 100)
