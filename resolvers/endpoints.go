@@ -190,7 +190,7 @@ func (r *Resolver) setEndpointEnabled(ctx context.Context, id string, enabled bo
 // rotateEndpointSecret gives an endpoint a new secret; the old one keeps
 // signing beside it for the grace period.
 func (r *Resolver) rotateEndpointSecret(ctx context.Context, id string, graceSeconds *int) (*domain.WebhookEndpoint, error) {
-	grace := defaultGracePeriod
+	grace := domain.DefaultGracePeriod
 	if graceSeconds != nil {
 		if *graceSeconds < 0 {
 			return nil, domain.Errorf(domain.EINVALID, "gracePeriodSeconds must not be negative, got %d", *graceSeconds)
