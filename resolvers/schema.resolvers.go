@@ -114,7 +114,7 @@ func (r *mutationResolver) EnableWebhookSubscription(ctx context.Context, id str
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, scope domain.APIKeyScope) (*graph.CreatedAPIKey, error) {
-	k, token, err := r.Keys.Create(ctx, name, scope, callerName(ctx))
+	k, token, err := r.Keys.Create(ctx, name, scope, domain.CallerName(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func (sv *Service) Create(ctx context.Context, in domain.NewSubscription) (*doma
 		return nil, err
 	}
 	s.Conditions = conds
-	now, caller := sv.cfg.Now().UTC(), callerName(ctx)
+	now, caller := sv.cfg.Now().UTC(), domain.CallerName(ctx)
 	s.CreatedAt, s.UpdatedAt, s.CreatedBy, s.UpdatedBy = now, now, caller, caller
 	if err := sv.cfg.Store.CreateSubscription(ctx, s); err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func (sv *Service) change(ctx context.Context, id string, apply func(*domain.Web
 		if err = apply(s); err != nil {
 			return nil, err
 		}
-		s.UpdatedAt, s.UpdatedBy = sv.cfg.Now().UTC(), callerName(ctx)
+		s.UpdatedAt, s.UpdatedBy = sv.cfg.Now().UTC(), domain.CallerName(ctx)
 		if err = sv.cfg.Store.UpdateSubscription(ctx, s); err == nil {
 			return s, nil
 		}
@@ -318,13 +318,6 @@ func setSecret(s *domain.WebhookSubscription, secret *string) error {
 	}
 	s.SecretKey = *secret
 	return nil
-}
-
-func callerName(ctx context.Context) string {
-	if id := domain.IdentityFrom(ctx); id != nil {
-		return id.Name
-	}
-	return ""
 }
 
 func deref(s *string) string {
