@@ -25,6 +25,7 @@ type subscriptionRow struct {
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 	CreatedBy        string
 	UpdatedBy        string
+	Version          int64
 }
 
 func (subscriptionRow) TableName() string { return "webhook_subscriptions" }
@@ -55,6 +56,7 @@ func toSubscriptionRow(s *domain.WebhookSubscription) (*subscriptionRow, error) 
 		SecretKey: s.SecretKey, PreviousSecrets: string(prev), Conditions: string(conds), AuthType: string(s.Authorization.Type), AuthUsername: s.Authorization.Username,
 		AuthSalt: s.Authorization.Salt, AuthHash: s.Authorization.Hash, Enabled: s.Enabled,
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy, UpdatedBy: s.UpdatedBy,
+		Version: s.Version,
 	}, nil
 }
 
@@ -78,7 +80,7 @@ func (r *subscriptionRow) toDomain() (*domain.WebhookSubscription, error) {
 			Type: domain.AuthorizationType(r.AuthType), Username: r.AuthUsername, Salt: r.AuthSalt, Hash: r.AuthHash,
 		},
 		Enabled: r.Enabled, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-		CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
+		CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy, Version: r.Version,
 	}, nil
 }
 

@@ -331,6 +331,19 @@ func TestUpdateAndDeleteSubscription(t *testing.T) {
 		if secrets := got.VerifyingSecrets(time.Now()); len(secrets) != 2 {
 			t.Fatalf("verifying secrets %v", secrets)
 		}
+		// A write made from a read older than the last write is refused.
+		stale := *got
+		got.Name = "first"
+		if err := store.UpdateSubscription(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		stale.Name = "stale"
+		if err := store.UpdateSubscription(ctx, &stale); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("stale write: %v, want ECONFLICT", err)
+		}
+		if now, _ := store.FindSubscription(ctx, s.ID); now.Name != "first" || now.Version != got.Version {
+			t.Fatalf("after the stale write: %+v", now)
+		}
 		if err := store.DeleteSubscription(ctx, s.ID); err != nil {
 			t.Fatal(err)
 		}

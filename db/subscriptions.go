@@ -73,23 +73,38 @@ func (db *DB) FindSubscription(ctx context.Context, id string) (*domain.WebhookS
 	return row.toDomain()
 }
 
-// UpdateSubscription replaces a stored subscription by s, or returns a
-// domain ENOTFOUND error.
+// UpdateSubscription replaces a stored subscription by s if the stored
+// one is still at s.Version, and moves both to the next version. It
+// returns a domain ECONFLICT error when another write came first, so a
+// write made from a stale read never undoes a newer one, and ENOTFOUND for
+// an unknown id.
 func (db *DB) UpdateSubscription(ctx context.Context, s *domain.WebhookSubscription) error {
 	row, err := toSubscriptionRow(s)
 	if err != nil {
 		return fmt.Errorf("update subscription: %w", err)
 	}
-	return db.changeSubscription(ctx, s.ID, func(tx *gorm.DB) error {
-		res := tx.Model(&subscriptionRow{}).Where("id = ?", s.ID).Select("*").Omit("id", "created_at", "created_by").Updates(row)
+	row.Version = s.Version + 1
+	err = db.changeSubscription(ctx, s.ID, func(tx *gorm.DB) error {
+		res := tx.Model(&subscriptionRow{}).Where("id = ? AND version = ?", s.ID, s.Version).Select("*").Omit("id", "created_at", "created_by").Updates(row)
 		if res.Error != nil {
 			return storeError(fmt.Errorf("update subscription: %w", res.Error))
 		}
-		if res.RowsAffected == 0 {
+		if res.RowsAffected > 0 {
+			return nil
+		}
+		var n int64
+		if err := tx.Model(&subscriptionRow{}).Where("id = ?", s.ID).Count(&n).Error; err != nil {
+			return storeError(fmt.Errorf("update subscription: %w", err))
+		}
+		if n == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found", s.ID)
 		}
-		return nil
+		return domain.Errorf(domain.ECONFLICT, "webhook subscription %q was changed by another write: read it again and retry", s.ID)
 	})
+	if err == nil {
+		s.Version = row.Version
+	}
+	return err
 }
 
 // DeleteSubscription deletes a subscription and its delivery log; its

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -130,7 +129,7 @@ func (j RawJSON) MarshalGQL(w io.Writer) {
 func (j *RawJSON) UnmarshalGQL(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("JSON value: %w", err)
+		return &Error{Code: EINVALID, Message: "the value cannot be written as JSON", Err: err}
 	}
 	*j = b
 	return nil

@@ -21,6 +21,15 @@ func WithIdentity(ctx context.Context, id *Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
+// CallerName is the caller's name as recorded in createdBy and updatedBy,
+// or "" when the caller is unknown.
+func CallerName(ctx context.Context) string {
+	if id := IdentityFrom(ctx); id != nil {
+		return id.Name
+	}
+	return ""
+}
+
 // IdentityFrom returns the caller's identity, or nil.
 func IdentityFrom(ctx context.Context) *Identity {
 	id, _ := ctx.Value(identityKey{}).(*Identity)

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -59,10 +58,10 @@ func writeQuoted(w io.Writer, s string) {
 func unmarshalEnum(v any, name string, set func(string) bool) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("%s must be a string, got %T", name, v)
+		return Errorf(EINVALID, "%s must be a string, got %T", name, v)
 	}
 	if !set(s) {
-		return fmt.Errorf("%q is not a valid %s", s, name)
+		return Errorf(EINVALID, "%q is not a valid %s", s, name)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -53,6 +54,9 @@ type WebhookSubscription struct {
 	UpdatedAt  time.Time
 	CreatedBy  string
 	UpdatedBy  string
+	// Version counts the subscription's writes; a write names the version
+	// it started from, and is refused if another came first.
+	Version int64
 	// RevealSecret is set on the answer of create and rotate, the only
 	// answers that show SecretKey in full.
 	RevealSecret bool
@@ -295,4 +299,94 @@ type Delivery struct {
 type DeliveryResult struct {
 	Appended   []*Event
 	Duplicates int
+}
+
+// DefaultGracePeriod is how long a rotated-out secret keeps verifying when
+// the caller names no grace period.
+const DefaultGracePeriod = 24 * time.Hour
+
+// Subscriptions changes webhook subscriptions. Each change is one atomic
+// write, and none undoes a concurrent one: a change that keeps losing the
+// race to other writes fails with ECONFLICT.
+type Subscriptions interface {
+	Create(ctx context.Context, in NewSubscription) (*WebhookSubscription, error)
+	Update(ctx context.Context, id string, patch SubscriptionPatch) (*WebhookSubscription, error)
+	// Rotate makes secret (one is generated when nil) the current secret;
+	// the old one keeps verifying for grace (a default when nil).
+	Rotate(ctx context.Context, id string, secret *string, grace *time.Duration) (*WebhookSubscription, error)
+	SetEnabled(ctx context.Context, id string, enabled bool) (*WebhookSubscription, error)
+	Delete(ctx context.Context, id string) error
+}
+
+// SubscriptionStore keeps webhook subscriptions for the writes of
+// Subscriptions.
+type SubscriptionStore interface {
+	CreateSubscription(ctx context.Context, s *WebhookSubscription) error
+	FindSubscription(ctx context.Context, id string) (*WebhookSubscription, error)
+	// UpdateSubscription writes s if the stored subscription is still at
+	// s.Version, else returns ECONFLICT.
+	UpdateSubscription(ctx context.Context, s *WebhookSubscription) error
+	DeleteSubscription(ctx context.Context, id string) error
+}
+
+// NewSubscription is what a caller gives to create a webhook subscription.
+type NewSubscription struct {
+	Provider      Provider
+	Name          string
+	Events        []string
+	Authorization *AuthorizationInput
+	// SecretKey is generated when nil for providers that always sign.
+	SecretKey *string
+	// Enabled is true when nil.
+	Enabled     *bool
+	Conditions  []*Condition
+	Match       *ConditionMatch
+	Expression  *string
+	DixaFilters *DixaFilters
+}
+
+// Optional is one field of a patch: Set says the patch names the field,
+// and a nil Value then clears it.
+type Optional[T any] struct {
+	Value *T
+	Set   bool
+}
+
+// SubscriptionPatch changes the fields of a webhook subscription it names
+// and leaves the others as they are.
+type SubscriptionPatch struct {
+	Name          Optional[string]
+	Events        Optional[[]string]
+	Authorization Optional[AuthorizationInput]
+	// SecretKey set to nil turns signature checks off.
+	SecretKey Optional[string]
+	Enabled   Optional[bool]
+	// Conditions set to nil clears the conditions, and with them how they
+	// combine unless Match or Expression is set too.
+	Conditions  Optional[[]*Condition]
+	Match       Optional[ConditionMatch]
+	Expression  Optional[string]
+	DixaFilters Optional[DixaFilters]
+}
+
+// AuthorizationInput is a credential as a caller gives it, before only its
+// hash is kept.
+type AuthorizationInput struct {
+	Type     AuthorizationType
+	Username *string
+	Password *string
+	Token    *string
+}
+
+// DixaFilters are Dixa's CombinedFilters, accepted in place of conditions.
+type DixaFilters struct {
+	Strategy   string
+	Conditions []*DixaFilterCondition
+}
+
+// DixaFilterCondition is one of Dixa's filter conditions.
+type DixaFilterCondition struct {
+	Type   string
+	Field  string
+	Values []string
 }

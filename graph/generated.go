@@ -181,7 +181,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateAPIKey                func(childComplexity int, name string, scope domain.APIKeyScope) int
 		CreateWebhookEndpoint       func(childComplexity int, input CreateWebhookEndpointInput) int
-		CreateWebhookSubscription   func(childComplexity int, input CreateWebhookSubscriptionInput) int
+		CreateWebhookSubscription   func(childComplexity int, input domain.NewSubscription) int
 		DeleteWebhookEndpoint       func(childComplexity int, id string) int
 		DeleteWebhookSubscription   func(childComplexity int, id string) int
 		DisableWebhookEndpoint      func(childComplexity int, id string) int
@@ -366,7 +366,7 @@ type MessageResolver interface {
 	Conversation(ctx context.Context, obj *domain.Message) (*domain.Conversation, error)
 }
 type MutationResolver interface {
-	CreateWebhookSubscription(ctx context.Context, input CreateWebhookSubscriptionInput) (*domain.WebhookSubscription, error)
+	CreateWebhookSubscription(ctx context.Context, input domain.NewSubscription) (*domain.WebhookSubscription, error)
 	UpdateWebhookSubscription(ctx context.Context, id string, input UpdateWebhookSubscriptionInput) (*domain.WebhookSubscription, error)
 	DeleteWebhookSubscription(ctx context.Context, id string) (bool, error)
 	RotateWebhookSecret(ctx context.Context, id string, secretKey *string, gracePeriodSeconds *int) (*domain.WebhookSubscription, error)
@@ -1033,7 +1033,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateWebhookSubscription(childComplexity, args["input"].(CreateWebhookSubscriptionInput)), true
+		return e.ComplexityRoot.Mutation.CreateWebhookSubscription(childComplexity, args["input"].(domain.NewSubscription)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -3267,8 +3267,8 @@ func (ec *executionContext) field_Mutation_createWebhookSubscription_args(ctx co
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (CreateWebhookSubscriptionInput, error) {
-			return ec.unmarshalNCreateWebhookSubscriptionInput2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐCreateWebhookSubscriptionInput(ctx, v)
+		func(ctx context.Context, v any) (domain.NewSubscription, error) {
+			return ec.unmarshalNCreateWebhookSubscriptionInput2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐNewSubscription(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6108,7 +6108,7 @@ func (ec *executionContext) _Mutation_createWebhookSubscription(ctx context.Cont
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateWebhookSubscription(ctx, fc.Args["input"].(CreateWebhookSubscriptionInput))
+			return ec.Resolvers.Mutation().CreateWebhookSubscription(ctx, fc.Args["input"].(domain.NewSubscription))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.WebhookSubscription) graphql.Marshaler {
@@ -10606,8 +10606,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAuthorizationInput(ctx context.Context, obj any) (AuthorizationInput, error) {
-	var it AuthorizationInput
+func (ec *executionContext) unmarshalInputAuthorizationInput(ctx context.Context, obj any) (domain.AuthorizationInput, error) {
+	var it domain.AuthorizationInput
 	if obj == nil {
 		return it, nil
 	}
@@ -10663,8 +10663,8 @@ func (ec *executionContext) unmarshalInputAuthorizationInput(ctx context.Context
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAuthorizationInput(ctx context.Context, raw any) (AuthorizationInput, error) {
-	var out AuthorizationInput
+func UnmarshalAuthorizationInput(ctx context.Context, raw any) (domain.AuthorizationInput, error) {
+	var out domain.AuthorizationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuthorizationInput", raw, &out)
 	return out, err
 }
@@ -10893,8 +10893,8 @@ func UnmarshalCreateWebhookEndpointInput(ctx context.Context, raw any) (CreateWe
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx context.Context, obj any) (CreateWebhookSubscriptionInput, error) {
-	var it CreateWebhookSubscriptionInput
+func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx context.Context, obj any) (domain.NewSubscription, error) {
+	var it domain.NewSubscription
 	if obj == nil {
 		return it, nil
 	}
@@ -10934,7 +10934,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx con
 			it.Events = data
 		case "authorization":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorization"))
-			data, err := ec.unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐAuthorizationInput(ctx, v)
+			data, err := ec.unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐAuthorizationInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10976,7 +10976,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx con
 			it.Expression = data
 		case "dixaFilters":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dixaFilters"))
-			data, err := ec.unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaFiltersInput(ctx, v)
+			data, err := ec.unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilters(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10992,14 +10992,14 @@ func (ec *executionContext) unmarshalInputCreateWebhookSubscriptionInput(ctx con
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateWebhookSubscriptionInput(ctx context.Context, raw any) (CreateWebhookSubscriptionInput, error) {
-	var out CreateWebhookSubscriptionInput
+func UnmarshalCreateWebhookSubscriptionInput(ctx context.Context, raw any) (domain.NewSubscription, error) {
+	var out domain.NewSubscription
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateWebhookSubscriptionInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputDixaConditionInput(ctx context.Context, obj any) (DixaConditionInput, error) {
-	var it DixaConditionInput
+func (ec *executionContext) unmarshalInputDixaConditionInput(ctx context.Context, obj any) (domain.DixaFilterCondition, error) {
+	var it domain.DixaFilterCondition
 	if obj == nil {
 		return it, nil
 	}
@@ -11048,14 +11048,14 @@ func (ec *executionContext) unmarshalInputDixaConditionInput(ctx context.Context
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalDixaConditionInput(ctx context.Context, raw any) (DixaConditionInput, error) {
-	var out DixaConditionInput
+func UnmarshalDixaConditionInput(ctx context.Context, raw any) (domain.DixaFilterCondition, error) {
+	var out domain.DixaFilterCondition
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DixaConditionInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputDixaFiltersInput(ctx context.Context, obj any) (DixaFiltersInput, error) {
-	var it DixaFiltersInput
+func (ec *executionContext) unmarshalInputDixaFiltersInput(ctx context.Context, obj any) (domain.DixaFilters, error) {
+	var it domain.DixaFilters
 	if obj == nil {
 		return it, nil
 	}
@@ -11081,7 +11081,7 @@ func (ec *executionContext) unmarshalInputDixaFiltersInput(ctx context.Context, 
 			it.Strategy = data
 		case "conditions":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
-			data, err := ec.unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInputᚄ(ctx, v)
+			data, err := ec.unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilterConditionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11097,8 +11097,8 @@ func (ec *executionContext) unmarshalInputDixaFiltersInput(ctx context.Context, 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalDixaFiltersInput(ctx context.Context, raw any) (DixaFiltersInput, error) {
-	var out DixaFiltersInput
+func UnmarshalDixaFiltersInput(ctx context.Context, raw any) (domain.DixaFilters, error) {
+	var out domain.DixaFilters
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DixaFiltersInput", raw, &out)
 	return out, err
 }
@@ -11312,7 +11312,7 @@ func (ec *executionContext) unmarshalInputUpdateWebhookSubscriptionInput(ctx con
 			it.Events = graphql.OmittableOf(data)
 		case "authorization":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorization"))
-			data, err := ec.unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐAuthorizationInput(ctx, v)
+			data, err := ec.unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐAuthorizationInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11354,7 +11354,7 @@ func (ec *executionContext) unmarshalInputUpdateWebhookSubscriptionInput(ctx con
 			it.Expression = graphql.OmittableOf(data)
 		case "dixaFilters":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dixaFilters"))
-			data, err := ec.unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaFiltersInput(ctx, v)
+			data, err := ec.unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilters(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13954,7 +13954,7 @@ func (ec *executionContext) unmarshalNCreateWebhookEndpointInput2githubᚗcomᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateWebhookSubscriptionInput2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐCreateWebhookSubscriptionInput(ctx context.Context, v any) (CreateWebhookSubscriptionInput, error) {
+func (ec *executionContext) unmarshalNCreateWebhookSubscriptionInput2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐNewSubscription(ctx context.Context, v any) (domain.NewSubscription, error) {
 	res, err := ec.unmarshalInputCreateWebhookSubscriptionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -13979,13 +13979,13 @@ func (ec *executionContext) marshalNDeliveryStatus2githubᚗcomᚋhelpdeskᚑgat
 	return ec._DeliveryStatus(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInputᚄ(ctx context.Context, v any) ([]*DixaConditionInput, error) {
+func (ec *executionContext) unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilterConditionᚄ(ctx context.Context, v any) ([]*domain.DixaFilterCondition, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*DixaConditionInput, len(vSlice))
+	res := make([]*domain.DixaFilterCondition, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDixaConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDixaConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilterCondition(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13993,7 +13993,7 @@ func (ec *executionContext) unmarshalNDixaConditionInput2ᚕᚖgithubᚗcomᚋhe
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNDixaConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaConditionInput(ctx context.Context, v any) (*DixaConditionInput, error) {
+func (ec *executionContext) unmarshalNDixaConditionInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilterCondition(ctx context.Context, v any) (*domain.DixaFilterCondition, error) {
 	res, err := ec.unmarshalInputDixaConditionInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -14662,7 +14662,7 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐAuthorizationInput(ctx context.Context, v any) (*AuthorizationInput, error) {
+func (ec *executionContext) unmarshalOAuthorizationInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐAuthorizationInput(ctx context.Context, v any) (*domain.AuthorizationInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -14784,7 +14784,7 @@ func (ec *executionContext) marshalOConversationStatus2ᚕgithubᚗcomᚋhelpdes
 	return ret
 }
 
-func (ec *executionContext) unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋgraphᚐDixaFiltersInput(ctx context.Context, v any) (*DixaFiltersInput, error) {
+func (ec *executionContext) unmarshalODixaFiltersInput2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDixaFilters(ctx context.Context, v any) (*domain.DixaFilters, error) {
 	if v == nil {
 		return nil, nil
 	}

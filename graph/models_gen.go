@@ -7,13 +7,6 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-type AuthorizationInput struct {
-	Type     domain.AuthorizationType `json:"type"`
-	Username *string                  `json:"username,omitempty"`
-	Password *string                  `json:"password,omitempty"`
-	Token    *string                  `json:"token,omitempty"`
-}
-
 type ConversationConnection struct {
 	Edges    []*ConversationEdge `json:"edges"`
 	PageInfo *PageInfo           `json:"pageInfo"`
@@ -41,46 +34,12 @@ type CreateWebhookEndpointInput struct {
 	RateLimit *float64 `json:"rateLimit,omitempty"`
 }
 
-type CreateWebhookSubscriptionInput struct {
-	Provider domain.Provider `json:"provider"`
-	Name     string          `json:"name"`
-	// Provider event names to keep; empty or absent keeps all.
-	Events        []string            `json:"events,omitempty"`
-	Authorization *AuthorizationInput `json:"authorization,omitempty"`
-	// The signing secret; generated when absent for providers that always sign (Dixa).
-	SecretKey *string `json:"secretKey,omitempty"`
-	Enabled   *bool   `json:"enabled,omitempty"`
-	// Numbered conditions a delivery must meet; none: every delivery.
-	Conditions []*domain.Condition `json:"conditions,omitempty"`
-	// How the conditions combine; ALL when absent.
-	Match *domain.ConditionMatch `json:"match,omitempty"`
-	// With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3.
-	Expression *string `json:"expression,omitempty"`
-	// Instead of conditions: Dixa's CombinedFilters.
-	DixaFilters *DixaFiltersInput `json:"dixaFilters,omitempty"`
-}
-
 type CreatedAPIKey struct {
 	ID    string             `json:"id"`
 	Name  string             `json:"name"`
 	Scope domain.APIKeyScope `json:"scope"`
 	// Send it as Authorization: Bearer <token>. It is shown only here.
 	Token string `json:"token"`
-}
-
-type DixaConditionInput struct {
-	// IsOneOf or IsNotOneOf (Dixa's _type).
-	Type string `json:"type"`
-	// InitialChannel, OperationOrigin or QueueId.
-	Field  string   `json:"field"`
-	Values []string `json:"values"`
-}
-
-// Dixa's CombinedFilters, accepted as an alternative to conditions and translated into them.
-type DixaFiltersInput struct {
-	// All or Any.
-	Strategy   string                `json:"strategy"`
-	Conditions []*DixaConditionInput `json:"conditions"`
 }
 
 type EventConnection struct {
@@ -143,9 +102,9 @@ type UpdateWebhookEndpointInput struct {
 
 // Patch: an absent field is unchanged, an explicit null clears it (name and enabled cannot be null).
 type UpdateWebhookSubscriptionInput struct {
-	Name          graphql.Omittable[*string]             `json:"name,omitempty"`
-	Events        graphql.Omittable[[]string]            `json:"events,omitempty"`
-	Authorization graphql.Omittable[*AuthorizationInput] `json:"authorization,omitempty"`
+	Name          graphql.Omittable[*string]                    `json:"name,omitempty"`
+	Events        graphql.Omittable[[]string]                   `json:"events,omitempty"`
+	Authorization graphql.Omittable[*domain.AuthorizationInput] `json:"authorization,omitempty"`
 	// null turns signature checks off.
 	SecretKey graphql.Omittable[*string] `json:"secretKey,omitempty"`
 	Enabled   graphql.Omittable[*bool]   `json:"enabled,omitempty"`
@@ -153,7 +112,7 @@ type UpdateWebhookSubscriptionInput struct {
 	Conditions  graphql.Omittable[[]*domain.Condition]    `json:"conditions,omitempty"`
 	Match       graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
 	Expression  graphql.Omittable[*string]                `json:"expression,omitempty"`
-	DixaFilters graphql.Omittable[*DixaFiltersInput]      `json:"dixaFilters,omitempty"`
+	DixaFilters graphql.Omittable[*domain.DixaFilters]    `json:"dixaFilters,omitempty"`
 }
 
 type WebhookAttemptConnection struct {

@@ -43,7 +43,7 @@ func (r *Resolver) newEndpoint(ctx context.Context, in graph.CreateWebhookEndpoi
 		return nil, err
 	}
 	e.Cursor = head
-	now, caller := r.Now().UTC(), callerName(ctx)
+	now, caller := r.Now().UTC(), domain.CallerName(ctx)
 	e.CreatedAt, e.UpdatedAt, e.CreatedBy, e.UpdatedBy = now, now, caller, caller
 	return e, nil
 }
@@ -86,7 +86,7 @@ func (r *Resolver) patchEndpoint(ctx context.Context, e *domain.WebhookEndpoint,
 			return err
 		}
 	}
-	e.UpdatedAt, e.UpdatedBy = r.Now().UTC(), callerName(ctx)
+	e.UpdatedAt, e.UpdatedBy = r.Now().UTC(), domain.CallerName(ctx)
 	return nil
 }
 
@@ -182,7 +182,7 @@ func (r *Resolver) updateEndpoint(ctx context.Context, id string, in graph.Updat
 func (r *Resolver) setEndpointEnabled(ctx context.Context, id string, enabled bool) (*domain.WebhookEndpoint, error) {
 	return r.changeEndpoint(ctx, id, func(e *domain.WebhookEndpoint) error {
 		setEndpointEnabled(e, enabled)
-		e.UpdatedAt, e.UpdatedBy = r.Now().UTC(), callerName(ctx)
+		e.UpdatedAt, e.UpdatedBy = r.Now().UTC(), domain.CallerName(ctx)
 		return nil
 	})
 }
@@ -190,7 +190,7 @@ func (r *Resolver) setEndpointEnabled(ctx context.Context, id string, enabled bo
 // rotateEndpointSecret gives an endpoint a new secret; the old one keeps
 // signing beside it for the grace period.
 func (r *Resolver) rotateEndpointSecret(ctx context.Context, id string, graceSeconds *int) (*domain.WebhookEndpoint, error) {
-	grace := defaultGracePeriod
+	grace := domain.DefaultGracePeriod
 	if graceSeconds != nil {
 		if *graceSeconds < 0 {
 			return nil, domain.Errorf(domain.EINVALID, "gracePeriodSeconds must not be negative, got %d", *graceSeconds)
@@ -200,7 +200,7 @@ func (r *Resolver) rotateEndpointSecret(ctx context.Context, id string, graceSec
 	e, err := r.changeEndpoint(ctx, id, func(e *domain.WebhookEndpoint) error {
 		now := r.Now().UTC()
 		e.Rotate(domain.NewEndpointSecret(), grace, now)
-		e.UpdatedAt, e.UpdatedBy = now, callerName(ctx)
+		e.UpdatedAt, e.UpdatedBy = now, domain.CallerName(ctx)
 		return nil
 	})
 	if err != nil {

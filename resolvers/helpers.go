@@ -164,20 +164,6 @@ func (r *Resolver) baseURL(ctx context.Context) string {
 	return strings.TrimRight(base, "/")
 }
 
-func callerName(ctx context.Context) string {
-	if id := domain.IdentityFrom(ctx); id != nil {
-		return id.Name
-	}
-	return ""
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // deliveryStatuses gives the latest delivery of each subscribed event, or of
 // each event delivered recently when the subscription keeps all events.
 func (r *Resolver) deliveryStatuses(ctx context.Context, s *domain.WebhookSubscription) ([]*domain.EventDeliveryStatus, error) {

@@ -31,9 +31,6 @@ type Store interface {
 	FindMessages(ctx context.Context, ids []string) ([]*domain.Message, error)
 	ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error)
 	LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error)
-	CreateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
-	UpdateSubscription(ctx context.Context, s *domain.WebhookSubscription) error
-	DeleteSubscription(ctx context.Context, id string) error
 	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
 	FindSubscriptions(ctx context.Context, ids []string) ([]*domain.WebhookSubscription, error)
 	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
@@ -71,16 +68,12 @@ type Streams interface {
 	Subscribe(ctx context.Context, filter *domain.EventFilter, after domain.Position) <-chan *domain.Event
 }
 
-// Signers tells which providers always sign their deliveries.
-type Signers interface {
-	SignsDeliveries(p domain.Provider) bool
-}
-
 // Resolver is the root resolver: the dependencies every resolver shares.
 type Resolver struct {
-	Store   Store
-	Streams Streams
-	Signers Signers
+	Store Store
+	// Subscriptions writes webhook subscriptions.
+	Subscriptions domain.Subscriptions
+	Streams       Streams
 	// Reprocessor re-runs translation over stored bodies.
 	Reprocessor Reprocessor
 	Keys        APIKeys

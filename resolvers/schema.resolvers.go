@@ -101,54 +101,33 @@ func (r *messageResolver) Conversation(ctx context.Context, obj *domain.Message)
 }
 
 // CreateWebhookSubscription is the resolver for the createWebhookSubscription field.
-func (r *mutationResolver) CreateWebhookSubscription(ctx context.Context, input graph.CreateWebhookSubscriptionInput) (*domain.WebhookSubscription, error) {
-	s, err := r.newSubscription(ctx, input)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Store.CreateSubscription(ctx, s); err != nil {
-		return nil, err
-	}
-	s.RevealSecret = true
-	return s, nil
+func (r *mutationResolver) CreateWebhookSubscription(ctx context.Context, input domain.NewSubscription) (*domain.WebhookSubscription, error) {
+	return r.Subscriptions.Create(ctx, input)
 }
 
 // UpdateWebhookSubscription is the resolver for the updateWebhookSubscription field.
 func (r *mutationResolver) UpdateWebhookSubscription(ctx context.Context, id string, input graph.UpdateWebhookSubscriptionInput) (*domain.WebhookSubscription, error) {
-	s, err := r.Store.FindSubscription(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.patchSubscription(ctx, s, input); err != nil {
-		return nil, err
-	}
-	if err := r.Store.UpdateSubscription(ctx, s); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return r.Subscriptions.Update(ctx, id, patchOf(input))
 }
 
 // DeleteWebhookSubscription is the resolver for the deleteWebhookSubscription field.
 func (r *mutationResolver) DeleteWebhookSubscription(ctx context.Context, id string) (bool, error) {
-	if err := r.Store.DeleteSubscription(ctx, id); err != nil {
-		return false, err
-	}
-	return true, nil
+	return true, r.Subscriptions.Delete(ctx, id)
 }
 
 // RotateWebhookSecret is the resolver for the rotateWebhookSecret field.
 func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id string, secretKey *string, gracePeriodSeconds *int) (*domain.WebhookSubscription, error) {
-	return r.rotate(ctx, id, secretKey, gracePeriodSeconds)
+	return r.Subscriptions.Rotate(ctx, id, secretKey, gracePeriod(gracePeriodSeconds))
 }
 
 // EnableWebhookSubscription is the resolver for the enableWebhookSubscription field.
 func (r *mutationResolver) EnableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error) {
-	return r.setEnabled(ctx, id, true)
+	return r.Subscriptions.SetEnabled(ctx, id, true)
 }
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, scope domain.APIKeyScope) (*graph.CreatedAPIKey, error) {
-	k, token, err := r.Keys.Create(ctx, name, scope, callerName(ctx))
+	k, token, err := r.Keys.Create(ctx, name, scope, domain.CallerName(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +144,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (bool, e
 
 // DisableWebhookSubscription is the resolver for the disableWebhookSubscription field.
 func (r *mutationResolver) DisableWebhookSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error) {
-	return r.setEnabled(ctx, id, false)
+	return r.Subscriptions.SetEnabled(ctx, id, false)
 }
 
 // ReprocessEvents is the resolver for the reprocessEvents field.

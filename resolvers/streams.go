@@ -7,6 +7,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/stream"
+	"github.com/helpdesk-gateway/gateway/subscriptions"
 )
 
 // eventStream opens a live stream. Without conditions the hub's channel is
@@ -20,7 +21,7 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 	if err != nil {
 		return nil, err
 	}
-	conds, err := conditionsOf(list, match, expr, nil)
+	conds, err := subscriptions.Conditions(list, match, expr, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -146,6 +146,7 @@ func (cfg Config) graphQL(q *quota) http.Handler {
 	if cfg.Request.Timeout > 0 {
 		srv.AroundOperations(deadline(cfg.Request.Timeout))
 	}
+	srv.AroundFields(resolvers.InternalErrors)
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(cfg.Logger))
 	return srv
@@ -192,6 +193,9 @@ func deadline(d time.Duration) graphql.OperationMiddleware {
 func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
+		if rid := r.Header.Get("X-Request-Id"); rid != "" && len(rid) <= maxRequestID {
+			ctx = resolvers.WithRequestID(ctx, rid)
+		}
 		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, socketSlotKey{}, &socketSlot{})))
 			return
@@ -223,6 +227,9 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// maxRequestID bounds a client's X-Request-Id: it is copied into logs.
+const maxRequestID = 128
 
 // closeForbidden closes a websocket whose key was refused or revoked.
 const closeForbidden = 4403

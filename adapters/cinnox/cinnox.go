@@ -13,17 +13,15 @@ package cinnox
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
 	"github.com/helpdesk-gateway/gateway/adapters/payload"
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
-// slug prefixes every dedupe key, so keys of different providers never meet.
-const slug = "cinnox"
+// keyPrefix starts the dedupe keys of this provider's events.
+var keyPrefix = adapters.KeyPrefix(domain.ProviderCINNOX)
 
 // Adapter is the CINNOX adapter. It has no state: one value serves every
 // subscription concurrently.
@@ -51,36 +49,17 @@ func (*Adapter) Verify(*adapters.Request, string) error { return nil }
 // when it is not a notification this adapter understands. Only a body that
 // is not JSON is refused.
 func (*Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
-	if req == nil || !json.Valid(req.Body) {
-		return nil, domain.Errorf(domain.EINVALID, "body is not valid JSON: a CINNOX notification is a JSON object")
+	res, top, err := adapters.NewObjectEvent(req, domain.ProviderCINNOX, "a CINNOX notification is a JSON object", "CINNOX notification object")
+	if err != nil {
+		return nil, err
 	}
-	body := bytes.Clone(req.Body) // the caller may reuse its buffer; the event outlives it
-	top := payload.Object(body)
 	if reply, ok := challengeReply(top); ok {
 		return &adapters.Result{Reply: reply}, nil
 	}
-
-	received := req.ReceivedAt
-	if received.IsZero() {
-		received = time.Now()
+	if top != nil {
+		translate(res.Events[0], top)
 	}
-	received = received.UTC()
-	ev := &domain.Event{
-		ID:                domain.NewID(),
-		Provider:          domain.ProviderCINNOX,
-		Type:              domain.EventOther,
-		ProviderEventType: "unknown",
-		OccurredAt:        received,
-		ReceivedAt:        received,
-		DedupeKey:         slug + ":sha256:" + payload.SHA256(body),
-		Payload:           domain.RawJSON(body),
-	}
-	if top == nil {
-		ev.Reason = fmt.Sprintf("body is a JSON %s, not a CINNOX notification object", payload.Kind(body))
-	} else {
-		translate(ev, top)
-	}
-	return &adapters.Result{Events: []*domain.Event{ev}}, nil
+	return res, nil
 }
 
 // challengeReply answers the URL verification CINNOX sends when a webhook
@@ -142,23 +121,9 @@ func unknownShape(top map[string]json.RawMessage, typ string) string {
 	return "object has no field that names a CINNOX notification: " + want
 }
 
-// isName reports whether s can serve as (part of) a ProviderEventType:
-// short, printable ASCII words. Anything else is garbage that must not
-// become an event name subscriptions and filters match against.
-func isName(s string) bool {
-	if s == "" || len(s) > 64 || s != strings.TrimSpace(s) {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case r == '_' || r == '-' || r == '.' || r == ' ':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// maxStatusLen bounds a status name; CINNOX's statuses are words with
+// spaces between them, and no real one comes close.
+const maxStatusLen = 64
 
 // statusOf reads a status field: its trimmed text and, when it is not a
 // usable name, a phrase saying why for a Reason.
@@ -172,7 +137,7 @@ func statusOf(raw json.RawMessage, field string) (status, problem string) {
 		return "", field + " is not a string"
 	case s == "":
 		return "", field + " is empty"
-	case !isName(s):
+	case !payload.IsName(s, maxStatusLen, true):
 		return "", field + " " + payload.Quote(payload.Clean(s)) + " is not a status name"
 	}
 	return s, ""

@@ -78,7 +78,7 @@ func enquiry(ev *domain.Event, top map[string]json.RawMessage) {
 	}
 	// eid + status + date: CINNOX sends no event id, and one enquiry can
 	// reach the same status twice (reopened, closed again) at other dates.
-	ev.DedupeKey = slug + ":enquiry:" + eid + ":" + status + ":" + rawKey(top["date"])
+	ev.DedupeKey = keyPrefix + "enquiry:" + eid + ":" + status + ":" + rawKey(top["date"])
 }
 
 // messageEvent is what one documented message.status means.
@@ -164,7 +164,7 @@ func call(ev *domain.Event, m map[string]json.RawMessage, status string, spec me
 		return
 	}
 	ev.Type = spec.typ
-	ev.DedupeKey = slug + ":call:" + id + ":" + spec.name
+	ev.DedupeKey = keyPrefix + "call:" + id + ":" + spec.name
 	ev.Conversation = &domain.ConversationUpdate{
 		ExternalID:     id,
 		Kind:           domain.KindCall,
@@ -221,7 +221,7 @@ func contact(ev *domain.Event, m map[string]json.RawMessage, raw json.RawMessage
 		return
 	}
 	ev.Type = spec.typ
-	ev.DedupeKey = slug + ":contact:" + id + ":" + spec.name
+	ev.DedupeKey = keyPrefix + "contact:" + id + ":" + spec.name
 	if spec.edit {
 		// The message's bytes tell two edits apart while a redelivery,
 		// byte for byte the same, keeps its key.

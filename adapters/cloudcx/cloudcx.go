@@ -10,10 +10,7 @@
 package cloudcx
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/helpdesk-gateway/gateway/adapters"
 	"github.com/helpdesk-gateway/gateway/adapters/payload"
@@ -41,42 +38,20 @@ func (*Adapter) SignsDeliveries() bool { return false }
 // unguessable URL plus Basic/Token, which ingest checks.
 func (*Adapter) Verify(*adapters.Request, string) error { return nil }
 
-// slug prefixes every dedupe key so that keys of different providers never
-// collide in the store's one unique index.
-const slug = "cloudcx:"
+// keyPrefix starts the dedupe keys of this provider's events.
+var keyPrefix = adapters.KeyPrefix(domain.ProviderCloudCX)
 
 // Parse translates one delivery into exactly one event. Only a body that is
 // not JSON is refused: valid JSON that is not a CloudCX event becomes an
 // OTHER event whose Reason says what was missing, so nothing is lost.
 func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
-	if req == nil || !json.Valid(req.Body) {
-		return nil, domain.Errorf(domain.EINVALID, "body is not valid JSON: a CloudCX delivery is a JSON event object")
+	// CloudCX sends no timestamp: the receipt stays the event's time.
+	ev, err := adapters.NewEvent(req, domain.ProviderCloudCX, "a CloudCX delivery is a JSON event object")
+	if err != nil {
+		return nil, err
 	}
-	body := bytes.Clone(req.Body) // the caller may reuse its buffer; the event outlives it
-	received := req.ReceivedAt
-	if received.IsZero() {
-		received = time.Now()
-	}
-	received = received.UTC()
-	ev := &domain.Event{
-		ID:                domain.NewID(),
-		Provider:          domain.ProviderCloudCX,
-		Type:              domain.EventOther,
-		ProviderEventType: "unknown",
-		// CloudCX sends no timestamp: the receipt is the best time there is.
-		OccurredAt: received,
-		ReceivedAt: received,
-		DedupeKey:  bodyKey(body),
-		Payload:    domain.RawJSON(body),
-	}
-	translate(ev, body)
+	translate(ev, ev.Payload)
 	return &adapters.Result{Events: []*domain.Event{ev}}, nil
-}
-
-// bodyKey is the dedupe key of a delivery without usable ids: a redelivery
-// is byte-identical, so the body's hash is as stable as an id would be.
-func bodyKey(body []byte) string {
-	return slug + "sha256:" + payload.SHA256(body)
 }
 
 // translate fills ev from the body. It leaves ev an OTHER event with a

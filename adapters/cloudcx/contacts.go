@@ -69,7 +69,7 @@ func contactsChanged(updated bool) func(*domain.Event, string, map[string]json.R
 			return "", "no entry of contacts has an id (id or contactId)"
 		}
 		ev.Contacts = people
-		key := slug + name + ":" + idsKey(people)
+		key := keyPrefix + name + ":" + idsKey(people)
 		if updated {
 			key += ":" + payload.SHA256([]byte(raw))
 		}
@@ -111,7 +111,7 @@ func contactsDeleted(ev *domain.Event, name string, f map[string]json.RawMessage
 		return "", "ids holds no contact id"
 	}
 	ev.Contacts = people
-	return slug + name + ":" + idsKey(people), ""
+	return keyPrefix + name + ":" + idsKey(people), ""
 }
 
 // readContact reads one entry of contacts, or returns nil when it has no

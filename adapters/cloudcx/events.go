@@ -69,10 +69,6 @@ func fold(s string) string {
 	return b.String()
 }
 
-// maxNameLen bounds an event name: ProviderEventType is indexed and shown
-// to users, and no real CloudCX name comes close.
-const maxNameLen = 100
-
 // eventName reads the "event" field. It returns the canonical name of a
 // known event, the name as sent for an unknown one, or a reason when the
 // field holds no name at all.
@@ -88,30 +84,13 @@ func eventName(raw json.RawMessage) (name string, known bool, reason string) {
 	switch {
 	case s == "":
 		return "", false, "event is empty"
-	case !isName(s):
+	case !payload.IsName(s, payload.MaxNameLen, false):
 		return "", false, "event is not an event name: " + payload.Quote(payload.Clean(s))
 	}
 	if n, ok := byFoldedName[fold(s)]; ok {
 		return n, true, ""
 	}
 	return s, false, ""
-}
-
-// isName reports whether s can be kept as an event name: a short run of
-// letters, digits and separators. Anything else (a garbled field, a NUL
-// byte, a whole document) is not a name and is stored as "unknown".
-func isName(s string) bool {
-	if s == "" || len(s) > maxNameLen {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // ticket is the conversation update every ticket event carries. Ticket ids
@@ -140,7 +119,7 @@ func ticketOnly(ev *domain.Event, name string, f map[string]json.RawMessage) (st
 	if reason != "" {
 		return "", reason
 	}
-	return slug + name + ":" + id, ""
+	return keyPrefix + name + ":" + id, ""
 }
 
 // reply translates the two reply events. CloudCX sends the message id
@@ -156,7 +135,7 @@ func reply(dir domain.MessageDirection) func(*domain.Event, string, map[string]j
 			return "", "messageId is missing or not an id: a " + name + " event names the message"
 		}
 		ev.Message = &domain.Message{ExternalID: mid, Direction: dir}
-		return slug + name + ":" + id + ":" + mid, ""
+		return keyPrefix + name + ":" + id + ":" + mid, ""
 	}
 }
 
@@ -180,7 +159,7 @@ func assigneeChanged(ev *domain.Event, name string, f map[string]json.RawMessage
 			Provider: domain.ProviderCloudCX, ExternalID: to, Role: domain.RoleAgent,
 		}
 	}
-	return slug + name + ":" + id + ":" + from + ">" + to, ""
+	return keyPrefix + name + ":" + id + ":" + from + ">" + to, ""
 }
 
 // keyPart reads an optional id: "" for null or absent. Any other value that
@@ -206,7 +185,7 @@ func statusChanged(ev *domain.Event, name string, f map[string]json.RawMessage) 
 	before, _ := statusValue(f["beforeTicketStatus"])
 	ev.Conversation.Status = statusOf(after)
 	ev.Conversation.ProviderStatus = after
-	return slug + name + ":" + id + ":" + payload.Key(before) + ">" + payload.Key(after), ""
+	return keyPrefix + name + ":" + id + ":" + payload.Key(before) + ">" + payload.Key(after), ""
 }
 
 // statusValue reads a status as CloudCX sent it, cleaned to be storable. A

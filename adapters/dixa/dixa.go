@@ -9,15 +9,15 @@
 package dixa
 
 import (
-	"bytes"
 	"encoding/json"
-	"strings"
-	"time"
-
 	"github.com/helpdesk-gateway/gateway/adapters"
 	"github.com/helpdesk-gateway/gateway/adapters/payload"
 	"github.com/helpdesk-gateway/gateway/domain"
+	"strings"
 )
+
+// keyPrefix starts the dedupe keys of this provider's events.
+var keyPrefix = adapters.KeyPrefix(domain.ProviderDixa)
 
 // Adapter is the Dixa adapter. It has no state: one value serves every
 // subscription concurrently.
@@ -40,34 +40,13 @@ func (*Adapter) SignsDeliveries() bool { return true }
 // without the ids its meaning hangs on, becomes an OTHER event whose Reason
 // says what was missing, so nothing Dixa sends is lost.
 func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
-	if req == nil || !json.Valid(req.Body) {
-		return nil, domain.Errorf(domain.EINVALID, "body is not valid JSON: a Dixa delivery is a JSON event object")
+	res, env, err := adapters.NewObjectEvent(req, domain.ProviderDixa, "a Dixa delivery is a JSON event object", "Dixa event object")
+	if err != nil || env == nil {
+		return res, err
 	}
-	body := bytes.Clone(req.Body) // the caller may reuse its buffer; the event outlives it
-	received := req.ReceivedAt
-	if received.IsZero() {
-		received = time.Now()
-	}
-	received = received.UTC()
-	ev := &domain.Event{
-		ID:                domain.NewID(),
-		Provider:          domain.ProviderDixa,
-		Type:              domain.EventOther,
-		ProviderEventType: "unknown",
-		OccurredAt:        received,
-		ReceivedAt:        received,
-		DedupeKey:         "dixa:sha256:" + payload.SHA256(body),
-		Payload:           domain.RawJSON(body),
-	}
-	res := &adapters.Result{Events: []*domain.Event{ev}}
-
-	env := payload.Object(body)
-	if env == nil {
-		ev.Reason = "body is a JSON " + payload.Kind(body) + ", not a Dixa event object"
-		return res, nil
-	}
+	ev := res.Events[0]
 	if id, ok := payload.ID(env["event_id"]); ok {
-		ev.DedupeKey = "dixa:" + id
+		ev.DedupeKey = keyPrefix + id
 	}
 	if t, ok := payload.Time(env["event_timestamp"]); ok {
 		ev.OccurredAt = t
@@ -105,7 +84,7 @@ func readName(raw json.RawMessage) (string, mapping, string) {
 		return "", mapping{}, "event_fqn is not a string"
 	case fqn == "":
 		return "", mapping{}, "event_fqn is empty"
-	case !isName(fqn):
+	case !payload.IsName(fqn, payload.MaxNameLen, false):
 		return "", mapping{}, "event_fqn is not an event name: " + payload.Quote(fqn)
 	}
 	name, known := eventName(fqn)

@@ -133,10 +133,6 @@ var mappings = map[string]mapping{
 	"SLAEvaluationVoided":   {typ: domain.EventSLAUpdated},
 }
 
-// maxNameLen bounds an event name: ProviderEventType is indexed and shown
-// to users, and no real Dixa name comes close.
-const maxNameLen = 100
-
 // eventName returns the provider event name for an event_fqn, and whether
 // Dixa documents it. Unknown names are converted the way Dixa derives
 // event_fqn, so that a new Dixa event is stored under its real name.
@@ -159,21 +155,4 @@ func eventName(fqn string) (name string, known bool) {
 		return fqn, false
 	}
 	return b.String(), false
-}
-
-// isName reports whether s can be kept as an event name: a short run of
-// letters, digits and separators. Anything else (a garbled field, a NUL
-// byte, a whole document) is not a name and is reported as "unknown".
-func isName(s string) bool {
-	if s == "" || len(s) > maxNameLen {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -94,10 +94,6 @@ func EventNames() []string {
 	return names
 }
 
-// maxNameLen bounds an event name: ProviderEventType is indexed and shown
-// to users, and no real Voxsig name comes close.
-const maxNameLen = 100
-
 // eventName reads the "event" field. A known name comes back in its
 // canonical lower-case spelling; an unknown but name-like one is kept as
 // sent so a new Voxsig event is stored under its real name; anything else
@@ -112,7 +108,7 @@ func eventName(raw json.RawMessage) (name string, known bool, reason string) {
 		return "unknown", false, `the "event" field is not a string`
 	case s == "":
 		return "unknown", false, `the "event" field is empty`
-	case !isName(s):
+	case !payload.IsName(s, payload.MaxNameLen, false):
 		return "unknown", false, `the "event" field is not an event name: ` + payload.Quote(s)
 	}
 	if _, ok := specs[strings.ToLower(s)]; ok {
@@ -124,23 +120,6 @@ func eventName(raw json.RawMessage) (name string, known bool, reason string) {
 		return s, false, "automation rule event " + payload.Quote(s) + " has a trigger this gateway does not know"
 	}
 	return s, false, "event " + payload.Quote(s) + " is not a Voxsig event this gateway knows"
-}
-
-// isName reports whether s can be kept as an event name: a short run of
-// letters, digits and separators. Anything else (a garbled field, a NUL
-// byte, a whole document) is not a name.
-func isName(s string) bool {
-	if s == "" || len(s) > maxNameLen {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // statusOf maps Chatwoot's conversation status, sent as its name or, like

@@ -10,9 +10,7 @@
 package voxsig
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -25,6 +23,9 @@ import (
 // receive time: wide enough for clock skew and a slow queue at the sender,
 // narrow enough that a captured delivery cannot be replayed for long.
 const DefaultTolerance = 5 * time.Minute
+
+// keyPrefix starts the dedupe keys of this provider's events.
+var keyPrefix = adapters.KeyPrefix(domain.ProviderVoxsig)
 
 // Adapter is the Voxsig adapter. Its only field is configuration set before
 // use, so one value serves every subscription concurrently.
@@ -54,31 +55,11 @@ type obj = map[string]json.RawMessage
 // not JSON is refused: valid JSON that is not a Voxsig event becomes an
 // OTHER event whose Reason says what was missing, so nothing is lost.
 func (a *Adapter) Parse(req *adapters.Request) (*adapters.Result, error) {
-	if req == nil || !json.Valid(req.Body) {
-		return nil, domain.Errorf(domain.EINVALID, "body is not valid JSON: a Voxsig delivery is a JSON event object")
+	res, o, err := adapters.NewObjectEvent(req, domain.ProviderVoxsig, "a Voxsig delivery is a JSON event object", "Voxsig event object")
+	if err != nil || o == nil {
+		return res, err
 	}
-	body := bytes.Clone(req.Body) // the caller may reuse its buffer; the event outlives it
-	received := req.ReceivedAt
-	if received.IsZero() {
-		received = time.Now().UTC()
-	}
-	ev := &domain.Event{
-		ID:                domain.NewID(),
-		Provider:          domain.ProviderVoxsig,
-		Type:              domain.EventOther,
-		ProviderEventType: "unknown",
-		OccurredAt:        received,
-		ReceivedAt:        received,
-		DedupeKey:         bodyKey(body),
-		Payload:           domain.RawJSON(body),
-	}
-	res := &adapters.Result{Events: []*domain.Event{ev}}
-
-	o := payload.Object(body)
-	if o == nil {
-		ev.Reason = fmt.Sprintf("body is a JSON %s, not a Voxsig event object", payload.Kind(body))
-		return res, nil
-	}
+	ev := res.Events[0]
 	name, known, reason := eventName(o["event"])
 	ev.ProviderEventType = name
 	if !known {
@@ -297,7 +278,7 @@ func widgetEvent(ev *domain.Event, o obj) {
 	id, okID := payload.ID(o["id"])
 	source, okSource := payload.ID(o["source_id"])
 	if (okID || okSource) && !payload.IsNull(initiated) {
-		ev.DedupeKey = "voxsig:" + account + ":" + name + ":" + id + ":" + source + ":" + stampText(initiated)
+		ev.DedupeKey = keyPrefix + account + ":" + name + ":" + id + ":" + source + ":" + stampText(initiated)
 	}
 }
 
@@ -328,7 +309,7 @@ func objectKey(fallback, account, name, id string, spec eventSpec, o, changed ob
 	if payload.IsNull(stamp) {
 		stamp = first(o, "created_at", "timestamp")
 	}
-	return "voxsig:" + account + ":" + name + ":" + id + ":" + stampText(stamp)
+	return keyPrefix + account + ":" + name + ":" + id + ":" + stampText(stamp)
 }
 
 // stampText is a timestamp as sent, for keys: the string's text or the
@@ -343,9 +324,6 @@ func stampText(raw json.RawMessage) string {
 	}
 	return payload.Key(strings.TrimSpace(string(raw)))
 }
-
-// bodyKey is the key of a delivery with nothing better to key it on.
-func bodyKey(body []byte) string { return "voxsig:sha256:" + payload.SHA256(body) }
 
 // setOccurred sets OccurredAt from the first candidate that parses; a
 // timestamp that does not parse leaves the receive time in place.

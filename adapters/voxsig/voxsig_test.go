@@ -435,7 +435,7 @@ func TestDedupeKeys(t *testing.T) {
 			"voxsig:3:conversation_updated:42:2024-03-04T04:52:00.998Z"},
 		{"an update without any updated_at is keyed on the body",
 			`{"event":"conversation_updated","id":42,"account_id":3,"timestamp":1709527920}`,
-			bodyKey([]byte(`{"event":"conversation_updated","id":42,"account_id":3,"timestamp":1709527920}`))},
+			adapters.BodyKey(domain.ProviderVoxsig, []byte(`{"event":"conversation_updated","id":42,"account_id":3,"timestamp":1709527920}`))},
 		{"a creation without updated_at is keyed on created_at",
 			`{"event":"conversation_created","id":42,"account_id":3,"created_at":1709527800,"timestamp":1709527860}`,
 			"voxsig:3:conversation_created:42:1709527800"},
@@ -461,10 +461,10 @@ func TestDedupeKeys(t *testing.T) {
 			`{"event":"webwidget_triggered","id":311,"source_id":"abc","account":{"id":3},"event_info":{"initiated_at":{"timestamp":"Mon Mar 04 2024 10:30:12 GMT+0530"}}}`,
 			"voxsig:3:webwidget_triggered:311:abc:Mon Mar 04 2024 10:30:12 GMT+0530"},
 		{"a widget opening without initiated_at is keyed on the body", `{"event":"webwidget_triggered","id":311,"source_id":"abc"}`,
-			bodyKey([]byte(`{"event":"webwidget_triggered","id":311,"source_id":"abc"}`))},
+			adapters.BodyKey(domain.ProviderVoxsig, []byte(`{"event":"webwidget_triggered","id":311,"source_id":"abc"}`))},
 		{"a typing event is keyed on the body", typing, "voxsig:sha256:" + payload.SHA256(typing)},
 		{"a message without id is keyed on the body", `{"event":"message_created","created_at":1}`,
-			bodyKey([]byte(`{"event":"message_created","created_at":1}`))},
+			adapters.BodyKey(domain.ProviderVoxsig, []byte(`{"event":"message_created","created_at":1}`))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

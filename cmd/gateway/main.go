@@ -215,9 +215,12 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.Keys = auth.NewKeys(m.AdminToken, store, time.Now)
 	m.Keys.Logger = m.Logger
+	writes := resolverStore{DB: store, subscriptions: m.Subscriptions, endpoints: m.Outbound}
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
-		Keys:  m.Keys,
-		Store: resolverStore{DB: store, subscriptions: m.Subscriptions, endpoints: m.Outbound}, Streams: m.Hub, Signers: m.Adapters, PublicURL: m.Config.PublicURL,
+		Keys:          m.Keys,
+		Store:         writes,
+		Subscriptions: subscriptions.NewService(subscriptions.ServiceConfig{Store: writes, Signers: m.Adapters, Now: time.Now}),
+		Streams:       m.Hub, PublicURL: m.Config.PublicURL,
 		EndpointURLs: m.Outbound,
 		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize:  m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
@@ -359,7 +362,8 @@ func (m *Main) close() error {
 	return errors.Join(errs...)
 }
 
-// resolverStore is the store as the resolvers write to it: a webhook
+// resolverStore is the store as the resolvers and the subscription
+// service write to it: a webhook
 // subscription changed through this process is forgotten by its cache at
 // once, not when the change's notification comes back (on SQLite none
 // ever does). It forgets after a failed write too: the write may have

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -330,4 +331,52 @@ func TestStreamConditionsAndConversationUpdates(t *testing.T) {
 	if code, msg := gqlError(t, m, `subscription { eventStream(conditions: [{id: 1, field: TAG, operator: EQUALS, values: ["x"]}], match: EXPRESSION, expression: "1 or 2") { id } }`, nil); code != "BAD_USER_INPUT" || !strings.Contains(msg, "condition 2 is not defined") {
 		t.Fatalf("bad stream conditions over HTTP: %s %q", code, msg)
 	}
+}
+
+// A rotation that races patches of other fields stays in force: no patch
+// made from a read before the rotation writes the old secret back.
+func TestRotationRacingUpdatesKeepsTheNewSecret(t *testing.T) {
+	eachStore(t, func(t *testing.T, databaseURL string) {
+		m := startGateway(t, databaseURL)
+		sub := createDixaSubscription(t, m)
+		update := `mutation($id: ID!, $name: String) { updateWebhookSubscription(id: $id, input: {name: $name}) { id } }`
+		rotate := `mutation($id: ID!) { rotateWebhookSecret(id: $id, secretKey: "rotated-secret", gracePeriodSeconds: 0) { secretKey } }`
+		var wg sync.WaitGroup
+		codes := make(chan any, 1000)
+		for i := range 20 {
+			wg.Go(func() {
+				resp := graphQLRaw(t, m, adminToken, update, map[string]any{"id": sub.ID, "name": fmt.Sprintf("racer %d", i)})
+				for _, e := range resp.Errors {
+					codes <- e.Extensions["code"]
+				}
+			})
+		}
+		wg.Go(func() {
+			// A write that keeps losing the race is refused, never
+			// silently undone: the client tries again.
+			for {
+				resp := graphQLRaw(t, m, adminToken, rotate, map[string]any{"id": sub.ID})
+				if len(resp.Errors) == 0 {
+					return
+				}
+				codes <- resp.Errors[0].Extensions["code"]
+				if resp.Errors[0].Extensions["code"] != "CONFLICT" {
+					return
+				}
+			}
+		})
+		wg.Wait()
+		close(codes)
+		for c := range codes {
+			if c != "CONFLICT" {
+				t.Fatalf("error code %v, want only CONFLICT", c)
+			}
+		}
+		if status, answer := postDixa(t, sub.URL, "rotated-secret", readSeed(t, "conversation_created.json")); status != http.StatusOK {
+			t.Fatalf("delivery signed with the new secret: %d %s", status, answer)
+		}
+		if status, _ := postDixa(t, sub.URL, sub.SecretKey, readSeed(t, "conversation_open.json")); status != http.StatusUnauthorized {
+			t.Fatalf("delivery signed with the old secret: %d, want 401", status)
+		}
+	})
 }
