@@ -41,7 +41,7 @@ const (
 const MaxKeyNameLength = 100
 
 // DefaultRecheck is how often a watched session re-reads its key when
-// Keys.Recheck is zero.
+// KeysConfig.Recheck is zero.
 const DefaultRecheck = 5 * time.Second
 
 // lastUsedResolution is how stale APIKey.LastUsedAt may get: it is
@@ -59,14 +59,8 @@ var ErrKeyRevoked error = domain.Errorf(domain.EUNAUTHORIZED, "API key revoked")
 // A key is looked up in the store on every request, never cached: a
 // revoked key stops working at once, on every replica sharing the store.
 type Keys struct {
-	// Recheck is how often a watched session's key is re-read, to notice
-	// a revocation made by another replica. Zero means DefaultRecheck. Set
-	// it before the first Watch.
-	Recheck time.Duration
-	// Logger, when set, reports failures that deny nobody anything: the
-	// last-used time not recorded, a re-check that could not reach the
-	// store.
-	Logger *slog.Logger
+	recheck time.Duration
+	logger  *slog.Logger
 
 	admin adminToken
 	store KeyStore
@@ -85,11 +79,34 @@ type Keys struct {
 
 // NewKeys returns an authenticator that accepts adminToken and the API
 // keys in store. now is the clock for creation and revocation times.
-func NewKeys(adminToken string, store KeyStore, now func() time.Time) *Keys {
+func NewKeys(cfg KeysConfig) *Keys {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = DefaultRecheck
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Keys{
-		admin: newAdminToken(adminToken), store: store, now: now,
+		admin: newAdminToken(cfg.AdminToken), store: cfg.Store, now: cfg.Now, recheck: cfg.Recheck, logger: cfg.Logger,
 		watches: map[string]*keyWatch{}, revoked: map[string]bool{},
 	}
+}
+
+// KeysConfig configures Keys; its settings do not change afterwards.
+type KeysConfig struct {
+	AdminToken string
+	Store      KeyStore
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Recheck is how often a watched session's key is re-read, to notice a
+	// revocation made by another replica (default DefaultRecheck).
+	Recheck time.Duration
+	// Logger reports failures that deny nobody anything: the last-used
+	// time not recorded, a re-check that could not reach the store.
+	Logger *slog.Logger
 }
 
 // Authenticate returns the identity of a token: the bootstrap admin, or
@@ -125,8 +142,8 @@ func (k *Keys) markUsed(ctx context.Context, key *domain.APIKey) {
 		return
 	}
 	// Bookkeeping: a failure here must not refuse a valid key.
-	if err := k.store.MarkAPIKeyUsed(ctx, key.ID, now); err != nil && k.Logger != nil {
-		k.Logger.Warn("record API key use", "key", key.ID, "err", err)
+	if err := k.store.MarkAPIKeyUsed(ctx, key.ID, now); err != nil {
+		k.logger.Warn("record API key use", "key", key.ID, "err", err)
 	}
 }
 

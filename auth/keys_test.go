@@ -34,11 +34,17 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newKeys(t *testing.T) (*auth.Keys, *fakeStore, *clock) {
+// newKeys returns keys over a fake store and clock; a recheck given sets
+// how often watched sessions re-read their key.
+func newKeys(t *testing.T, recheck ...time.Duration) (*auth.Keys, *fakeStore, *clock) {
 	t.Helper()
 	store := newFakeStore()
 	c := &clock{t: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
-	keys := auth.NewKeys(adminToken, store, c.now)
+	cfg := auth.KeysConfig{AdminToken: adminToken, Store: store, Now: c.now}
+	if len(recheck) > 0 {
+		cfg.Recheck = recheck[0]
+	}
+	keys := auth.NewKeys(cfg)
 	t.Cleanup(func() {
 		closed := make(chan struct{})
 		go func() {

@@ -121,10 +121,7 @@ func (k *Keys) endSessions(keyID string) {
 func (k *Keys) startPoller(keyID string) *keyWatch {
 	ctx, stop := context.WithCancel(context.Background())
 	w := &keyWatch{sessions: map[*session]struct{}{}, stopPoll: stop, polled: make(chan struct{})}
-	interval := k.Recheck
-	if interval <= 0 {
-		interval = DefaultRecheck
-	}
+	interval := k.recheck
 	k.pollers.Add(1)
 	go func() {
 		defer k.pollers.Done()
@@ -153,10 +150,10 @@ func (k *Keys) poll(ctx context.Context, keyID string, interval time.Duration) {
 		case err == nil, domain.ErrorCode(err) == domain.ENOTFOUND:
 			k.endSessions(keyID)
 			return
-		case k.Logger != nil:
+		default:
 			// A store that cannot answer says nothing about the key: the
 			// sessions go on, and the next tick looks again.
-			k.Logger.Warn("re-check API key", "key", keyID, "err", err)
+			k.logger.Warn("re-check API key", "key", keyID, "err", err)
 		}
 	}
 }

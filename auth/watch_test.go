@@ -69,9 +69,8 @@ func TestWatchOfTheAdminIsTheContextItself(t *testing.T) {
 }
 
 func TestLocalRevokeEndsSessionsAtOnce(t *testing.T) {
-	keys, store, _ := newKeys(t)
+	keys, store, _ := newKeys(t, time.Hour)
 	// Re-checks never come in this test: only Revoke can end the session.
-	keys.Recheck = time.Hour
 	key, token := create(t, keys, "k", domain.ScopeRead)
 	_, otherToken := create(t, keys, "other", domain.ScopeRead)
 	first, stop1 := session(t, keys, ctx, token)
@@ -103,8 +102,7 @@ func TestLocalRevokeEndsSessionsAtOnce(t *testing.T) {
 }
 
 func TestRevokeBetweenAuthenticateAndWatchEndsTheSession(t *testing.T) {
-	keys, _, _ := newKeys(t)
-	keys.Recheck = time.Hour
+	keys, _, _ := newKeys(t, time.Hour)
 	key, token := create(t, keys, "k", domain.ScopeRead)
 	id, err := keys.Authenticate(ctx, token)
 	if err != nil {
@@ -121,8 +119,7 @@ func TestRevokeBetweenAuthenticateAndWatchEndsTheSession(t *testing.T) {
 }
 
 func TestRecheckEndsSessionsOfAKeyRevokedElsewhere(t *testing.T) {
-	keys, store, _ := newKeys(t)
-	keys.Recheck = 10 * time.Millisecond
+	keys, store, _ := newKeys(t, 10*time.Millisecond)
 	key, token := create(t, keys, "k", domain.ScopeRead)
 	_, otherToken := create(t, keys, "other", domain.ScopeRead)
 	watched, stop := session(t, keys, ctx, token)
@@ -146,8 +143,7 @@ func TestRecheckEndsSessionsOfAKeyRevokedElsewhere(t *testing.T) {
 }
 
 func TestRecheckKeepsSessionsWhileTheStoreIsDown(t *testing.T) {
-	keys, store, _ := newKeys(t)
-	keys.Recheck = 5 * time.Millisecond
+	keys, store, _ := newKeys(t, 5*time.Millisecond)
 	key, token := create(t, keys, "k", domain.ScopeRead)
 	watched, stop := session(t, keys, ctx, token)
 	defer stop()
@@ -163,8 +159,7 @@ func TestRecheckKeepsSessionsWhileTheStoreIsDown(t *testing.T) {
 }
 
 func TestOneRecheckPerKeyWhateverItsSessions(t *testing.T) {
-	keys, store, _ := newKeys(t)
-	keys.Recheck = 20 * time.Millisecond
+	keys, store, _ := newKeys(t, 20*time.Millisecond)
 	_, token := create(t, keys, "k", domain.ScopeRead)
 	var stops []func()
 	for range 20 {
@@ -188,8 +183,7 @@ func TestOneRecheckPerKeyWhateverItsSessions(t *testing.T) {
 }
 
 func TestStopReleasesEveryGoroutine(t *testing.T) {
-	keys, store, _ := newKeys(t)
-	keys.Recheck = time.Millisecond
+	keys, store, _ := newKeys(t, time.Millisecond)
 	_, a := create(t, keys, "a", domain.ScopeRead)
 	_, b := create(t, keys, "b", domain.ScopeAdmin)
 	baseline := runtime.NumGoroutine()
@@ -229,8 +223,7 @@ func TestStopReleasesEveryGoroutine(t *testing.T) {
 }
 
 func TestParentDoneReleasesEveryGoroutine(t *testing.T) {
-	keys, _, _ := newKeys(t)
-	keys.Recheck = time.Millisecond
+	keys, _, _ := newKeys(t, time.Millisecond)
 	_, token := create(t, keys, "k", domain.ScopeRead)
 	baseline := runtime.NumGoroutine()
 	parent, cancel := context.WithCancel(ctx)

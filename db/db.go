@@ -48,11 +48,11 @@ type DB struct {
 	sql     *sql.DB
 	dialect string
 	dsn     string
-	// Now is the clock used for timestamps the store sets itself.
-	Now func() time.Time
-	// LogLimit bounds each subscription's delivery log: older entries are
-	// deleted as new ones arrive.
-	LogLimit int
+	// now is the clock used for timestamps the store sets itself.
+	now func() time.Time
+	// logLimit bounds each subscription's delivery log: PruneDeliveryLogs
+	// deletes older entries.
+	logLimit int
 
 	statements atomic.Int64
 
@@ -60,16 +60,28 @@ type DB struct {
 	pruned  map[string]int64 // per subscription: log entries below this id are deleted
 }
 
+// Options configure an opened store; its settings do not change
+// afterwards.
+type Options struct {
+	// LogLimit bounds each subscription's delivery log (default 1000).
+	LogLimit int
+}
+
 // Open connects to the store named by rawURL: postgres://... (or
 // postgresql://...) or sqlite://<path>. An SQLite file and its folder are
 // created when missing. Open does not migrate: call Migrate.
-func Open(ctx context.Context, rawURL string) (*DB, error) {
+func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 	dialect, dsn, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dialect: dialect, dsn: dsn, Now: time.Now, LogLimit: 1000}
-	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.Now().UTC() }}
+	db := &DB{dialect: dialect, dsn: dsn, now: time.Now, logLimit: 1000}
+	for _, o := range opts {
+		if o.LogLimit > 0 {
+			db.logLimit = o.LogLimit
+		}
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.now().UTC() }}
 	switch dialect {
 	case Postgres:
 		if db.sql, err = sql.Open(driverName(dialect), dsn); err != nil {

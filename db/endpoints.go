@@ -213,7 +213,7 @@ func (db *DB) DeleteEndpoint(ctx context.Context, id string) error {
 func (db *DB) ReplayEndpoint(ctx context.Context, id string, after domain.Position) error {
 	return db.announce(ctx, EndpointsChannel, id, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE webhook_endpoints SET cursor_position = ?, generation = generation + 1,
-			failing = false, failing_since = NULL, updated_at = ? WHERE id = ?`, int64(after), db.Now().UTC(), id)
+			failing = false, failing_since = NULL, updated_at = ? WHERE id = ?`, int64(after), db.now().UTC(), id)
 		if res.Error != nil {
 			return storeError(fmt.Errorf("replay endpoint: %w", res.Error))
 		}
@@ -229,7 +229,7 @@ func (db *DB) ReplayEndpoint(ctx context.Context, id string, after domain.Positi
 func (db *DB) DisableEndpoint(ctx context.Context, id, reason string) error {
 	return db.announce(ctx, EndpointsChannel, id, func(tx *gorm.DB) error {
 		err := tx.Exec(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = ?, updated_at = ? WHERE id = ?`,
-			reason, db.Now().UTC(), id).Error
+			reason, db.now().UTC(), id).Error
 		if err != nil {
 			return storeError(fmt.Errorf("disable endpoint: %w", err))
 		}
@@ -249,7 +249,7 @@ func (db *DB) AcquireEndpointLease(ctx context.Context, id, owner string, ttl ti
 			WHERE id = ? AND enabled AND (lease_owner = ? OR lease_until IS NULL OR lease_until < now())`,
 			owner, ttl.Milliseconds(), id, owner)
 	} else {
-		now := db.Now().UTC()
+		now := db.now().UTC()
 		res = db.gorm.WithContext(ctx).Exec(`UPDATE webhook_endpoints SET lease_owner = ?, lease_until = ?
 			WHERE id = ? AND enabled AND (lease_owner = ? OR lease_until IS NULL OR lease_until < ?)`,
 			owner, now.Add(ttl), id, owner, now)

@@ -259,8 +259,8 @@ func TestMigrateDownAndUpAgain(t *testing.T) {
 }
 
 func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, store *db.DB) {
-		store.LogLimit = 5
+	each := func(t *testing.T, url string) {
+		store := dbtest.Open(t, url, db.Options{LogLimit: 5})
 		sub := newSubscription(t, store)
 		other := newSubscription(t, store)
 		for i := range 8 {
@@ -308,7 +308,9 @@ func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
 		if logs, _ := store.EventLogs(ctx, sub.ID, nil, 100); len(logs) != 5 || logs[0].Event != "later-2" || logs[4].Event != "7" {
 			t.Fatalf("after the second run kept %d entries, newest %q", len(logs), logs[0].Event)
 		}
-	})
+	}
+	t.Run("sqlite", func(t *testing.T) { each(t, dbtest.SQLiteURL(t)) })
+	t.Run("postgres", func(t *testing.T) { each(t, dbtest.PostgresURL(t)) })
 }
 
 func TestUpdateAndDeleteSubscription(t *testing.T) {

@@ -159,7 +159,7 @@ func (db *DB) LogDelivery(ctx context.Context, l *domain.EventLog) error {
 // that scanned them again would slow down as dead rows pile up where
 // vacuum lags. It is safe for concurrent use.
 func (db *DB) PruneDeliveryLogs(ctx context.Context) (int64, error) {
-	if db.LogLimit <= 0 {
+	if db.logLimit <= 0 {
 		return 0, nil
 	}
 	var subs []string
@@ -175,7 +175,7 @@ func (db *DB) PruneDeliveryLogs(ctx context.Context) (int64, error) {
 	for _, sub := range subs {
 		var keep []int64
 		err := db.gorm.WithContext(ctx).Table("delivery_logs").Where("subscription_id = ?", sub).
-			Order("id DESC").Offset(db.LogLimit-1).Limit(1).Pluck("id", &keep).Error
+			Order("id DESC").Offset(db.logLimit-1).Limit(1).Pluck("id", &keep).Error
 		if err != nil {
 			return deleted, storeError(fmt.Errorf("prune delivery logs: %w", err))
 		}

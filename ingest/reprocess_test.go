@@ -112,7 +112,7 @@ func TestReprocessedEventsArriveAtTheHead(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		b := broker.New()
-		hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		defer hub.Close()
 		live := hub.Subscribe(ctx, nil, domain.Position(0))
 		adapter := &fixableAdapter{}

@@ -11,12 +11,14 @@ import (
 	"github.com/helpdesk-gateway/gateway/graph"
 )
 
-const defaultPageSize = 100
+// DefaultPageSize is a connection's page when it names no `first`; the
+// complexity of such a field counts it too (SetComplexity).
+const DefaultPageSize = 100
 
 // pageSize validates a connection's `first`.
 func (r *Resolver) pageSize(first *int) (int, error) {
 	if first == nil {
-		return min(defaultPageSize, r.MaxPageSize), nil
+		return min(DefaultPageSize, r.MaxPageSize), nil
 	}
 	if *first < 0 {
 		return 0, domain.Errorf(domain.EINVALID, "first must not be negative, got %d", *first)

@@ -244,7 +244,7 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 		msg := domain.ErrorMessage(err)
 		code := closeForbidden
 		if domain.ErrorCode(err) == domain.EUNAVAILABLE {
-			code = 1013 // try again later
+			code = stream.CloseTryAgain
 		}
 		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
 	}

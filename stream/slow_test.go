@@ -18,8 +18,8 @@ import (
 func TestSlowReaderIsClosedWithTheCursorToResumeFrom(t *testing.T) {
 	store := dbtest.Open(t, dbtest.SQLiteURL(t))
 	b := broker.New()
-	hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	hub.Buffer, hub.SlowTimeout = 10, 200*time.Millisecond
+	hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Buffer: 10, SlowTimeout: 200 * time.Millisecond})
 	defer hub.Close()
 	appendEvents(t, store, b, 0, 50)
 
@@ -73,10 +73,10 @@ func BenchmarkFanoutLatency(b *testing.B) {
 		b.Run(map[int]string{0: "no-stuck-reader", 1: "one-stuck-reader"}[stuck], func(b *testing.B) {
 			store := dbtest.Open(b, dbtest.SQLiteURL(b))
 			br := broker.New()
-			hub := stream.NewHub(store, br, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			// A small buffer, so the reader that never reads is blocked after
 			// ten events, and stays blocked for the whole run.
-			hub.Buffer, hub.SlowTimeout = 10, time.Hour
+			hub := stream.NewHub(stream.Config{Store: store, Broker: br, Poll: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Buffer: 10, SlowTimeout: time.Hour})
 			defer hub.Close()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -45,10 +45,10 @@ type Hub struct {
 	logger   *slog.Logger
 	tail     *tail
 	pageSize int
-	// Buffer is how many events wait for a slow reader; SlowTimeout how
+	// buffer is how many events wait for a slow reader; slowTimeout how
 	// long a full buffer may stay full before the stream is ended.
-	Buffer      int
-	SlowTimeout time.Duration
+	buffer      int
+	slowTimeout time.Duration
 
 	blocked atomic.Int64 // streams waiting on a full buffer
 
@@ -69,11 +69,42 @@ const (
 // NewHub returns a hub reading from store and woken by b. Without a
 // wake-up, its tail reads the store every poll, so that a lost wake-up
 // only delays events.
-func NewHub(store EventReader, b *broker.Broker, poll time.Duration, logger *slog.Logger) *Hub {
+// Config configures a Hub. Zero fields take the defaults named.
+type Config struct {
+	Store  EventReader
+	Broker *broker.Broker
+	// Poll is how often the streams re-read the store without a wake-up.
+	Poll   time.Duration
+	Logger *slog.Logger
+	// Buffer is how many events wait for a slow reader (default 256);
+	// SlowTimeout how long a full buffer may stay full before its stream
+	// is ended (default 10s).
+	Buffer      int
+	SlowTimeout time.Duration
+	// WindowEvents and WindowBytes bound the shared window of the newest
+	// events (defaults: the constants of the same names).
+	WindowEvents, WindowBytes int
+}
+
+// NewHub starts the hub's shared tail reader, configured by cfg; its
+// settings do not change afterwards.
+func NewHub(cfg Config) *Hub {
+	if cfg.Buffer <= 0 {
+		cfg.Buffer = 256
+	}
+	if cfg.SlowTimeout <= 0 {
+		cfg.SlowTimeout = 10 * time.Second
+	}
+	if cfg.WindowEvents <= 0 {
+		cfg.WindowEvents = WindowEvents
+	}
+	if cfg.WindowBytes <= 0 {
+		cfg.WindowBytes = WindowBytes
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{store: store, logger: logger, pageSize: 500, Buffer: 256, SlowTimeout: 10 * time.Second, ctx: ctx, cancel: cancel}
-	h.tail = newTail(store, b, poll, h.pageSize, WindowEvents, WindowBytes, func(err error) {
-		logger.Warn("stream tail read failed; retrying", "err", err)
+	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, ctx: ctx, cancel: cancel}
+	h.tail = newTail(cfg.Store, cfg.Broker, cfg.Poll, h.pageSize, cfg.WindowEvents, cfg.WindowBytes, func(err error) {
+		cfg.Logger.Warn("stream tail read failed; retrying", "err", err)
 	})
 	h.wg.Add(1)
 	go func() {
@@ -83,22 +114,13 @@ func NewHub(store EventReader, b *broker.Broker, poll time.Duration, logger *slo
 	return h
 }
 
-// SetWindow bounds the shared tail's window of newest events, by count and
-// by payload bytes (defaults WindowEvents and WindowBytes). A smaller
-// window costs less memory; streams that fall behind it read the store.
-func (h *Hub) SetWindow(events, bytes int) {
-	h.tail.mu.Lock()
-	defer h.tail.mu.Unlock()
-	h.tail.limit, h.tail.maxBytes = max(events, 1), max(bytes, 1)
-}
-
 // Subscribe starts a stream of the events after `after` that pass filter.
 // The channel is closed when ctx ends or the hub closes. A reader that does
 // not keep up delays only its own stream: once its buffer has stayed full
 // for SlowTimeout the stream ends, and the Closer in ctx (if any) is told
 // the cursor to resume from.
 func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after domain.Position) <-chan *domain.Event {
-	out := make(chan *domain.Event, h.Buffer)
+	out := make(chan *domain.Event, h.buffer)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -186,7 +208,7 @@ func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Po
 			continue
 		default:
 		}
-		slow := time.NewTimer(h.SlowTimeout)
+		slow := time.NewTimer(h.slowTimeout)
 		h.blocked.Add(1)
 		select {
 		case out <- e:

@@ -50,7 +50,7 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		b := broker.New()
 		// A long poll: live events must arrive by wake-up, not by polling.
-		hub := stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		defer hub.Close()
 		appendEvents(t, store, b, 0, 1200) // more than a page of history
 
@@ -89,7 +89,7 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 
 func TestHubCloseEndsStreams(t *testing.T) {
 	store := dbtest.Open(t, dbtest.SQLiteURL(t))
-	hub := stream.NewHub(store, broker.New(), time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub := stream.NewHub(stream.Config{Store: store, Broker: broker.New(), Poll: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	c := hub.Subscribe(context.Background(), nil, domain.Position(0))
 	hub.Close()
 	if _, ok := <-c; ok {

@@ -50,8 +50,15 @@ func collect(c <-chan *domain.Event, n int) ([]string, error) {
 	return keys, nil
 }
 
-func quietHub(store stream.EventReader, b *broker.Broker) *stream.Hub {
-	return stream.NewHub(store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+// quietHub is a hub that never polls: only wake-ups make it read. With a
+// config, its fields set Buffer, SlowTimeout and the window.
+func quietHub(store stream.EventReader, b *broker.Broker, cfg ...stream.Config) *stream.Hub {
+	c := stream.Config{}
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.Store, c.Broker, c.Poll, c.Logger = store, b, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil))
+	return stream.NewHub(c)
 }
 
 // Streams at the head of the history share the tail's reads: a commit
@@ -104,8 +111,7 @@ func TestStreamsAtTheHeadShareOneReadPerCommit(t *testing.T) {
 func TestStreamsBehindTheWindowCatchUpWithoutGapOrDuplicate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		b := broker.New()
-		hub := quietHub(store, b)
-		hub.SetWindow(40, 1<<20)
+		hub := quietHub(store, b, stream.Config{WindowEvents: 40, WindowBytes: 1 << 20})
 		defer hub.Close()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -176,8 +182,7 @@ func TestStreamsBehindTheWindowCatchUpWithoutGapOrDuplicate(t *testing.T) {
 func TestStuckReaderHoldsUpNobody(t *testing.T) {
 	store := dbtest.Open(t, dbtest.SQLiteURL(t))
 	b := broker.New()
-	hub := quietHub(store, b)
-	hub.Buffer, hub.SlowTimeout = 5, time.Hour
+	hub := quietHub(store, b, stream.Config{Buffer: 5, SlowTimeout: time.Hour})
 	defer hub.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

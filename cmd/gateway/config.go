@@ -18,6 +18,9 @@ type Config struct {
 	MaxBodyBytes int64
 	MaxPageSize  int
 	StreamPoll   time.Duration
+	// StreamSlowTimeout is how long a live stream's full buffer may stay
+	// full before the stream is ended.
+	StreamSlowTimeout time.Duration
 	// SubscriptionCacheTTL bounds how long ingest serves a cached webhook
 	// subscription without reading it again.
 	SubscriptionCacheTTL time.Duration
@@ -81,7 +84,8 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	var bodyLimit, pageSize, workers, batch, poll, subscriptionTTL, introspection, logLimit, maxDepth, maxComplexity string
-	var queryBytes, queryTokens, graphQLTimeout, responseBytes string
+	var queryBytes, queryTokens, graphQLTimeout, responseBytes, slowTimeout string
+	fs.StringVar(&slowTimeout, "stream-slow-timeout", env("STREAM_SLOW_TIMEOUT", "10s"), "how long a live stream whose reader does not keep up may stay blocked before it is ended with the cursor to resume from (env STREAM_SLOW_TIMEOUT)")
 	fs.StringVar(&queryBytes, "max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "largest GraphQL request body (query and variables) accepted (env MAX_QUERY_BYTES)")
 	fs.StringVar(&queryTokens, "max-query-tokens", env("MAX_QUERY_TOKENS", "3000"), "most tokens in a GraphQL document; bounds the time its validation takes (env MAX_QUERY_TOKENS)")
 	fs.StringVar(&graphQLTimeout, "graphql-timeout", env("GRAPHQL_TIMEOUT", "30s"), "longest a GraphQL query or mutation runs (env GRAPHQL_TIMEOUT)")
@@ -206,6 +210,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 		if *r.to, err = strconv.ParseFloat(r.value, 64); err != nil || *r.to <= 0 {
 			return c, nil, fmt.Errorf("%s %q: want a positive number per second", r.name, r.value)
 		}
+	}
+	if c.StreamSlowTimeout, err = time.ParseDuration(slowTimeout); err != nil || c.StreamSlowTimeout <= 0 {
+		return c, nil, fmt.Errorf("stream slow timeout %q: want a positive duration such as 10s", slowTimeout)
 	}
 	if c.StreamPoll, err = time.ParseDuration(poll); err != nil || c.StreamPoll <= 0 {
 		return c, nil, fmt.Errorf("stream poll %q: want a positive duration such as 1s", poll)

@@ -49,7 +49,8 @@ func benchEachStore(b *testing.B, f func(b *testing.B, newDatabase func(testing.
 }
 
 func benchmarkStreamLatency(b *testing.B, databaseURL string, stuck bool) {
-	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken}, func(string) string { return "" })
+	// The stuck subscriber stays for the whole run.
+	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-slow-timeout", "1h"}, func(string) string { return "" })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +59,6 @@ func benchmarkStreamLatency(b *testing.B, databaseURL string, stuck bool) {
 		b.Fatal(err)
 	}
 	defer m.Close()
-	m.Hub.SlowTimeout = time.Hour // the stuck subscriber stays for the whole run
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dial := func(query string) *websocket.Conn {

@@ -146,12 +146,11 @@ func NewMain(cfg Config, logger *slog.Logger) *Main {
 // Run opens and migrates the store, wires the gateway and starts serving
 // in the background. Close stops it.
 func (m *Main) Run(ctx context.Context) error {
-	store, err := db.Open(ctx, m.Config.DatabaseURL)
+	store, err := db.Open(ctx, m.Config.DatabaseURL, db.Options{LogLimit: m.Config.LogLimit})
 	if err != nil {
 		return err
 	}
 	m.DB = store
-	store.LogLimit = m.Config.LogLimit
 	if err := store.Migrate("up"); err != nil {
 		return err
 	}
@@ -170,7 +169,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
-	m.Hub = stream.NewHub(store, m.Broker, m.Config.StreamPoll, m.Logger)
+	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout})
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	oc := m.Config.Outbound
@@ -213,8 +212,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Outbound.Run(bg)
 	}()
 
-	m.Keys = auth.NewKeys(m.AdminToken, store, time.Now)
-	m.Keys.Logger = m.Logger
+	m.Keys = auth.NewKeys(auth.KeysConfig{AdminToken: m.AdminToken, Store: store, Logger: m.Logger})
 	writes := resolverStore{DB: store, subscriptions: m.Subscriptions, endpoints: m.Outbound}
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
 		Keys:          m.Keys,
@@ -225,7 +223,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize:  m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
 	}}
-	resolvers.SetComplexity(&gcfg.Complexity, 100)
+	resolvers.SetComplexity(&gcfg.Complexity, resolvers.DefaultPageSize)
 	schema := graph.NewExecutableSchema(gcfg)
 	handler := server.New(server.Config{
 		Schema:        schema,

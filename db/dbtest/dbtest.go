@@ -66,9 +66,9 @@ func SQLiteURL(t testing.TB) string {
 }
 
 // Open opens and migrates the store at rawURL, closed when the test ends.
-func Open(t testing.TB, rawURL string) *db.DB {
+func Open(t testing.TB, rawURL string, opts ...db.Options) *db.DB {
 	t.Helper()
-	store, err := db.Open(context.Background(), rawURL)
+	store, err := db.Open(context.Background(), rawURL, opts...)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
