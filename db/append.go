@@ -57,7 +57,7 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 		for _, e := range appended {
 			results[owner[e]].Appended = append(results[owner[e]].Appended, e)
 		}
-		logs := make([]*domain.EventLog, len(ds))
+		logs := make([]*domain.DeliveryLog, len(ds))
 		for i, d := range ds {
 			results[i].Duplicates = len(d.Events) - len(results[i].Appended)
 			if len(d.Events) > 0 {
@@ -121,7 +121,7 @@ type writer interface {
 	upsertPeople(ctx context.Context, people []*personChange) error
 	saveConversations(ctx context.Context, cs []*domain.Conversation) error
 	upsertMessages(ctx context.Context, ms []*messageChange) error
-	insertLogs(ctx context.Context, logs []*domain.EventLog) error
+	insertLogs(ctx context.Context, logs []*domain.DeliveryLog) error
 	// exec runs a statement written with ? placeholders and returns the
 	// number of rows it changed.
 	exec(ctx context.Context, query string, args ...any) (int64, error)

@@ -281,7 +281,7 @@ func (w *pgWriter) upsertMessages(ctx context.Context, ms []*messageChange) erro
 	return nil
 }
 
-func (w *pgWriter) insertLogs(ctx context.Context, logs []*domain.EventLog) error {
+func (w *pgWriter) insertLogs(ctx context.Context, logs []*domain.DeliveryLog) error {
 	if len(logs) == 0 {
 		return nil
 	}

@@ -184,7 +184,7 @@ func (w *sqliteWriter) upsertMessages(ctx context.Context, ms []*messageChange) 
 		})
 }
 
-func (w *sqliteWriter) insertLogs(ctx context.Context, logs []*domain.EventLog) error {
+func (w *sqliteWriter) insertLogs(ctx context.Context, logs []*domain.DeliveryLog) error {
 	return w.each(ctx, `INSERT INTO delivery_logs (subscription_id, event, outcome, delivered_at, success, response_code, response_text, payload)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, len(logs), func(i int) []any {
 		r := toDeliveryLogRow(logs[i])

@@ -79,7 +79,7 @@ func TestMigrationNumbersStoredEventsAndKeepsFormerCursors(t *testing.T) {
 			e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
 				DedupeKey: "new", SubscriptionID: "s", OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: domain.RawJSON(`{}`)}
 			if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{e},
-				Log: domain.EventLog{SubscriptionID: "s", DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+				Log: domain.DeliveryLog{SubscriptionID: "s", DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
 				t.Fatal(err)
 			}
 			if e.Position != newest+1 {

@@ -307,22 +307,22 @@ func (deliveryLogRow) TableName() string { return "delivery_logs" }
 // event itself keeps the whole body.
 const maxLoggedPayload = 64 << 10
 
-func toDeliveryLogRow(l *domain.EventLog) *deliveryLogRow {
+func toDeliveryLogRow(l *domain.DeliveryLog) *deliveryLogRow {
 	payload := []byte(l.Payload)
 	if len(payload) > maxLoggedPayload {
 		payload = payload[:maxLoggedPayload]
 	}
 	return &deliveryLogRow{
-		SubscriptionID: l.SubscriptionID, Event: l.Event, Outcome: l.Outcome,
+		SubscriptionID: l.SubscriptionID, Event: l.Event, Outcome: string(l.Outcome),
 		DeliveredAt: l.DeliveryDetail.DeliveryTimestamp.UTC(), Success: l.DeliveryDetail.Success,
 		ResponseCode: l.DeliveryDetail.ResponseCode, ResponseText: l.DeliveryDetail.ResponseText,
 		Payload: payload,
 	}
 }
 
-func (r *deliveryLogRow) toDomain() *domain.EventLog {
-	return &domain.EventLog{
-		ID: r.ID, SubscriptionID: r.SubscriptionID, Event: r.Event, Outcome: r.Outcome,
+func (r *deliveryLogRow) toDomain() *domain.DeliveryLog {
+	return &domain.DeliveryLog{
+		ID: r.ID, SubscriptionID: r.SubscriptionID, Event: r.Event, Outcome: domain.DeliveryOutcome(r.Outcome),
 		DeliveryDetail: domain.DeliveryDetail{
 			DeliveryTimestamp: r.DeliveredAt.UTC(), Success: r.Success,
 			ResponseCode: r.ResponseCode, ResponseText: r.ResponseText,

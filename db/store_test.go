@@ -45,7 +45,7 @@ func newEvent(sub *domain.WebhookSubscription, key, csid string, status domain.C
 }
 
 func delivery(sub *domain.WebhookSubscription, events ...*domain.Event) *domain.Delivery {
-	return &domain.Delivery{Events: events, Log: domain.EventLog{
+	return &domain.Delivery{Events: events, Log: domain.DeliveryLog{
 		SubscriptionID: sub.ID, Event: "ConversationOpen", Outcome: domain.OutcomeAccepted,
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now(), Success: true, ResponseCode: 200, ResponseText: "OK"},
 		Payload:        "{}",
@@ -103,7 +103,7 @@ func TestAppendDeduplicatesAndOrders(t *testing.T) {
 		if err != nil || len(after) != 1 || after[0].ID != events[1].ID {
 			t.Fatalf("events after the first: %+v %v", after, err)
 		}
-		logs, err := store.EventLogs(ctx, sub.ID, nil, 10)
+		logs, err := store.DeliveryLogs(ctx, sub.ID, nil, 10)
 		if err != nil || len(logs) != 3 || logs[0].Outcome != domain.OutcomeDuplicate || logs[2].Outcome != domain.OutcomeAccepted {
 			t.Fatalf("logs: %+v %v", logs, err)
 		}
@@ -266,7 +266,7 @@ func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
 		for i := range 8 {
 			l := delivery(sub).Log
 			l.Event = fmt.Sprint(i)
-			if err := store.LogDelivery(ctx, &l); err != nil {
+			if err := store.AddDeliveryLog(ctx, &l); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -274,13 +274,13 @@ func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		otherLog := delivery(other).Log
-		if err := store.LogDelivery(ctx, &otherLog); err != nil {
+		if err := store.AddDeliveryLog(ctx, &otherLog); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := store.PruneDeliveryLogs(ctx); err != nil || n != 4 {
 			t.Fatalf("pruned %d entries (%v), want 4", n, err)
 		}
-		logs, err := store.EventLogs(ctx, sub.ID, nil, 100)
+		logs, err := store.DeliveryLogs(ctx, sub.ID, nil, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,21 +291,21 @@ func TestDeliveryLogKeepsTheNewestEntries(t *testing.T) {
 			}
 			t.Fatalf("kept %v, want the newest 5", names)
 		}
-		if logs, _ := store.EventLogs(ctx, other.ID, nil, 100); len(logs) != 1 {
+		if logs, _ := store.DeliveryLogs(ctx, other.ID, nil, 100); len(logs) != 1 {
 			t.Fatalf("pruning one subscription touched another: %d", len(logs))
 		}
 		// A later run starts where this one ended and still keeps the newest.
 		for i := range 3 {
 			l := delivery(sub).Log
 			l.Event = fmt.Sprint("later-", i)
-			if err := store.LogDelivery(ctx, &l); err != nil {
+			if err := store.AddDeliveryLog(ctx, &l); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if n, err := store.PruneDeliveryLogs(ctx); err != nil || n != 3 {
 			t.Fatalf("the second run pruned %d entries (%v), want 3", n, err)
 		}
-		if logs, _ := store.EventLogs(ctx, sub.ID, nil, 100); len(logs) != 5 || logs[0].Event != "later-2" || logs[4].Event != "7" {
+		if logs, _ := store.DeliveryLogs(ctx, sub.ID, nil, 100); len(logs) != 5 || logs[0].Event != "later-2" || logs[4].Event != "7" {
 			t.Fatalf("after the second run kept %d entries, newest %q", len(logs), logs[0].Event)
 		}
 	}

@@ -145,7 +145,7 @@ func (db *DB) ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscript
 
 // LogDelivery records a delivery that stored no event: refused before it
 // could be read, or answered without storing.
-func (db *DB) LogDelivery(ctx context.Context, l *domain.EventLog) error {
+func (db *DB) AddDeliveryLog(ctx context.Context, l *domain.DeliveryLog) error {
 	if err := db.gorm.WithContext(ctx).Create(toDeliveryLogRow(l)).Error; err != nil {
 		return storeError(fmt.Errorf("log delivery: %w", err))
 	}
@@ -195,7 +195,7 @@ func (db *DB) PruneDeliveryLogs(ctx context.Context) (int64, error) {
 
 // EventLogs returns a subscription's latest deliveries, newest first,
 // optionally only those of one provider event.
-func (db *DB) EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error) {
+func (db *DB) DeliveryLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.DeliveryLog, error) {
 	q := db.gorm.WithContext(ctx).Where("subscription_id = ?", subscriptionID)
 	if event != nil {
 		q = q.Where("event = ?", *event)
@@ -204,7 +204,7 @@ func (db *DB) EventLogs(ctx context.Context, subscriptionID string, event *strin
 	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, storeError(fmt.Errorf("event logs: %w", err))
 	}
-	out := make([]*domain.EventLog, len(rows))
+	out := make([]*domain.DeliveryLog, len(rows))
 	for i := range rows {
 		out[i] = rows[i].toDomain()
 	}

@@ -237,23 +237,27 @@ func NewID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// DeliveryOutcome is what the gateway did with a delivery, as its
+// delivery log records it.
+type DeliveryOutcome string
+
 // Delivery outcomes recorded in the delivery log.
 const (
-	OutcomeAccepted  = "accepted"
-	OutcomeDuplicate = "duplicate"
-	OutcomeFiltered  = "filtered"
-	OutcomeRefused   = "refused"
-	OutcomeChallenge = "challenge"
+	OutcomeAccepted  DeliveryOutcome = "accepted"
+	OutcomeDuplicate DeliveryOutcome = "duplicate"
+	OutcomeFiltered  DeliveryOutcome = "filtered"
+	OutcomeRefused   DeliveryOutcome = "refused"
+	OutcomeChallenge DeliveryOutcome = "challenge"
 )
 
-// EventLog is one delivery received for a subscription, as logged.
-type EventLog struct {
+// DeliveryLog is one delivery received for a subscription, as logged.
+type DeliveryLog struct {
 	ID             int64
 	SubscriptionID string
 	// Event is the provider's name of the delivered event, or "" when the
 	// delivery was refused before it could be read.
 	Event          string
-	Outcome        string
+	Outcome        DeliveryOutcome
 	DeliveryDetail DeliveryDetail
 	Payload        string
 }
@@ -291,7 +295,7 @@ type EventDeliveryStatus struct {
 // one transaction: its events (deduplicated) and its log entry.
 type Delivery struct {
 	Events []*Event
-	Log    EventLog
+	Log    DeliveryLog
 }
 
 // DeliveryResult says what the store did with one Delivery: the events it

@@ -114,7 +114,7 @@ func fill(b *testing.B, store *db.DB, n int) {
 			Conversation: &domain.ConversationUpdate{ExternalID: csid, Kind: domain.KindConversation, Status: domain.StatusOpen},
 			Payload:      domain.RawJSON(body),
 		}
-		batch = append(batch, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.EventLog{
+		batch = append(batch, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.DeliveryLog{
 			SubscriptionID: sub, Event: e.ProviderEventType, Outcome: domain.OutcomeAccepted, Payload: "{}",
 			DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: e.ReceivedAt, Success: true, ResponseCode: 200, ResponseText: "OK"},
 		}})

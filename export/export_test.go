@@ -63,7 +63,7 @@ func seed(t *testing.T, store *db.DB, n int) *history {
 			e.Type, e.ProviderEventType, e.Reason = domain.EventOther, "SomethingNew", "unknown event"
 			e.Payload = domain.RawJSON(fmt.Sprintf("{\n  \"event_id\": \"key-%d\",\r\n  \"list\": [1, 2.50, \"a\\nb\"]\n}\n", i))
 		}
-		batch = append(batch, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.EventLog{
+		batch = append(batch, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.DeliveryLog{
 			SubscriptionID: e.SubscriptionID, Event: e.ProviderEventType, Outcome: domain.OutcomeAccepted,
 			DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: e.ReceivedAt, Success: true, ResponseCode: 200, ResponseText: "OK"},
 			Payload:        string(e.Payload),

@@ -437,7 +437,7 @@ type WebhookSubscriptionResolver interface {
 	Match(ctx context.Context, obj *domain.WebhookSubscription) (*domain.ConditionMatch, error)
 	Expression(ctx context.Context, obj *domain.WebhookSubscription) (*string, error)
 
-	EventLogs(ctx context.Context, obj *domain.WebhookSubscription, event *string, first *int) ([]*domain.EventLog, error)
+	EventLogs(ctx context.Context, obj *domain.WebhookSubscription, event *string, first *int) ([]*domain.DeliveryLog, error)
 	DeliveryStatuses(ctx context.Context, obj *domain.WebhookSubscription) ([]*domain.EventDeliveryStatus, error)
 }
 
@@ -5630,7 +5630,7 @@ func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _EventLog_deliveryDetail(ctx context.Context, field graphql.CollectedField, obj *domain.EventLog) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventLog_deliveryDetail(ctx context.Context, field graphql.CollectedField, obj *domain.DeliveryLog) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5662,7 +5662,7 @@ func (ec *executionContext) fieldContext_EventLog_deliveryDetail(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _EventLog_payload(ctx context.Context, field graphql.CollectedField, obj *domain.EventLog) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventLog_payload(ctx context.Context, field graphql.CollectedField, obj *domain.DeliveryLog) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5685,7 +5685,7 @@ func (ec *executionContext) fieldContext_EventLog_payload(_ context.Context, fie
 	return graphql.NewScalarFieldContext("EventLog", field, false, false, "String")
 }
 
-func (ec *executionContext) _EventLog_event(ctx context.Context, field graphql.CollectedField, obj *domain.EventLog) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventLog_event(ctx context.Context, field graphql.CollectedField, obj *domain.DeliveryLog) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5708,7 +5708,7 @@ func (ec *executionContext) fieldContext_EventLog_event(_ context.Context, field
 	return graphql.NewScalarFieldContext("EventLog", field, false, false, "String")
 }
 
-func (ec *executionContext) _EventLog_outcome(ctx context.Context, field graphql.CollectedField, obj *domain.EventLog) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventLog_outcome(ctx context.Context, field graphql.CollectedField, obj *domain.DeliveryLog) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9470,8 +9470,8 @@ func (ec *executionContext) _WebhookSubscription_eventLogs(ctx context.Context, 
 			return ec.Resolvers.WebhookSubscription().EventLogs(ctx, obj, fc.Args["event"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*domain.EventLog) graphql.Marshaler {
-			return ec.marshalNEventLog2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEventLogᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.DeliveryLog) graphql.Marshaler {
+			return ec.marshalNEventLog2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryLogᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12137,7 +12137,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 
 var eventLogImplementors = []string{"EventLog"}
 
-func (ec *executionContext) _EventLog(ctx context.Context, sel ast.SelectionSet, obj *domain.EventLog) graphql.Marshaler {
+func (ec *executionContext) _EventLog(ctx context.Context, sel ast.SelectionSet, obj *domain.DeliveryLog) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventLogImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14082,11 +14082,11 @@ func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋhelpdeskᚑgatew
 	return ec._EventEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEventLog2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEventLogᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.EventLog) graphql.Marshaler {
+func (ec *executionContext) marshalNEventLog2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryLogᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.DeliveryLog) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEventLog2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEventLog(ctx, sel, v[i])
+		return ec.marshalNEventLog2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryLog(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14098,7 +14098,7 @@ func (ec *executionContext) marshalNEventLog2ᚕᚖgithubᚗcomᚋhelpdeskᚑgat
 	return ret
 }
 
-func (ec *executionContext) marshalNEventLog2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEventLog(ctx context.Context, sel ast.SelectionSet, v *domain.EventLog) graphql.Marshaler {
+func (ec *executionContext) marshalNEventLog2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryLog(ctx context.Context, sel ast.SelectionSet, v *domain.DeliveryLog) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EventLog!")
 		return graphql.Null

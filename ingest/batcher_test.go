@@ -144,7 +144,7 @@ var deliveries int
 // testDelivery is a delivery of n new events.
 func testDelivery(n int) *domain.Delivery {
 	deliveries++
-	d := &domain.Delivery{Log: domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted}}
+	d := &domain.Delivery{Log: domain.DeliveryLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted}}
 	for i := range n {
 		d.Events = append(d.Events, &domain.Event{ID: domain.NewID(), DedupeKey: fmt.Sprintf("d%d-e%d", deliveries, i)})
 	}

@@ -33,7 +33,7 @@ type Subscriptions interface {
 
 // DeliveryLog records deliveries that store no event.
 type DeliveryLog interface {
-	LogDelivery(ctx context.Context, l *domain.EventLog) error
+	AddDeliveryLog(ctx context.Context, l *domain.DeliveryLog) error
 }
 
 // Committer stores a delivery durably.
@@ -87,8 +87,8 @@ const maxIDLength = 128
 
 // Answer is the JSON body of a successful delivery.
 type Answer struct {
-	Status string   `json:"status"`
-	Events []string `json:"events,omitempty"`
+	Status domain.DeliveryOutcome `json:"status"`
+	Events []string               `json:"events,omitempty"`
 }
 
 // ServeHTTP handles one delivery.
@@ -303,7 +303,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscript
 		httperror.WriteJSON(w, http.StatusOK, Answer{Status: domain.OutcomeFiltered})
 		return
 	}
-	d := &domain.Delivery{Events: kept, Log: domain.EventLog{
+	d := &domain.Delivery{Events: kept, Log: domain.DeliveryLog{
 		SubscriptionID: sub.ID, Event: name, Outcome: domain.OutcomeAccepted, Payload: string(body),
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: receivedAt, Success: true, ResponseCode: http.StatusOK, ResponseText: "OK"},
 	}}
@@ -340,7 +340,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, sub *domain.Web
 	if sub == nil {
 		return
 	}
-	l := &domain.EventLog{
+	l := &domain.DeliveryLog{
 		SubscriptionID: sub.ID, Outcome: domain.OutcomeRefused, Payload: string(body),
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: h.Now().UTC(), ResponseCode: status, ResponseText: domain.ErrorMessage(err)},
 	}
@@ -353,17 +353,17 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, sub *domain.Web
 
 // logOnly records a delivery that stores no event. A failure to log is
 // logged and does not change the answer.
-func (h *Handler) logOnly(ctx context.Context, sub *domain.WebhookSubscription, event, outcome string, status int, text string, body []byte, at time.Time) {
-	h.write(ctx, &domain.EventLog{
+func (h *Handler) logOnly(ctx context.Context, sub *domain.WebhookSubscription, event string, outcome domain.DeliveryOutcome, status int, text string, body []byte, at time.Time) {
+	h.write(ctx, &domain.DeliveryLog{
 		SubscriptionID: sub.ID, Event: event, Outcome: outcome, Payload: string(body),
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: at, Success: status < 300, ResponseCode: status, ResponseText: text},
 	})
 }
 
-func (h *Handler) write(ctx context.Context, l *domain.EventLog) {
+func (h *Handler) write(ctx context.Context, l *domain.DeliveryLog) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := h.Log.LogDelivery(ctx, l); err != nil {
+	if err := h.Log.AddDeliveryLog(ctx, l); err != nil {
 		h.Logger.Warn("log delivery", "subscription", l.SubscriptionID, "err", err)
 	}
 }

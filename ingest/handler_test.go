@@ -296,9 +296,9 @@ func eventsOf(t *testing.T, store *db.DB, sub *domain.WebhookSubscription, want 
 	}
 }
 
-func logsOf(t *testing.T, store *db.DB, sub *domain.WebhookSubscription) []*domain.EventLog {
+func logsOf(t *testing.T, store *db.DB, sub *domain.WebhookSubscription) []*domain.DeliveryLog {
 	t.Helper()
-	logs, err := store.EventLogs(ctx, sub.ID, nil, 100)
+	logs, err := store.DeliveryLogs(ctx, sub.ID, nil, 100)
 	if err != nil {
 		t.Fatalf("read delivery log: %v", err)
 	}
@@ -321,14 +321,14 @@ func TestHandlerAnswers(t *testing.T) {
 		// errorHas is part of the error message of a refusal.
 		errorHas string
 		// answer is the status of a 200 ingest.Answer.
-		answer string
+		answer domain.DeliveryOutcome
 		// reply is the exact body of a challenge answer.
 		reply []byte
 		// stored is how many events the delivery stores.
 		stored int
 		// logged is the outcome logged for the subscription; "" means the
 		// delivery must not be in its log.
-		logged string
+		logged domain.DeliveryOutcome
 	}{
 		{
 			name:   "unknown provider is not found",

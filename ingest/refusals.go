@@ -40,7 +40,7 @@ type refusalWindow struct {
 	start      time.Time
 	written    int
 	suppressed int
-	latest     domain.EventLog
+	latest     domain.DeliveryLog
 }
 
 // NewRefusals returns a sampler with cfg; PerWindow defaults to 5 and
@@ -59,7 +59,7 @@ func NewRefusals(cfg RefusalsConfig) *Refusals {
 }
 
 // Record logs l, a refused delivery, or counts it.
-func (r *Refusals) Record(ctx context.Context, l *domain.EventLog) {
+func (r *Refusals) Record(ctx context.Context, l *domain.DeliveryLog) {
 	now := r.cfg.Now()
 	r.mu.Lock()
 	w := r.windows[l.SubscriptionID]
@@ -131,10 +131,10 @@ func (r *Refusals) summarise(ctx context.Context, w *refusalWindow, end time.Tim
 	r.write(ctx, &l)
 }
 
-func (r *Refusals) write(ctx context.Context, l *domain.EventLog) {
+func (r *Refusals) write(ctx context.Context, l *domain.DeliveryLog) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := r.cfg.Log.LogDelivery(ctx, l); err != nil {
+	if err := r.cfg.Log.AddDeliveryLog(ctx, l); err != nil {
 		r.cfg.Logger.Warn("log refused delivery", "subscription", l.SubscriptionID, "err", err)
 	}
 }

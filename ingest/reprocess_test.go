@@ -52,7 +52,7 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 			t.Fatal(err)
 		}
 		res.Events[0].SubscriptionID = "sub"
-		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: domain.DeliveryLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
 			t.Fatal(err)
 		}
 		dbtest.Settle(t, store)
@@ -120,7 +120,7 @@ func TestReprocessedEventsArriveAtTheHead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		log := domain.EventLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}
+		log := domain.DeliveryLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}
 		appended, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: log}})
 		if err != nil {
 			t.Fatal(err)

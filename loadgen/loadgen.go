@@ -219,8 +219,8 @@ func (r *Runner) Post(ctx context.Context) (*Ingest, error) {
 
 // answer is the gateway's 2xx answer to a delivery.
 type answer struct {
-	Status string   `json:"status"`
-	Events []string `json:"events"`
+	Status domain.DeliveryOutcome `json:"status"`
+	Events []string               `json:"events"`
 }
 
 // deliver posts one body and reads its answer.

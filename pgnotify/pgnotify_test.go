@@ -152,7 +152,7 @@ func TestCommitAnnouncesItsNewestPosition(t *testing.T) {
 	e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
 		OccurredAt: time.Now(), ReceivedAt: time.Now(), SubscriptionID: "s", DedupeKey: "k", Payload: domain.RawJSON(`{}`)}
 	if _, err := store.AppendDeliveries(t.Context(), []*domain.Delivery{{Events: []*domain.Event{e},
-		Log: domain.EventLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+		Log: domain.DeliveryLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
 		t.Fatal(err)
 	}
 	// Other tests' commits share the channel; ours must be among them.

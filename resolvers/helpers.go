@@ -171,7 +171,7 @@ func (r *Resolver) baseURL(ctx context.Context) string {
 func (r *Resolver) deliveryStatuses(ctx context.Context, s *domain.WebhookSubscription) ([]*domain.EventDeliveryStatus, error) {
 	events := s.SubscribedEvents
 	if len(events) == 0 {
-		logs, err := r.Store.EventLogs(ctx, s.ID, nil, 1000)
+		logs, err := r.Store.DeliveryLogs(ctx, s.ID, nil, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +185,7 @@ func (r *Resolver) deliveryStatuses(ctx context.Context, s *domain.WebhookSubscr
 	}
 	out := make([]*domain.EventDeliveryStatus, 0, len(events))
 	for _, e := range events {
-		logs, err := r.Store.EventLogs(ctx, s.ID, &e, 1)
+		logs, err := r.Store.DeliveryLogs(ctx, s.ID, &e, 1)
 		if err != nil {
 			return nil, err
 		}

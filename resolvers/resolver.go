@@ -34,7 +34,7 @@ type Store interface {
 	FindSubscription(ctx context.Context, id string) (*domain.WebhookSubscription, error)
 	FindSubscriptions(ctx context.Context, ids []string) ([]*domain.WebhookSubscription, error)
 	ListSubscriptions(ctx context.Context) ([]*domain.WebhookSubscription, error)
-	EventLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.EventLog, error)
+	DeliveryLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.DeliveryLog, error)
 	PositionBefore(ctx context.Context, t time.Time) (domain.Position, error)
 	CreateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) error
 	UpdateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) error

@@ -428,12 +428,12 @@ func (r *webhookSubscriptionResolver) Expression(ctx context.Context, obj *domai
 }
 
 // EventLogs is the resolver for the eventLogs field.
-func (r *webhookSubscriptionResolver) EventLogs(ctx context.Context, obj *domain.WebhookSubscription, event *string, first *int) ([]*domain.EventLog, error) {
+func (r *webhookSubscriptionResolver) EventLogs(ctx context.Context, obj *domain.WebhookSubscription, event *string, first *int) ([]*domain.DeliveryLog, error) {
 	n, err := r.pageSize(first)
 	if err != nil {
 		return nil, err
 	}
-	return r.Store.EventLogs(ctx, obj.ID, event, n)
+	return r.Store.DeliveryLogs(ctx, obj.ID, event, n)
 }
 
 // DeliveryStatuses is the resolver for the deliveryStatuses field.

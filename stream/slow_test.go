@@ -105,7 +105,7 @@ func BenchmarkFanoutLatency(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
 					OccurredAt: time.Now(), ReceivedAt: time.Now(), SubscriptionID: "s", DedupeKey: domain.NewID(), Payload: domain.RawJSON(`{}`)}
-				res, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{e}, Log: domain.EventLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}})
+				res, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: []*domain.Event{e}, Log: domain.DeliveryLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}})
 				if err != nil {
 					b.Fatal(err)
 				}

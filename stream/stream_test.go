@@ -25,7 +25,7 @@ func appendEvents(t *testing.T, store *db.DB, b *broker.Broker, from, to int) {
 				OccurredAt: time.Now(), ReceivedAt: time.Now(), SubscriptionID: "s", DedupeKey: fmt.Sprint(i),
 				Payload: domain.RawJSON(`{}`),
 			}},
-			Log: domain.EventLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}},
+			Log: domain.DeliveryLog{SubscriptionID: "s", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}},
 		})
 	}
 	res, err := store.AppendDeliveries(context.Background(), ds)

@@ -68,7 +68,7 @@ func TestPayloadQueriesAreBoundedInMemory(t *testing.T) {
 		e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventOther, ProviderEventType: "X",
 			DedupeKey: fmt.Sprint("big-", i), SubscriptionID: sub.ID, OccurredAt: time.Now(), ReceivedAt: time.Now(), Payload: big}
 		if _, err := m.DB.AppendDeliveries(context.Background(), []*domain.Delivery{{Events: []*domain.Event{e},
-			Log: domain.EventLog{SubscriptionID: sub.ID, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
+			Log: domain.DeliveryLog{SubscriptionID: sub.ID, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -36,7 +36,7 @@ func seedConversations(t *testing.T, m *Main, n, perConv int) {
 				Message: &domain.Message{ExternalID: fmt.Sprintf("m-%d-%d", c, i), Direction: domain.DirectionInbound, Content: fmt.Sprintf("message %d", i),
 					Author: &domain.Person{ExternalID: fmt.Sprintf("contact-%d", c), Role: domain.RoleContact, Account: "org"}},
 			}
-			ds = append(ds, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.EventLog{SubscriptionID: "seed", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: at}}})
+			ds = append(ds, &domain.Delivery{Events: []*domain.Event{e}, Log: domain.DeliveryLog{SubscriptionID: "seed", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: at}}})
 		}
 	}
 	if _, err := m.DB.AppendDeliveries(context.Background(), ds); err != nil {
