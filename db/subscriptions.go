@@ -193,7 +193,7 @@ func (db *DB) PruneDeliveryLogs(ctx context.Context) (int64, error) {
 	return deleted, nil
 }
 
-// EventLogs returns a subscription's latest deliveries, newest first,
+// DeliveryLogs returns a subscription's latest deliveries, newest first,
 // optionally only those of one provider event.
 func (db *DB) DeliveryLogs(ctx context.Context, subscriptionID string, event *string, limit int) ([]*domain.DeliveryLog, error) {
 	q := db.gorm.WithContext(ctx).Where("subscription_id = ?", subscriptionID)
