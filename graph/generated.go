@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Conversation() ConversationResolver
 	Event() EventResolver
+	EventLog() EventLogResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -358,6 +359,9 @@ type EventResolver interface {
 	Reason(ctx context.Context, obj *domain.Event) (*string, error)
 	Corrects(ctx context.Context, obj *domain.Event) (*domain.Event, error)
 	CorrectedBy(ctx context.Context, obj *domain.Event) (*domain.Event, error)
+}
+type EventLogResolver interface {
+	Outcome(ctx context.Context, obj *domain.DeliveryLog) (string, error)
 }
 type MessageResolver interface {
 	Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error)
@@ -5717,7 +5721,7 @@ func (ec *executionContext) _EventLog_outcome(ctx context.Context, field graphql
 			return ec.fieldContext_EventLog_outcome(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
+			return ec.Resolvers.EventLog().Outcome(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5728,7 +5732,7 @@ func (ec *executionContext) _EventLog_outcome(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_EventLog_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EventLog", field, false, false, "String")
+	return graphql.NewScalarFieldContext("EventLog", field, true, true, "String")
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *domain.Message) (ret graphql.Marshaler) {
@@ -12149,23 +12153,24 @@ func (ec *executionContext) _EventLog(ctx context.Context, sel ast.SelectionSet,
 		case "deliveryDetail":
 			out.Values[i] = ec._EventLog_deliveryDetail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "payload":
 			out.Values[i] = ec._EventLog_payload(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "event":
 			out.Values[i] = ec._EventLog_event(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "outcome":
-			out.Values[i] = ec._EventLog_outcome(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventLog_outcome(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
