@@ -122,9 +122,6 @@ type writer interface {
 	saveConversations(ctx context.Context, cs []*domain.Conversation) error
 	upsertMessages(ctx context.Context, ms []*messageChange) error
 	insertLogs(ctx context.Context, logs []*domain.DeliveryLog) error
-	// exec runs a statement written with ? placeholders and returns the
-	// number of rows it changed.
-	exec(ctx context.Context, query string, args ...any) (int64, error)
 	// setHead records head as the newest position handed out and, on
 	// PostgreSQL, announces it on NotifyChannel at commit.
 	setHead(ctx context.Context, head domain.Position) error

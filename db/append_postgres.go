@@ -418,21 +418,3 @@ func scanConversation(row interface{ Scan(...any) error }) (*domain.Conversation
 	}
 	return r.toDomain(), nil
 }
-
-func (w *pgWriter) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	tag, err := w.conn.Exec(ctx, b.String(), args...)
-	if err != nil {
-		return 0, err
-	}
-	return tag.RowsAffected(), nil
-}

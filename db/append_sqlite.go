@@ -196,11 +196,3 @@ func (w *sqliteWriter) setHead(ctx context.Context, head domain.Position) error 
 	_, err := w.tx.ExecContext(ctx, `UPDATE event_head SET position = ? WHERE id = 1`, int64(head))
 	return err
 }
-
-func (w *sqliteWriter) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := w.tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}

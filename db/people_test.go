@@ -171,7 +171,6 @@ func TestFactKeyKeepsOneEventPerFact(t *testing.T) {
 		if err != nil || res[0].Duplicates != 1 {
 			t.Fatalf("the account delivery after the automation one: %+v %v", res, err)
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +204,6 @@ func TestCorrectionOfAFactAlreadyStoredIsDropped(t *testing.T) {
 		if appended, err := store.Correct(ctx, stored, []*domain.Event{fresh}); err != nil || len(appended) != 0 {
 			t.Fatalf("correction appended %v, %v; want it dropped", appended, err)
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 {
 			t.Fatalf("events %+v %v", events, err)

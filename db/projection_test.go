@@ -108,7 +108,6 @@ func TestMessagesKeepTheirFactsAcrossEvents(t *testing.T) {
 		if m.Content != "hello" || m.Direction != domain.DirectionInbound || m.AuthorID == "" || !m.CreatedAt.Equal(t0) || !m.UpdatedAt.Equal(t0.Add(time.Minute)) {
 			t.Errorf("message %+v", m)
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 || events[0].MessageID != m.ID || events[1].MessageID != m.ID {
 			t.Fatalf("events do not point at their message: %+v %v", events, err)
@@ -128,7 +127,6 @@ func TestCorrectingTwiceAppendsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		untranslated := true
-		dbtest.Settle(t, store)
 		list, err := store.Events(ctx, &domain.EventFilter{Untranslated: &untranslated}, domain.Position(0), 10)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("untranslated: %v %v", list, err)
@@ -148,7 +146,6 @@ func TestCorrectingTwiceAppendsOnce(t *testing.T) {
 				t.Fatalf("round %d appended %d, want %d", round, len(appended), want)
 			}
 		}
-		dbtest.Settle(t, store)
 		all, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(all) != 3 {
 			t.Fatalf("events after the correction: %d %v", len(all), err)

@@ -192,8 +192,7 @@ func (db *DB) FindSubscriptions(ctx context.Context, ids []string) ([]*domain.We
 }
 
 // FindEvent returns the event with the given id, or a domain ENOTFOUND
-// error. Unlike Events it does not wait for the stable prefix: an event
-// asked for by id is shown as soon as it is committed.
+// error.
 func (db *DB) FindEvent(ctx context.Context, id string) (*domain.Event, error) {
 	var row eventRow
 	err := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("id = ?", id).Take(&row).Error

@@ -91,7 +91,6 @@ func TestAppendDeduplicatesAndOrders(t *testing.T) {
 		if !res[0].Appended[0].Position.Less(res[1].Appended[0].Position) {
 			t.Fatalf("positions not increasing: %v %v", res[0].Appended[0].Position, res[1].Appended[0].Position)
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil {
 			t.Fatalf("events: %v", err)
@@ -132,7 +131,6 @@ func TestConcurrentRedeliveriesStoreOneEvent(t *testing.T) {
 		for _, n := range appended {
 			total += n
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 100)
 		if err != nil {
 			t.Fatal(err)
@@ -189,7 +187,6 @@ func TestEventFilterAndPaging(t *testing.T) {
 		if _, err := store.AppendDeliveries(ctx, ds); err != nil {
 			t.Fatal(err)
 		}
-		dbtest.Settle(t, store)
 		var seen []string
 		after := domain.Position(0)
 		for {
@@ -375,7 +372,6 @@ func TestHeadIsTheNewestReadableEvent(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 2 {
 			t.Fatalf("events: %d, %v", len(events), err)

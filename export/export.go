@@ -17,8 +17,8 @@ import (
 )
 
 // EventReader reads the event history a page at a time, in stream order,
-// after a position. A page shorter than limit means the end of the history
-// that is stable at that moment.
+// after a position. A page shorter than limit, and not cut, means the end
+// of the history at that moment.
 type EventReader interface {
 	domain.LegacyCursors
 	// EventsWithin stops a page early, reporting cut, where its payloads

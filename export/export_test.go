@@ -75,7 +75,6 @@ func seed(t *testing.T, store *db.DB, n int) *history {
 			batch = nil
 		}
 	}
-	dbtest.Settle(t, store)
 	var err error
 	if h.events, err = store.Events(ctx, nil, domain.Position(0), n+1); err != nil || len(h.events) != n {
 		t.Fatalf("read back %d events, want %d: %v", len(h.events), n, err)

@@ -57,9 +57,9 @@ type Handler struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 
-	inflightOnce sync.Once
-	inflight     chan struct{}
-	tarpitted    chan struct{}
+	initOnce  sync.Once
+	inflight  chan struct{}
+	tarpitted chan struct{}
 }
 
 // maxTarpitted bounds the requests held back at once by tarpit.
@@ -185,7 +185,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // At most maxTarpitted requests are held at once; the rest are answered at
 // once.
 func (h *Handler) tarpit(ctx context.Context, wait time.Duration) {
-	h.inflightOnce.Do(h.init)
+	h.initOnce.Do(h.init)
 	select {
 	case h.tarpitted <- struct{}{}:
 		defer func() { <-h.tarpitted }()
@@ -213,7 +213,7 @@ func (h *Handler) acquire() (release func(), err error) {
 	if h.Limits.MaxInFlight <= 0 {
 		return func() {}, nil
 	}
-	h.inflightOnce.Do(h.init)
+	h.initOnce.Do(h.init)
 	select {
 	case h.inflight <- struct{}{}:
 		return func() { <-h.inflight }, nil

@@ -275,11 +275,9 @@ func allEvents(t *testing.T, store *db.DB) []*domain.Event {
 	return evs
 }
 
-// eventsOf waits until at least want events of sub are readable, and
-// returns them all. On PostgreSQL the store shows only the prefix of the
-// history that no running transaction (of any session on the server) can
-// still add to, so a committed event may take a moment to become readable;
-// there is no signal to wait for, hence the polling.
+// eventsOf waits until at least want events of sub are stored, and
+// returns them all: deliveries answered asynchronously may still be
+// committing.
 func eventsOf(t *testing.T, store *db.DB, sub *domain.WebhookSubscription, want int) []*domain.Event {
 	t.Helper()
 	f := &domain.EventFilter{SubscriptionID: &sub.ID}

@@ -11,7 +11,9 @@ import (
 // CorrectionStore reads stored events and appends corrections of them.
 type CorrectionStore interface {
 	Head(ctx context.Context) (domain.Position, error)
-	Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
+	// EventsWithin reads up to limit events after the position, stopping
+	// early, and reporting cut, where their payloads would pass maxBytes.
+	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	// Correct appends what fresh says of stored's body as stored's
 	// correction, and the other events of fresh, and returns those it
 	// appended.
@@ -48,7 +50,7 @@ func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter)
 	}
 	var after domain.Position
 	for {
-		page, err := r.Store.Events(ctx, filter, after, 200)
+		page, cut, err := r.Store.EventsWithin(ctx, filter, after, reprocessPage, reprocessPageBytes)
 		if err != nil {
 			return res, err
 		}
@@ -62,11 +64,18 @@ func (r *Reprocessor) Reprocess(ctx context.Context, filter *domain.EventFilter)
 				return res, err
 			}
 		}
-		if len(page) < 200 {
+		if len(page) < reprocessPage && !cut {
 			return res, nil
 		}
 	}
 }
+
+// reprocessPage and reprocessPageBytes bound one page of stored bodies
+// the re-translation reads: its memory stays the same whatever their sizes.
+const (
+	reprocessPage      = 200
+	reprocessPageBytes = 8 << 20
+)
 
 func (r *Reprocessor) one(ctx context.Context, stored *domain.Event, res *domain.ReprocessResult) error {
 	adapter, err := r.Adapters.Lookup(stored.Provider)

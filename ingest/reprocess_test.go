@@ -55,7 +55,6 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{{Events: res.Events, Log: domain.DeliveryLog{SubscriptionID: "sub", Outcome: domain.OutcomeAccepted, DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: time.Now()}}}}); err != nil {
 			t.Fatal(err)
 		}
-		dbtest.Settle(t, store)
 		b := broker.New()
 		wake := b.Subscribe()
 		r := &ingest.Reprocessor{Store: store, Adapters: registry, Publisher: b}
@@ -78,12 +77,10 @@ func TestReprocessTranslatesStoredBodiesOnceTheAdapterIsFixed(t *testing.T) {
 		}
 		// Again, over every event: the corrected original is not examined,
 		// the two new events translate as they did, nothing new is stored.
-		dbtest.Settle(t, store)
 		got, err = r.Reprocess(ctx, &domain.EventFilter{})
 		if err != nil || got != (domain.ReprocessResult{Examined: 2}) {
 			t.Fatalf("second run over all events: %+v %v", got, err)
 		}
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 10)
 		if err != nil || len(events) != 3 {
 			t.Fatalf("events: %d %v", len(events), err)
@@ -131,7 +128,6 @@ func TestReprocessedEventsArriveAtTheHead(t *testing.T) {
 			t.Fatalf("before the fix: %s", original.Type)
 		}
 		// A job pages to the end of the history and keeps its cursor.
-		dbtest.Settle(t, store)
 		page, err := store.Events(ctx, nil, 0, 100)
 		if err != nil || len(page) != 1 {
 			t.Fatalf("job's first page: %v %v", page, err)
@@ -146,7 +142,6 @@ func TestReprocessedEventsArriveAtTheHead(t *testing.T) {
 		if e := next(t, live); e.Corrects != original.ID || e.Type != domain.EventConversationCreated || !cursor.Less(e.Position) {
 			t.Fatalf("live stream: %+v, want the correction of %s after %d", e, original.ID, cursor)
 		}
-		dbtest.Settle(t, store)
 		page, err = store.Events(ctx, nil, cursor, 100)
 		if err != nil || len(page) != 2 || page[0].Corrects != original.ID || page[0].Type != domain.EventConversationCreated {
 			t.Fatalf("job's next page: %+v %v, want the correction first", page, err)

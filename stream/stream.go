@@ -161,9 +161,9 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			}
 		} else {
 			// Behind the window: read the store by cursor. A short page
-			// means every matching event up to the window's head (taken
-			// before the read, so stable and visible to it) was read, so
-			// the cursor may jump there and join the window.
+			// (not cut by bytes) means every matching event up to the
+			// window's head (taken before the read, so visible to it) was
+			// read, so the cursor may jump there and join the window.
 			page, cut, err := h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {

@@ -66,7 +66,6 @@ func TestStreamReplaysThenFollowsWithoutGapOrDuplicate(t *testing.T) {
 			}
 		}
 
-		dbtest.Settle(t, store)
 		events, err := store.Events(ctx, nil, domain.Position(0), 600)
 		if err != nil {
 			t.Fatal(err)

@@ -16,8 +16,9 @@ import (
 // that live streams read from memory. A stream whose cursor is older than
 // the window reads the store itself until it reaches the window.
 //
-// The window holds every event in (start, head] of the stable history, in
-// stream order: nothing older can still appear inside it. It is bounded by
+// The window holds every event in (start, head] of the history, in stream
+// order: positions are handed out in commit order, so nothing can still
+// appear inside it. It is bounded by
 // an event count and by payload bytes; eviction moves start forward.
 //
 // All methods are safe for concurrent use. Only run adds to the window;

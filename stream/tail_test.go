@@ -118,7 +118,6 @@ func TestStreamsBehindTheWindowCatchUpWithoutGapOrDuplicate(t *testing.T) {
 		live := hub.Subscribe(ctx, nil, domain.Position(0)) // keeps the tail running
 		appendEvents(t, store, b, 0, 700)
 		receive(t, live, 700)
-		dbtest.Settle(t, store)
 		history, err := store.Events(ctx, nil, domain.Position(0), 300)
 		if err != nil {
 			t.Fatal(err)

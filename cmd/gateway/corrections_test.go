@@ -18,7 +18,6 @@ func TestCorrectionsThroughGraphQL(t *testing.T) {
 	if status, answer := postDixa(t, sub.URL, sub.SecretKey, body); status != http.StatusOK {
 		t.Fatalf("%d %s", status, answer)
 	}
-	dbtest.Settle(t, m.DB)
 	stored := listEvents(t, m)
 	if len(stored) != 1 {
 		t.Fatalf("stored %v", stored)
@@ -32,7 +31,6 @@ func TestCorrectionsThroughGraphQL(t *testing.T) {
 	if appended, err := m.DB.Correct(t.Context(), original, []*domain.Event{&fresh}); err != nil || len(appended) != 1 {
 		t.Fatalf("correct: %v %v", appended, err)
 	}
-	dbtest.Settle(t, m.DB)
 	type node struct {
 		ID          string
 		Type        string

@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/helpdesk-gateway/gateway/db/dbtest"
 )
 
 func adapterSample(t *testing.T, provider, name string) []byte {
@@ -56,7 +54,6 @@ func TestVoxsigMessageThroughAccountWebhookAndAutomationRuleIsOneEvent(t *testin
 				t.Fatalf("delivery %d answered %q, want %q", i, got, d.want)
 			}
 		}
-		dbtest.Settle(t, m.DB)
 		var out struct {
 			Events struct {
 				Edges []struct {

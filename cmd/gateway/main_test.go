@@ -150,7 +150,6 @@ const eventFields = `id cursor type providerEventType payload conversation { ext
 
 func listEvents(t *testing.T, m *Main) []event {
 	t.Helper()
-	dbtest.Settle(t, m.DB)
 	var out struct {
 		Events struct {
 			Edges []struct {

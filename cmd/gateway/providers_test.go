@@ -120,7 +120,6 @@ func TestEveryProviderPayloadThroughTheGateway(t *testing.T) {
 				}
 			}
 		}
-		dbtest.Settle(t, m.DB)
 		var out struct {
 			Events struct {
 				Edges []struct {
@@ -227,7 +226,6 @@ func TestLateOlderEventLeavesConversationClosed(t *testing.T) {
 				t.Fatalf("delivery: %d %s", status, answer)
 			}
 		}
-		dbtest.Settle(t, m.DB)
 		var out struct {
 			Conversations struct {
 				Edges []struct {

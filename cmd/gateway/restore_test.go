@@ -216,8 +216,8 @@ func pageHistory(t *testing.T, m *Main, after string) []edge {
 }
 
 // waitForHistory pages after the cursor until it reads the wanted ids, or
-// the timeout passes, and returns the last read: on PostgreSQL committed
-// events may become readable a little later.
+// the timeout passes, and returns the last read: a delivery's events may
+// still be committing when the test starts to read.
 func waitForHistory(t *testing.T, m *Main, after string, want []string, timeout time.Duration) []edge {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

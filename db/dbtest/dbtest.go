@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/helpdesk-gateway/gateway/db"
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -84,31 +83,4 @@ func Each(t *testing.T, f func(t *testing.T, store *db.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { f(t, Open(t, SQLiteURL(t))) })
 	t.Run("postgres", func(t *testing.T) { f(t, Open(t, PostgresURL(t))) })
-}
-
-// Settle waits until every committed event is visible to Events. On
-// PostgreSQL, events become visible once no transaction that started
-// before them is running anywhere in the cluster, and other test packages
-// write to the same cluster at the same time.
-func Settle(t testing.TB, store *db.DB) {
-	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		total, err := store.CountEvents(ctx)
-		if err != nil {
-			t.Fatalf("count events: %v", err)
-		}
-		visible, err := store.Events(ctx, nil, 0, int(total)+1)
-		if err != nil {
-			t.Fatalf("read events: %v", err)
-		}
-		if int64(len(visible)) == total {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d committed events became visible within 15s", len(visible), total)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
