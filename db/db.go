@@ -27,7 +27,6 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver, no cgo
@@ -65,7 +64,14 @@ type DB struct {
 type Options struct {
 	// LogLimit bounds each subscription's delivery log (default 1000).
 	LogLimit int
+	// MustExist makes Open fail with ErrNoStore where an SQLite file is
+	// missing, instead of creating it and its folder: for commands that
+	// only look.
+	MustExist bool
 }
+
+// ErrNoStore is Open's error for a missing SQLite file under MustExist.
+var ErrNoStore = errors.New("no store")
 
 // Open connects to the store named by rawURL: postgres://... (or
 // postgresql://...) or sqlite://<path>. An SQLite file and its folder are
@@ -76,10 +82,12 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{dialect: dialect, dsn: dsn, now: time.Now, logLimit: 1000}
+	mustExist := false
 	for _, o := range opts {
 		if o.LogLimit > 0 {
 			db.logLimit = o.LogLimit
 		}
+		mustExist = mustExist || o.MustExist
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.now().UTC() }}
 	switch dialect {
@@ -92,6 +100,11 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 		db.sql.SetConnMaxIdleTime(5 * time.Minute)
 		db.gorm, err = gorm.Open(postgres.New(postgres.Config{Conn: db.sql}), cfg)
 	case SQLite:
+		if mustExist {
+			if _, err := os.Stat(sqlitePath(dsn)); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%w at %s", ErrNoStore, sqlitePath(dsn))
+			}
+		}
 		if err := os.MkdirAll(filepath.Dir(sqlitePath(dsn)), 0o755); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
@@ -107,7 +120,7 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 		}
 		// SQLite has one writer; one connection serialises everything.
 		db.sql.SetMaxOpenConns(1)
-		db.gorm, err = gorm.Open(sqlite.Dialector{DriverName: "sqlite", Conn: db.sql}, cfg)
+		db.gorm, err = gorm.Open(sqliteDialector{conn: db.sql}, cfg)
 	}
 	if err != nil {
 		db.sql.Close()

@@ -1,5 +1,6 @@
 // Package server routes the gateway's HTTP surface: GraphQL (HTTP,
-// websocket, SSE) behind bearer auth, GraphiQL, webhooks and health.
+// websocket, SSE) and its SDL behind bearer auth and CORS, GraphiQL,
+// webhooks and health.
 package server
 
 import (
@@ -58,6 +59,12 @@ type Config struct {
 	Quotas Quotas
 	// Extensions are added to the GraphQL handler (the dataloaders).
 	Extensions []graphql.HandlerExtension
+	// CORSAllowedOrigins are the origins whose pages may call the API; no
+	// cross-origin call is allowed when empty.
+	CORSAllowedOrigins []string
+	// SSEKeepAlive is how often an idle SSE stream gets a comment line, so
+	// that proxies between it and its client do not close it as idle.
+	SSEKeepAlive time.Duration
 }
 
 // RequestLimits bound a GraphQL request before its operation is
@@ -86,6 +93,7 @@ func New(cfg Config) http.Handler {
 		q.admit(w, r, gql)
 	}), true)))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
+	mux.Handle("GET /schema.graphql", cfg.requireToken(cfg.schemaHandler(), false))
 	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -100,7 +108,7 @@ func New(cfg Config) http.Handler {
 		}
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return mux
+	return withCORS(cfg.CORSAllowedOrigins, mux)
 }
 
 func (cfg Config) graphQL(q *quota) http.Handler {
@@ -117,7 +125,7 @@ func (cfg Config) graphQL(q *quota) http.Handler {
 		InitFunc: cfg.websocketInit,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.SSE{})
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: cfg.SSEKeepAlive})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	if cfg.Introspection {

@@ -42,14 +42,28 @@ func sseResume(next http.Handler) http.Handler {
 }
 
 // sseIDWriter adds an `id:` line with the event's cursor to each SSE event
-// frame of an eventStream. gqlgen writes a frame in one Write call.
+// frame of an eventStream, and writes idle streams' comments as
+// `: keep-alive`. gqlgen writes a frame in one Write call.
 type sseIDWriter struct {
 	http.ResponseWriter
 }
 
 var nextFrame = []byte("event: next\ndata: ")
 
+// gqlgenPing is the comment gqlgen writes to an idle stream; keepAlive is
+// what the gateway documents, and what its clients see.
+var (
+	gqlgenPing = []byte(": ping\n\n")
+	keepAlive  = []byte(": keep-alive\n\n")
+)
+
 func (w *sseIDWriter) Write(p []byte) (int, error) {
+	if bytes.Equal(p, gqlgenPing) {
+		if _, err := w.ResponseWriter.Write(keepAlive); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	if data, ok := bytes.CutPrefix(p, nextFrame); ok {
 		var frame struct {
 			Data struct {

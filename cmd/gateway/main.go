@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -51,19 +52,38 @@ func main() {
 }
 
 func run(args []string, stdout io.Writer) error {
-	cfg, rest, err := ParseConfig("gateway", args, osGetenv)
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		return versionCommand(args[1:], stdout)
+	}
+	cfg, rest, err := parseConfig("gateway", args, osGetenv, stdout)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 && rest[0] == "migrate" {
-		return migrateCommand(cfg, rest[1:], stdout)
+	command := "serve"
+	if len(rest) > 0 {
+		command, rest = rest[0], rest[1:]
 	}
-	if len(rest) > 0 && rest[0] == "bench" {
-		return benchCommand(rest[1:], stdout, osGetenv)
+	switch command {
+	case "serve":
+		if err := commandFlags("serve", "", "Serves the gateway; the flags are gateway's own, given before the command.", stdout).Parse(rest); err != nil {
+			return err
+		}
+		return serve(cfg)
+	case "migrate":
+		return migrateCommand(cfg, rest, stdout)
+	case "bench":
+		return benchCommand(rest, stdout, osGetenv)
+	case "healthcheck":
+		return healthcheckCommand(cfg, rest, stdout)
+	case "version":
+		return versionCommand(rest, stdout)
 	}
-	if len(rest) > 0 && rest[0] != "serve" {
-		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version or bench ingest", rest[0])
-	}
+	return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, bench ingest, healthcheck or version", command)
+}
+
+// serve runs the gateway until SIGTERM or SIGINT, then drains and shuts
+// down.
+func serve(cfg Config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	m := NewMain(cfg, newLogger(cfg.LogLevel, os.Stderr))
@@ -72,15 +92,34 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	<-ctx.Done()
-	m.Logger.Info("shutting down")
-	return m.Close()
+	return m.Shutdown()
+}
+
+// commandFlags is the flag set of a command that takes no flags of its
+// own but -h.
+func commandFlags(name, args, about string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("gateway "+name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: gateway [flags] %s %s\n\n%s\n", name, args, about)
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 func migrateCommand(cfg Config, args []string, stdout io.Writer) error {
+	fs := commandFlags("migrate", "up|down|version", "Applies the embedded migrations to the store named by -database-url (env DATABASE_URL):\n"+
+		"up to the latest, down by one step; version prints the applied version and changes nothing.", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	args = fs.Args()
 	if len(args) != 1 || (args[0] != "up" && args[0] != "down" && args[0] != "version") {
 		return errors.New("usage: gateway migrate up|down|version")
 	}
-	store, err := db.Open(context.Background(), cfg.DatabaseURL)
+	// Reading the version creates nothing: an SQLite file that is not
+	// there is reported, not made.
+	store, err := db.Open(context.Background(), cfg.DatabaseURL, db.Options{MustExist: args[0] == "version"})
 	if err != nil {
 		return err
 	}
@@ -128,6 +167,8 @@ type Main struct {
 
 	listener net.Listener
 	server   *http.Server
+	// draining makes /readyz answer 503 from the start of Shutdown.
+	draining atomic.Bool
 	served   chan error
 	// stopBackground ends the goroutines of background, which Close
 	// waits for: the notification listener, the delivery-log pruner, the
@@ -239,7 +280,7 @@ func (m *Main) Run(ctx context.Context) error {
 			},
 		},
 		Export:           &export.Handler{Store: store, Logger: m.Logger},
-		Ready:            store,
+		Ready:            drainAware{Readiness: store, draining: &m.draining},
 		Logger:           m.Logger,
 		Introspection:    m.Config.Introspection,
 		Limits:           server.QueryLimits{MaxDepth: m.Config.MaxDepth, MaxComplexity: m.Config.MaxComplexity},
@@ -251,7 +292,9 @@ func (m *Main) Run(ctx context.Context) error {
 			MaxSubscriptionsPerConnection: m.Config.MaxSubscriptionsPerConn,
 			MaxSubscriptionsPerKey:        m.Config.MaxSubscriptionsPerKey,
 		},
-		Extensions: []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
+		Extensions:         []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
+		CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
+		SSEKeepAlive:       m.Config.SSEKeepAlive,
 	})
 
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
@@ -301,11 +344,33 @@ func (m *Main) pruneDeliveryLogs(ctx context.Context) {
 
 // URL returns the base URL the gateway listens on.
 func (m *Main) URL() string {
-	addr := m.listener.Addr().String()
-	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
-		addr = net.JoinHostPort("127.0.0.1", port)
+	return "http://" + localAddr(m.listener.Addr().String())
+}
+
+// Shutdown is what SIGTERM does: for the drain period /readyz answers 503
+// while every request is still served, so that a load balancer stops
+// sending new ones before the listener closes; then Close.
+func (m *Main) Shutdown() error {
+	if m.Config.ShutdownDrain > 0 {
+		m.draining.Store(true)
+		m.Logger.Info("draining: /readyz answers 503", "drain", m.Config.ShutdownDrain.String())
+		time.Sleep(m.Config.ShutdownDrain)
 	}
-	return "http://" + addr
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+// drainAware is the store's readiness, refused while the gateway drains.
+type drainAware struct {
+	server.Readiness
+	draining *atomic.Bool
+}
+
+func (d drainAware) Ready(ctx context.Context) error {
+	if d.draining.Load() {
+		return domain.Unavailable("the gateway is shutting down", nil)
+	}
+	return d.Readiness.Ready(ctx)
 }
 
 // Close shuts down in order: stop accepting connections, end the live

@@ -526,40 +526,7 @@ func TestEmbeddedStoreIsCreatedAndSurvivesRestart(t *testing.T) {
 func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	m := startGateway(t, dbtest.SQLiteURL(t))
 	sub := createDixaSubscription(t, m)
-	body, _ := json.Marshal(map[string]any{"query": `subscription { eventStream { id type } }`})
-	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("SSE answer: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		buf := make([]byte, 64<<10)
-		var pending string
-		for {
-			n, err := res.Body.Read(buf)
-			pending += string(buf[:n])
-			for {
-				i := strings.IndexByte(pending, '\n')
-				if i < 0 {
-					break
-				}
-				lines <- pending[:i]
-				pending = pending[i+1:]
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	lines := openSSE(t, m, `subscription { eventStream { id type } }`)
 	if status, _ := postDixa(t, sub.URL, sub.SecretKey, readSeed(t, "conversation_note_added_seed1.json")); status != http.StatusOK {
 		t.Fatalf("delivery: %d", status)
 	}
@@ -594,6 +561,38 @@ func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("shutdown did not finish")
 	}
+}
+
+// openSSE starts a GraphQL subscription over SSE and returns the lines of
+// its answer as they arrive; the channel closes when the stream ends.
+func openSSE(t *testing.T, m *Main, query string) <-chan string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("SSE answer: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-t.Context().Done():
+				return
+			}
+		}
+	}()
+	return lines
 }
 
 func TestSSEEventsCarryTheirCursorAndResumeWithLastEventID(t *testing.T) {
