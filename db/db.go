@@ -256,18 +256,34 @@ func (db *DB) Migrate(direction string) error {
 }
 
 // MigrationVersion reports the applied schema version and whether a failed
-// migration left it dirty. Version 0 means none applied.
+// migration left it dirty. Version 0 means none applied. It only reads:
+// golang-migrate would create its version table where there is none.
 func (db *DB) MigrationVersion() (version uint, dirty bool, err error) {
-	m, err := db.migrator()
-	if err != nil {
-		return 0, false, err
+	return db.schemaVersion(context.Background())
+}
+
+// schemaVersion reads golang-migrate's version table, if there is one.
+func (db *DB) schemaVersion(ctx context.Context) (version uint, dirty bool, err error) {
+	exists := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+	if db.dialect == Postgres {
+		exists = "SELECT count(*) FROM (SELECT to_regclass('schema_migrations') AS t) r WHERE t IS NOT NULL"
 	}
-	defer m.Close()
-	version, dirty, err = m.Version()
-	if errors.Is(err, migrate.ErrNilVersion) {
+	var tables int
+	if err := db.sql.QueryRowContext(ctx, exists).Scan(&tables); err != nil {
+		return 0, false, storeError(fmt.Errorf("read schema version: %w", err))
+	}
+	if tables == 0 {
 		return 0, false, nil
 	}
-	return version, dirty, err
+	var v int64
+	err = db.sql.QueryRowContext(ctx, "SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&v, &dirty)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, storeError(fmt.Errorf("read schema version: %w", err))
+	}
+	return uint(v), dirty, nil
 }
 
 // migrator opens its own connection: golang-migrate closes the database it
@@ -325,15 +341,12 @@ func (db *DB) Ready(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
 		return storeError(fmt.Errorf("database unreachable: %w", err))
 	}
-	var row struct {
-		Version int64
-		Dirty   bool
+	version, dirty, err := db.schemaVersion(ctx)
+	if err != nil {
+		return err
 	}
-	if err := db.gorm.WithContext(ctx).Raw("SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&row).Error; err != nil {
-		return storeError(fmt.Errorf("read schema version: %w", err))
-	}
-	if row.Dirty || uint(row.Version) != db.LatestVersion() {
-		return storeError(fmt.Errorf("schema at version %d (dirty %v), want %d", row.Version, row.Dirty, db.LatestVersion()))
+	if dirty || version != db.LatestVersion() {
+		return storeError(fmt.Errorf("schema at version %d (dirty %v), want %d", version, dirty, db.LatestVersion()))
 	}
 	return nil
 }

@@ -26,8 +26,11 @@ type sqliteDialector struct {
 // sqliteReturningSince is the first SQLite version with RETURNING.
 const sqliteReturningSince = "3.35.0"
 
+// Name is the dialect gorm reports: "sqlite", as gorm.io/driver/sqlite.
 func (sqliteDialector) Name() string { return SQLite }
 
+// Initialize puts the open connection under gorm and registers gorm's
+// callbacks, with RETURNING where the library has it.
 func (d sqliteDialector) Initialize(g *gorm.DB) error {
 	g.ConnPool = d.conn
 	var version string
@@ -79,10 +82,14 @@ var sqliteClauseBuilders = map[string]clause.ClauseBuilder{
 	},
 }
 
+// Migrator is gorm's generic one: the gateway's schema is migrated by
+// golang-migrate, and nothing calls it.
 func (d sqliteDialector) Migrator(g *gorm.DB) gorm.Migrator {
 	return migrator.Migrator{Config: migrator.Config{DB: g, Dialector: d, CreateIndexAfterCreateTable: true}}
 }
 
+// DataTypeOf maps a field to the SQLite column type gorm.io/driver/sqlite
+// would give it.
 func (sqliteDialector) DataTypeOf(field *schema.Field) string {
 	switch field.DataType {
 	case schema.Bool:
@@ -107,6 +114,7 @@ func (sqliteDialector) DataTypeOf(field *schema.Field) string {
 	return string(field.DataType)
 }
 
+// DefaultValueOf lets SQLite number an auto-increment key.
 func (sqliteDialector) DefaultValueOf(field *schema.Field) clause.Expression {
 	if field.AutoIncrement {
 		return clause.Expr{SQL: "NULL"}
@@ -114,6 +122,7 @@ func (sqliteDialector) DefaultValueOf(field *schema.Field) clause.Expression {
 	return clause.Expr{SQL: "DEFAULT"}
 }
 
+// BindVarTo writes SQLite's positional placeholder.
 func (sqliteDialector) BindVarTo(w clause.Writer, _ *gorm.Statement, _ any) { w.WriteByte('?') }
 
 // QuoteTo quotes each dotted part of an identifier in backticks, doubling
@@ -133,10 +142,12 @@ func (sqliteDialector) QuoteTo(w clause.Writer, name string) {
 	}
 }
 
+// Explain writes a statement with its values inlined, for logs.
 func (sqliteDialector) Explain(sql string, vars ...any) string {
 	return logger.ExplainSQL(sql, nil, `"`, vars...)
 }
 
+// SavePoint and RollbackTo serve gorm's nested transactions.
 func (sqliteDialector) SavePoint(tx *gorm.DB, name string) error {
 	return tx.Exec("SAVEPOINT " + name).Error
 }

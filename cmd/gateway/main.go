@@ -78,6 +78,9 @@ func run(args []string, stdout io.Writer) error {
 	case "version":
 		return versionCommand(rest, stdout)
 	}
+	if command == "true" || command == "false" {
+		return fmt.Errorf("unknown command %q: a boolean flag takes its value after =, as in -introspection=%s", command, command)
+	}
 	return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, bench ingest, healthcheck or version", command)
 }
 
@@ -92,6 +95,8 @@ func serve(cfg Config) error {
 		return err
 	}
 	<-ctx.Done()
+	// A second signal ends the process at once, drain or not.
+	stop()
 	return m.Shutdown()
 }
 
@@ -366,6 +371,7 @@ type drainAware struct {
 	draining *atomic.Bool
 }
 
+// Ready refuses while draining, and asks the store otherwise.
 func (d drainAware) Ready(ctx context.Context) error {
 	if d.draining.Load() {
 		return domain.Unavailable("the gateway is shutting down", nil)

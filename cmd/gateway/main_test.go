@@ -41,9 +41,14 @@ func startGateway(t testing.TB, databaseURL string, flags ...string) *Main {
 func startGatewayLogged(t testing.TB, databaseURL string, logger *slog.Logger, flags ...string) *Main {
 	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-database-url", databaseURL, "-admin-token", adminToken, "-stream-poll", "200ms"}, flags...)
-	cfg, _, err := ParseConfig("test", args, func(string) string { return "" })
+	cfg, rest, err := ParseConfig("test", args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(rest) > 0 {
+		// A boolean flag takes its value as -flag=false: "-flag false"
+		// ends the flags at "false".
+		t.Fatalf("flags %q: %q left unparsed", flags, rest)
 	}
 	m := NewMain(cfg, logger)
 	if err := m.Run(context.Background()); err != nil {

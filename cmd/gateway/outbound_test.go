@@ -21,7 +21,7 @@ import (
 
 // outboundFlags let a gateway in a test push to a receiver on 127.0.0.1
 // and retry fast.
-var outboundFlags = []string{"-outbound-allow-private", "true", "-outbound-retry-base", "50ms", "-outbound-poll", "200ms"}
+var outboundFlags = []string{"-outbound-allow-private=true", "-outbound-retry-base", "50ms", "-outbound-poll", "200ms"}
 
 type endpoint struct {
 	ID     string `json:"id"`

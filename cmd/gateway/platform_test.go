@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-gateway/gateway/db"
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -68,6 +69,13 @@ func TestFlagsAreTypedAndFallBackToTheEnvironment(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s=%q %v: error %v, want %q", c.env, c.value, c.args, err, c.want)
 		}
+	}
+}
+
+func TestABooleanFlagsValueGivenApartIsExplained(t *testing.T) {
+	err := run([]string{"-introspection", "false"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-introspection=false") {
+		t.Fatalf("-introspection false: %v", err)
 	}
 }
 
@@ -146,6 +154,22 @@ func TestBinary(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("migrate version created %s: %v", filepath.Dir(path), err)
+		}
+		empty := filepath.Join(dir, "empty.db")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := gateway([]string{"DATABASE_URL=sqlite://" + empty}, "migrate", "version"); err != nil || !strings.Contains(out, "schema version 0 ") {
+			t.Errorf("migrate version on an empty store: %v\n%s", err, out)
+		}
+		conn, _, err := db.OpenSQL("sqlite://" + empty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var tables int
+		if err := conn.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil || tables != 0 {
+			t.Errorf("migrate version left %d tables in an empty store (%v)", tables, err)
 		}
 		url := dbtest.SQLiteURL(t)
 		if out, err := gateway([]string{"DATABASE_URL=" + url}, "migrate", "up"); err != nil {
