@@ -1,6 +1,8 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
-// `gateway migrate up|down|version` manages the schema, and
-// `gateway bench ingest` puts a running gateway under load.
+// `gateway migrate up|down|version` manages the schema,
+// `gateway bench ingest` puts a running gateway under load,
+// `gateway healthcheck` asks a local gateway whether it is up (the
+// container's health check) and `gateway version` tells what was built.
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -106,7 +109,7 @@ func commandFlags(name, args, about string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("gateway "+name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: gateway [flags] %s %s\n\n%s\n", name, args, about)
+		fmt.Fprintf(fs.Output(), "usage: gateway [flags] %s\n\n%s\n", strings.TrimSpace(name+" "+args), about)
 		fs.PrintDefaults()
 	}
 	return fs
