@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -101,6 +102,10 @@ func TestRetentionPrunesOldEventsAndExpiresTheirCursors(t *testing.T) {
 		if msg := expired.read(); msg["type"] != "complete" || msg["id"] != "1" {
 			t.Fatalf("after the error: %v, want the subscription complete", msg)
 		}
+		if sse := sseBody(t, m, `subscription($after: String) { eventStream(after: $after) { id } }`, map[string]any{"after": old[0].Cursor}); !strings.Contains(sse, "event: next") ||
+			!strings.Contains(sse, `"code":"CURSOR_EXPIRED"`) || !strings.Contains(sse, "event: complete") {
+			t.Fatalf("eventStream(after: expired) over SSE:\n%s\nwant an error event with CURSOR_EXPIRED, then complete", sse)
+		}
 		live := openStream(t, m, "graphql-transport-ws", &kept[1].Cursor)
 		resumed := openStream(t, m, "graphql-ws", &horizon)
 		for _, want := range kept {
@@ -155,6 +160,29 @@ func TestRetentionPrunesOldEventsAndExpiresTheirCursors(t *testing.T) {
 			t.Fatalf("reprocess after payload pruning: %+v, want 3 examined, all skipped as expired", r)
 		}
 	})
+}
+
+// sseBody runs a subscription over SSE and returns the whole stream, which
+// must end within 10 seconds.
+func sseBody(t *testing.T, m *Main, query string, vars map[string]any) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("SSE stream did not end: %v (read %q)", err, b)
+	}
+	return string(b)
 }
 
 // `gateway prune` takes a time or a duration, and says plainly what is
