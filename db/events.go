@@ -33,7 +33,7 @@ func (db *DB) EventsWithoutPayload(ctx context.Context, filter *domain.EventFilt
 // so the caller knows more events follow though the page is short. A page
 // of large payloads is thus bounded in memory, whatever their sizes.
 func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) (events []*domain.Event, cut bool, err error) {
-	limited := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("position > ?", int64(after))
+	limited := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("position > ?", int64(after)).Where(keptEvents)
 	limited = applyEventFilter(limited, filter).Order("position").Limit(limit)
 	// The windows run over the limited page only, never the whole history.
 	inner := db.gorm.WithContext(ctx).Table("(?) AS limited", limited).
@@ -63,7 +63,7 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, columns string) ([]*domain.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("events").
 		Select(columns).
-		Where("position > ?", int64(after))
+		Where("position > ?", int64(after)).Where(keptEvents)
 	q = applyEventFilter(q, filter)
 	var rows []eventRow
 	if err := q.Order("position").Limit(limit).Find(&rows).Error; err != nil {
@@ -120,6 +120,12 @@ func (db *DB) LegacyPosition(ctx context.Context, c domain.LegacyCursor) (domain
 	}
 	return domain.Position(rows[0]), nil
 }
+
+// keptEvents bounds a read of the history below by the retention horizon.
+// No event at or before it exists, but until VACUUM runs (autovacuum may be
+// off) the index still holds the removed rows: a read from the start
+// would walk through all of them first.
+const keptEvents = "position > (SELECT position FROM event_horizon WHERE id = 1)"
 
 // eventColumns are an event's columns but its payload, and whether payload
 // retention emptied it: length() reads a stored value's size, not the
