@@ -51,6 +51,9 @@ type Config struct {
 	InstanceID string
 	// Outbound configures the pushes to webhook endpoints.
 	Outbound OutboundConfig
+	// EventRetention and PayloadRetention are how long events, and their
+	// payloads, are kept from their receipt; 0 keeps them for good.
+	EventRetention, PayloadRetention time.Duration
 	// CORSAllowedOrigins are the origins whose pages may call the API
 	// from a browser; none when empty.
 	CORSAllowedOrigins []string
@@ -124,6 +127,8 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	fs.Positive(fs.Duration(&c.Outbound.Poll, "outbound-poll", "OUTBOUND_POLL", time.Second, "how often an endpoint reads the history without a wake-up"))
 	fs.Bool(&c.Outbound.AllowPrivate, "outbound-allow-private", "OUTBOUND_ALLOW_PRIVATE", false, "allow outbound endpoints on loopback, private and link-local addresses")
 	fs.Positive(fs.Int(&c.Outbound.Width, "outbound-conversation-width", "OUTBOUND_CONVERSATION_WIDTH", 8, "conversations an endpoint with CONVERSATION ordering receives at once"))
+	fs.NonNegative(fs.Duration(&c.EventRetention, "event-retention", "EVENT_RETENTION", 0, "remove events received longer ago than this, such as 2160h; 0 keeps every event"))
+	fs.NonNegative(fs.Duration(&c.PayloadRetention, "payload-retention", "PAYLOAD_RETENTION", 0, "empty the payloads of events received longer ago than this, keeping the events; 0 keeps every payload"))
 	fs.StringList(&c.CORSAllowedOrigins, "cors-allowed-origins", "CORS_ALLOWED_ORIGINS", "comma-separated `list` of origins whose pages may call /graphql, /export and /schema.graphql (https://app.example.com); empty: none")
 	fs.Positive(fs.Duration(&c.SSEKeepAlive, "sse-keepalive", "SSE_KEEPALIVE", 15*time.Second, "how often an idle SSE stream gets a comment line, so that proxies keep it open"))
 	fs.NonNegative(fs.Duration(&c.ShutdownDrain, "shutdown-drain", "SHUTDOWN_DRAIN", 5*time.Second, "how long /readyz answers 503 on SIGTERM, while requests are still served, before the listener closes"))
@@ -137,11 +142,12 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 
 // commandsHelp lists the commands for -h.
 const commandsHelp = `Commands:
-  serve                   serve (the default)
-  migrate up|down|version manage the schema
-  bench ingest            put a running gateway under load
-  healthcheck             ask the gateway at -addr whether it is up (or ready)
-  version                 print the version, revision and build time
+  serve                           serve (the default)
+  migrate up|down|version         manage the schema
+  prune --before <time|duration>  remove old history once
+  bench ingest                    put a running gateway under load
+  healthcheck                     ask the gateway at -addr whether it is up (or ready)
+  version                         print the version, revision and build time
 Each command has its own -h.
 `
 

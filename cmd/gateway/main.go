@@ -1,8 +1,9 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
-// `gateway migrate up|down|version` manages the schema,
-// `gateway bench ingest` puts a running gateway under load,
-// `gateway healthcheck` asks a local gateway whether it is up (the
-// container's health check) and `gateway version` tells what was built.
+// `gateway migrate up|down|version` manages the schema, `gateway prune`
+// removes old history, `gateway bench ingest` puts a running gateway
+// under load, `gateway healthcheck` asks a local gateway whether it is up
+// (the container's health check) and `gateway version` tells what was
+// built.
 package main
 
 import (
@@ -39,6 +40,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/pgnotify"
 	"github.com/helpdesk-gateway/gateway/ratelimit"
 	"github.com/helpdesk-gateway/gateway/resolvers"
+	"github.com/helpdesk-gateway/gateway/retention"
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
 	"github.com/helpdesk-gateway/gateway/subscriptions"
@@ -76,6 +78,8 @@ func run(args []string, stdout io.Writer) error {
 		return migrateCommand(cfg, rest, stdout)
 	case "bench":
 		return benchCommand(rest, stdout, osGetenv)
+	case "prune":
+		return pruneCommand(cfg, rest, stdout)
 	case "healthcheck":
 		return healthcheckCommand(cfg, rest, stdout)
 	case "version":
@@ -84,7 +88,7 @@ func run(args []string, stdout io.Writer) error {
 	if command == "true" || command == "false" {
 		return fmt.Errorf("unknown command %q: a boolean flag takes its value after =, as in -introspection=%s", command, command)
 	}
-	return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, bench ingest, healthcheck or version", command)
+	return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, prune --before <time|duration>, bench ingest, healthcheck or version", command)
 }
 
 // serve runs the gateway until SIGTERM or SIGINT, then drains and shuts
@@ -180,7 +184,7 @@ type Main struct {
 	served   chan error
 	// stopBackground ends the goroutines of background, which Close
 	// waits for: the notification listener, the delivery-log pruner, the
-	// outbound deliveries.
+	// retention pruner, the outbound deliveries.
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 	closeOnce      sync.Once
@@ -248,6 +252,14 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.background.Done()
 		m.pruneDeliveryLogs(bg)
+	}()
+	pruner := retention.New(retention.Config{
+		Store: store, Events: m.Config.EventRetention, Payloads: m.Config.PayloadRetention, Logger: m.Logger,
+	})
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		pruner.Run(bg)
 	}()
 	refusals := ingest.NewRefusals(ingest.RefusalsConfig{Log: store, Logger: m.Logger, PerWindow: m.Config.RefusalsLoggedPerMinute})
 	m.background.Add(1)
