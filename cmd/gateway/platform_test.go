@@ -93,7 +93,7 @@ func TestHelpShowsEachFlagsTypeAndDefault(t *testing.T) {
 	if strings.Contains(out.String(), "-ingest-batch string") {
 		t.Errorf("numbers shown as strings:\n%s", out.String())
 	}
-	for _, command := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"healthcheck", "-h"}, {"version", "-h"}, {"bench", "ingest", "-h"}} {
+	for _, command := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"healthcheck", "-h"}, {"version", "-h"}, {"prune", "-h"}, {"bench", "ingest", "-h"}} {
 		out.Reset()
 		if err := run(command, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "usage: gateway") {
 			t.Errorf("%v: %v\n%s", command, err, out.String())

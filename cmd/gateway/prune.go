@@ -24,12 +24,21 @@ type pruneArgs struct {
 // `--payloads-only`. A duration counts back from now. A time in the future
 // is refused: it would remove the whole history, which no one means.
 func parsePruneArgs(args []string, now time.Time) (pruneArgs, error) {
+	return parsePruneFlags(args, now, io.Discard)
+}
+
+// parsePruneFlags is parsePruneArgs writing -h's usage to help.
+func parsePruneFlags(args []string, now time.Time, help io.Writer) (pruneArgs, error) {
 	fs := flag.NewFlagSet("gateway prune", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	before := fs.String("before", "", "remove the events received before this RFC 3339 time (2026-01-02T15:04:05Z) or this long ago (720h)")
 	var out pruneArgs
 	fs.BoolVar(&out.payloadsOnly, "payloads-only", false, "keep the events and empty only their payloads")
 	usage := "usage: gateway prune --before <RFC 3339 time | duration such as 720h> [--payloads-only]"
+	fs.SetOutput(help)
+	fs.Usage = func() {
+		fmt.Fprintf(help, "%s\n\nRemoves old history once, as EVENT_RETENTION and PAYLOAD_RETENTION do in the background.\n", usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return out, fmt.Errorf("%w; %s", err, usage)
 	}
@@ -55,7 +64,7 @@ func parsePruneArgs(args []string, now time.Time) (pruneArgs, error) {
 // pruneCommand runs `gateway prune` once, through the code the background
 // retention runs, and prints what it removed.
 func pruneCommand(cfg Config, args []string, stdout io.Writer) error {
-	a, err := parsePruneArgs(args, time.Now())
+	a, err := parsePruneFlags(args, time.Now(), stdout)
 	if err != nil {
 		return err
 	}
