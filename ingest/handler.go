@@ -133,11 +133,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if span != nil {
 		if span.IsRecording() {
 			span.SetAttributes(
-				attribute.String("gateway.provider", d.provider.Slug()),
-				attribute.String("gateway.subscription_id", d.subscription),
 				attribute.String("gateway.outcome", string(d.outcome)),
 				attribute.Int("gateway.events_stored", d.stored),
 			)
+			if d.provider != "" { // the URL named a provider
+				span.SetAttributes(attribute.String("gateway.provider", d.provider.Slug()))
+			}
+			if d.subscription != "" { // and a subscription that exists
+				span.SetAttributes(attribute.String("gateway.subscription_id", d.subscription))
+			}
 			if d.outcome == domain.OutcomeRefused {
 				span.SetStatus(codes.Error, "refused")
 			}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -548,4 +549,47 @@ func TestDebugLogShowsSlowStatementsAndBatchSizes(t *testing.T) {
 			t.Errorf("the debug log holds a parameter value")
 		}
 	})
+}
+
+func TestOTLPEndpointReceivesTheSpans(t *testing.T) {
+	var mu sync.Mutex
+	var paths []string
+	var received int
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		received += len(b)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	args := []string{"-addr", "127.0.0.1:0", "-database-url", dbtest.SQLiteURL(t), "-admin-token", adminToken}
+	cfg, _, err := ParseConfig("test", args, osGetenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Telemetry.OTLP || cfg.Telemetry.ServiceName != "helpdesk-gateway" {
+		t.Fatalf("telemetry config %+v: want OTLP on, the default service name", cfg.Telemetry)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	sub := createDixaSubscription(t, m)
+	if status, body := postDixa(t, sub.URL, sub.SecretKey, readSeed(t, "conversation_note_added_seed1.json")); status != http.StatusOK {
+		t.Fatalf("delivery: %d %s", status, body)
+	}
+	// Close exports what is still buffered.
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(paths) == 0 || paths[0] != "/v1/traces" || received == 0 {
+		t.Fatalf("the collector got %v (%d bytes), want spans posted to /v1/traces", paths, received)
+	}
 }
