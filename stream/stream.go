@@ -7,6 +7,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -104,6 +105,8 @@ const (
 	EndedSlow = "slow"
 	// EndedShutdown: the hub closed.
 	EndedShutdown = "shutdown"
+	// EndedExpired: retention removed events after the stream's cursor.
+	EndedExpired = "expired"
 )
 
 // Transports a stream is served over, as Metrics is told.
@@ -189,11 +192,10 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 // run serves one stream until it ends, and says why it ended.
 func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, out chan<- *domain.Event) (reason string) {
 	defer func() {
-		if reason != EndedSlow {
-			reason = EndedByClient
-			if h.ctx.Err() != nil {
-				reason = EndedShutdown
-			}
+		// A stream ended by its reader and by the hub at once counts as
+		// the hub's.
+		if reason == EndedByClient && h.ctx.Err() != nil {
+			reason = EndedShutdown
 		}
 		// At shutdown, tell the reader to reconnect (to another replica)
 		// and where to resume.
@@ -223,6 +225,10 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {
 					return EndedByClient
+				}
+				if domain.ErrorCode(err) == domain.ECURSOREXPIRED {
+					h.expired(ctx, err)
+					return EndedExpired
 				}
 				h.logger.Warn("stream read failed; retrying", "err", err)
 				wait = time.After(min(h.tail.poll, time.Second))
@@ -293,6 +299,19 @@ func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Po
 	return ""
 }
 
+// expired ends a stream that retention overtook while it was reading the
+// history: the events after its cursor are partly gone, and going on would
+// leave a gap its reader could not see.
+func (h *Hub) expired(ctx context.Context, err error) {
+	var de *domain.Error
+	errors.As(err, &de)
+	oldest := de.Horizon.String()
+	h.logger.Info("stream cursor older than the retention horizon; ending its stream", "oldest_cursor", oldest)
+	if closer := CloserFrom(ctx); closer != nil {
+		closer(CloseCursorExpired, "cursor expired: events were removed by retention; oldest cursor "+oldest)
+	}
+}
+
 // Stats is a snapshot of a hub's streams.
 type Stats struct {
 	Streams int // open streams
@@ -331,6 +350,11 @@ const CloseRestart = 1012
 // conditions test cannot be read; the reason carries the cursor to resume
 // from.
 const CloseTryAgain = 1013
+
+// CloseCursorExpired is the websocket close code (410, Gone, in the
+// application range) of a stream whose cursor retention overtook; the
+// reason names the oldest cursor still available.
+const CloseCursorExpired = 4410
 
 // Closer closes a live stream's connection with a close code and a reason.
 type Closer func(code int, reason string)

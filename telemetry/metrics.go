@@ -95,7 +95,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"transport"}),
 		streamClosed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "stream_closed_total",
-			Help: "Live event streams ended, by reason (client, slow, shutdown).",
+			Help: "Live event streams ended, by reason (client, slow, expired, shutdown).",
 		}, []string{"reason"}),
 		graphqlRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "graphql_requests_total",

@@ -52,6 +52,9 @@ type Config struct {
 	InstanceID string
 	// Outbound configures the pushes to webhook endpoints.
 	Outbound OutboundConfig
+	// EventRetention and PayloadRetention are how long events, and their
+	// payloads, are kept from their receipt; 0 keeps them for good.
+	EventRetention, PayloadRetention time.Duration
 	// Telemetry configures metrics and traces.
 	Telemetry TelemetryConfig
 }
@@ -133,7 +136,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.Telemetry.MetricsToken, "metrics-token", env("METRICS_TOKEN", ""), "bearer token /metrics requires; none when empty (env METRICS_TOKEN)")
 	c.Telemetry.OTLP = getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 	c.Telemetry.ServiceName = env("OTEL_SERVICE_NAME", "helpdesk-gateway")
-	var allowPrivate, width string
+	var allowPrivate, width, eventRetention, payloadRetention string
+	fs.StringVar(&eventRetention, "event-retention", env("EVENT_RETENTION", ""), "remove events received longer ago than this duration, such as 2160h; empty keeps every event (env EVENT_RETENTION)")
+	fs.StringVar(&payloadRetention, "payload-retention", env("PAYLOAD_RETENTION", ""), "empty the payloads of events received longer ago than this duration, keeping the events; empty keeps every payload (env PAYLOAD_RETENTION)")
 	durations := []struct {
 		flag, env, def, usage string
 		value                 string
@@ -161,6 +166,19 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 			return c, nil, fmt.Errorf("%s %q: want a positive duration such as %s", d.env, d.value, d.def)
 		}
 		*d.into = v
+	}
+	for _, r := range []struct {
+		to          *time.Duration
+		value, name string
+	}{{&c.EventRetention, eventRetention, "EVENT_RETENTION"}, {&c.PayloadRetention, payloadRetention, "PAYLOAD_RETENTION"}} {
+		if r.value == "" {
+			continue
+		}
+		v, err := time.ParseDuration(r.value)
+		if err != nil || v <= 0 {
+			return c, nil, fmt.Errorf("%s %q: want a positive duration such as 720h, or nothing to keep everything", r.name, r.value)
+		}
+		*r.to = v
 	}
 	var perr error
 	if c.Outbound.AllowPrivate, perr = strconv.ParseBool(allowPrivate); perr != nil {
