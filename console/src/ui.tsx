@@ -159,12 +159,14 @@ export function When({ at }: { at?: string | null }) {
 
 const good = new Set(["accepted", "duplicate", "challenge", "delivered", "active", "enabled"]);
 const warn = new Set(["filtered", "retry", "failing"]);
+const bad = new Set(["refused", "failed", "disabled", "revoked"]);
 
 // Badge colours a status word: green when all is well, yellow for what
-// needs a look, red for refusals and failures.
+// needs a look, red for refusals and failures, grey for the rest (a
+// conversation's status).
 export function Badge({ word }: { word: string }) {
   const w = word.toLowerCase();
-  const tone = good.has(w) ? "ok" : warn.has(w) ? "warn" : "bad";
+  const tone = good.has(w) ? "ok" : warn.has(w) ? "warn" : bad.has(w) ? "bad" : "neutral";
   return <span class={`badge ${tone}`}>{w}</span>;
 }
 
