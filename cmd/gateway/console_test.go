@@ -26,6 +26,7 @@ import (
 type browser struct {
 	t      *testing.T
 	ctx    context.Context
+	tab    context.Context // without the test's deadline, to describe a failure
 	origin string
 
 	mu      sync.Mutex
@@ -82,9 +83,9 @@ func startBrowser(t *testing.T, origin string) *browser {
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	ctx, cancelTime := context.WithTimeout(tab, 90*time.Second)
+	ctx, cancelTime := context.WithTimeout(tab, 3*time.Minute)
 	t.Cleanup(cancelTime)
-	b := &browser{t: t, ctx: ctx, origin: origin}
+	b := &browser{t: t, ctx: ctx, tab: tab, origin: origin}
 	// Confirmations (delete, rotate, replay) are answered yes.
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
@@ -129,8 +130,19 @@ func startBrowser(t *testing.T, origin string) *browser {
 func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
+		b.t.Fatalf("%s: %v\n%s", what, err, b.describe())
 	}
+}
+
+// describe tells where the page is and what it shows.
+func (b *browser) describe() string {
+	ctx, cancel := context.WithTimeout(b.tab, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 1000)`))
+	if err != nil {
+		return "(the page cannot be read: " + err.Error() + ")"
+	}
+	return s
 }
 
 // within runs actions that must complete within d.
@@ -139,7 +151,7 @@ func (b *browser) within(d time.Duration, what string, actions ...chromedp.Actio
 	ctx, cancel := context.WithTimeout(b.ctx, d)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s within %s: %v", what, d, err)
+		b.t.Fatalf("%s within %s: %v\n%s", what, d, err, b.describe())
 	}
 }
 
@@ -316,10 +328,10 @@ func TestConsoleSubscriptionDeliveryAndLiveTailInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "Replay whole history")]`)),
 		chromedp.Click(chromedp.Search(`//button[contains(., "Replay whole history")]`)))
 	var attempts string
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(attempts, "delivered") && time.Now().Before(deadline); {
-		// The attempts list is read when the page loads: reload until the
-		// pushed event shows.
-		b.run("reload the endpoint", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("h1")))
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(attempts, "delivered") && time.Now().Before(deadline); {
+		// The attempts are read when the page loads and on Refresh.
+		b.run("refresh the attempts", chromedp.Sleep(200*time.Millisecond),
+			chromedp.Click(chromedp.Search(`//button[.="Refresh"]`)), chromedp.WaitVisible(chromedp.Search(`//button[.="Refresh"][not(@disabled)]`)))
 		cells, _ := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#attempts td")].map(td => td.textContent)`))
 		attempts = strings.Join(cells, " ")
 	}

@@ -196,7 +196,10 @@ export function EndpointPage({ id }: { id: string }) {
               <label>Replay since <input type="datetime-local" value={since} onInput={(ev) => setSince(ev.currentTarget.value)} /></label>
               <button type="submit" disabled={busy}>{since ? "Replay" : "Replay whole history"}</button>
             </form>
-            <h2>Attempts</h2>
+            <div class="head" style="margin:24px 0 8px">
+              <h2 style="margin:0">Attempts</h2>
+              <button type="button" onClick={load.reload} disabled={load.loading}>Refresh</button>
+            </div>
             {e.attempts.edges.length === 0 ? (
               <Empty title="No attempts yet"><p>Each push to the URL, with its answer, appears here.</p></Empty>
             ) : (

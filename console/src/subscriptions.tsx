@@ -310,7 +310,10 @@ export function SubscriptionPage({ id }: { id: string }) {
                 </>
               )}
             </dl>
-            <h2>Delivery log</h2>
+            <div class="head" style="margin:24px 0 8px">
+              <h2 style="margin:0">Delivery log</h2>
+              <button type="button" onClick={load.reload} disabled={load.loading}>Refresh</button>
+            </div>
             <DeliveryLog logs={s.eventLogs} />
           </>
         )
