@@ -236,6 +236,7 @@ func TestConsoleSubscriptionDeliveryAndLiveTailInABrowser(t *testing.T) {
 	if msg := b.text("#signin-error"); !strings.Contains(msg, "refused") {
 		t.Fatalf("a refused token shows %q", msg)
 	}
+	b.shoot("console-signin-refused")
 	b.run("sign in",
 		chromedp.Navigate(m.URL()+"/console"),
 		chromedp.SendKeys(chromedp.ID("token"), adminToken+kb.Enter),
