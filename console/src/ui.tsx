@@ -72,7 +72,16 @@ export function Empty({ title, children }: { title: string; children?: Component
 }
 
 export function Loading<T>({ load, children }: { load: Load<T>; children: (data: T) => ComponentChildren }) {
-  if (load.error) return <ErrorBox error={load.error} />;
+  if (load.error) {
+    return (
+      <div class="alert error" role="alert">
+        <p>{load.error}</p>
+        <button type="button" onClick={load.reload} disabled={load.loading}>
+          Try again
+        </button>
+      </div>
+    );
+  }
   if (load.data === undefined) return <p class="muted">Loading…</p>;
   return <>{children(load.data)}</>;
 }
