@@ -12,6 +12,7 @@ type Detail = {
   receivedAt: string;
   reason?: string | null;
   payload: unknown;
+  payloadExpired: boolean;
   subscription?: { id: string; name: string } | null;
   conversation?: {
     externalId: string;
@@ -26,7 +27,7 @@ type Detail = {
 };
 
 const query = `query($id: ID!) { node(id: $id) { ... on Event {
-  id cursor provider type providerEventType occurredAt receivedAt reason payload
+  id cursor provider type providerEventType occurredAt receivedAt reason payload payloadExpired
   subscription { id name }
   conversation { externalId status subject channel requester { name email } assignee { name } tags
     messages(last: 5) { edges { node { direction content createdAt author { name } } } } }
@@ -105,7 +106,11 @@ export function EventDetail({ id, onClose }: { id: string; onClose: () => void }
                 <p class="muted">The event names no conversation.</p>
               )}
               <h2>Payload</h2>
-              <JsonView value={e.payload} id="event-payload" />
+              {e.payloadExpired ? (
+                <p class="muted" id="event-payload">Payload retention (PAYLOAD_RETENTION) removed the body.</p>
+              ) : (
+                <JsonView value={e.payload} id="event-payload" />
+              )}
             </>
           )
         }

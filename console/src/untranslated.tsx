@@ -6,7 +6,7 @@ import { EventDetail } from "./events";
 import { Empty, ErrorBox, Loading, When, useAction, useLoad } from "./ui";
 
 type Row = { id: string; provider: string; providerEventType: string; receivedAt: string; reason?: string | null; subscription?: { name: string } | null };
-type Result = { examined: number; retranslated: number; appended: number; stillUntranslated: number };
+type Result = { examined: number; retranslated: number; appended: number; stillUntranslated: number; payloadExpired: number };
 
 const query = `{ events(filter: {untranslated: true, corrected: false}, first: 100) { edges { node {
   id provider providerEventType receivedAt reason subscription { name } } } pageInfo { hasNextPage } } }`;
@@ -19,7 +19,7 @@ export function Untranslated() {
   const reprocess = () =>
     run(async () => {
       const d = await gql<{ reprocessEvents: Result }>(
-        `mutation { reprocessEvents(filter: {untranslated: true}) { examined retranslated appended stillUntranslated } }`,
+        `mutation { reprocessEvents(filter: {untranslated: true}) { examined retranslated appended stillUntranslated payloadExpired } }`,
       );
       setResult(d.reprocessEvents);
       load.reload();
@@ -39,7 +39,8 @@ export function Untranslated() {
       {result && (
         <div class="alert info" role="status" id="reprocess-result">
           Read {result.examined} stored events: {result.retranslated} now translate (appended as corrections)
-          {result.appended ? `, ${result.appended} more events appended` : ""}, {result.stillUntranslated} still untranslated.
+          {result.appended ? `, ${result.appended} more events appended` : ""}, {result.stillUntranslated} still untranslated
+          {result.payloadExpired ? `, ${result.payloadExpired} left as they are because retention removed their body` : ""}.
         </div>
       )}
       <Loading load={load}>
