@@ -60,13 +60,15 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   return body.data as T;
 }
 
-export function socket(token: string): Client {
+// socket opens graphql-transport-ws connections on first use; retries is
+// how often a dropped connection is reopened on its own.
+export function socket(token: string, retries = 3): Client {
   const url = new URL("/graphql", location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return createClient({
     url: url.href,
     connectionParams: authHeader(token),
     lazy: true,
-    retryAttempts: 3,
+    retryAttempts: retries,
   });
 }

@@ -6,6 +6,7 @@ import { Empty, ErrorBox, When, eventTypes, providers, reportError } from "./ui"
 
 type Row = {
   id: string;
+  cursor: string;
   provider: string;
   type: string;
   providerEventType: string;
@@ -18,8 +19,8 @@ type Row = {
 // without end.
 const keep = 200;
 
-const query = `subscription($filter: EventFilter) { eventStream(filter: $filter) {
-  id provider type providerEventType occurredAt receivedAt conversation { externalId status } } }`;
+const query = `subscription($filter: EventFilter, $after: String) { eventStream(filter: $filter, after: $after) {
+  id cursor provider type providerEventType occurredAt receivedAt conversation { externalId status } } }`;
 
 export function LiveTail() {
   const [provider, setProvider] = useState("");
@@ -30,11 +31,19 @@ export function LiveTail() {
   const [state, setState] = useState<"connecting" | "live" | "closed">("connecting");
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState<string>();
+  // connection counts reconnections; a reconnection resumes after the last
+  // event seen, so nothing is missed in between.
+  const [connection, setConnection] = useState(0);
+  const lastCursor = useRef<string>();
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
 
   useEffect(() => {
-    const client = socket(getToken());
+    lastCursor.current = undefined; // new filters: start at the head
+  }, [provider, type]);
+
+  useEffect(() => {
+    const client = socket(getToken(), 0);
     const offs = [client.on("connected", () => setState("live")), client.on("closed", () => setState("closed"))];
     setState("connecting");
     setError(undefined);
@@ -42,11 +51,12 @@ export function LiveTail() {
     if (provider) filter.providers = [provider];
     if (type) filter.types = [type];
     const stop = client.subscribe<{ eventStream: Row }>(
-      { query, variables: { filter } },
+      { query, variables: { filter, after: lastCursor.current ?? null } },
       {
         next: ({ data, errors }) => {
           if (errors?.length) setError(errors.map((e) => e.message).join("; "));
           if (!data) return;
+          lastCursor.current = data.eventStream.cursor;
           const add = (list: Row[]) => [data.eventStream, ...list].slice(0, keep);
           if (pausedRef.current) setHeld(add);
           else setRows(add);
@@ -65,7 +75,7 @@ export function LiveTail() {
       offs.forEach((off) => off());
       void client.dispose();
     };
-  }, [provider, type]);
+  }, [provider, type, connection]);
 
   const resume = () => {
     setRows((r) => [...held, ...r].slice(0, keep));
@@ -106,6 +116,11 @@ export function LiveTail() {
           <button id="live-pause" onClick={() => setPaused(true)}>Pause</button>
         )}
         {rows.length > 0 && <button onClick={() => setRows([])}>Clear</button>}
+        {state === "closed" && (
+          <button class="primary" onClick={() => setConnection((c) => c + 1)}>
+            Reconnect{lastCursor.current ? " and catch up" : ""}
+          </button>
+        )}
       </div>
       <ErrorBox error={error} />
       {rows.length === 0 ? (
