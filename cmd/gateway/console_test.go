@@ -86,11 +86,16 @@ func startBrowser(t *testing.T, origin string) *browser {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	ctx, cancelTime := context.WithTimeout(tab, 3*time.Minute)
-	t.Cleanup(cancelTime)
 	b := &browser{t: t, ctx: ctx, tab: tab, origin: origin}
 	// Confirmations (delete, rotate, replay) are answered yes.
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	answered := make(chan struct{})
+	t.Cleanup(func() {
+		cancelTime()
+		<-answered
+	})
 	go func() {
+		defer close(answered)
 		for _, err := range dialogs {
 			if err != nil {
 				return
