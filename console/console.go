@@ -11,6 +11,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed dist
@@ -39,6 +40,10 @@ func Handler() http.Handler {
 	mux.Handle("GET /console/{$}", page(root, "index.html"))
 	mux.Handle("GET /console/assets/", http.StripPrefix("/console", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secure(w)
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // assets are files: no listings
+			return
+		}
 		// Asset names carry a hash of their content.
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		assets.ServeHTTP(w, r)

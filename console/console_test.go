@@ -51,8 +51,10 @@ func TestPagesLoadOnlyTheirOwnAssets(t *testing.T) {
 			}
 		}
 	}
-	if res := get(t, h, "/console/assets/none.js"); res.StatusCode != http.StatusNotFound {
-		t.Errorf("a missing asset answers %d", res.StatusCode)
+	for _, path := range []string{"/console/assets/none.js", "/console/assets/", "/console/other"} {
+		if res := get(t, h, path); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s answers %d", path, res.StatusCode)
+		}
 	}
 }
 
