@@ -300,11 +300,27 @@ func TestConsoleSubscriptionDeliveryAndLiveTailInABrowser(t *testing.T) {
 	b.run("scroll to the event", chromedp.ScrollIntoView(chromedp.ID("event-detail")))
 	b.shoot("console-event")
 
+	b.run("pause the live tail",
+		chromedp.Click(chromedp.ID("live-pause")),
+		chromedp.WaitVisible(chromedp.Search(`//button[@id="live-pause"][starts-with(., "Resume")]`)))
+	closed := readSeed(t, "conversation_closed.json")
+	if status, answer := postDixa(t, ingestURL, secret, closed); status != http.StatusOK || !strings.Contains(answer, "accepted") {
+		t.Fatalf("second delivery: %d %s", status, answer)
+	}
+	b.within(5*time.Second, "see the paused tail hold the new event back",
+		chromedp.WaitVisible(chromedp.Search(`//button[@id="live-pause"][contains(., "1 new")]`)))
+	if rows, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.event-row").length`)); rows != 1 {
+		t.Fatalf("a paused tail shows %d rows, want the 1 from before the pause", rows)
+	}
+	b.run("resume the live tail",
+		chromedp.Click(chromedp.ID("live-pause")),
+		chromedp.WaitVisible(chromedp.Search(`//tr[contains(@class, "event-row")][contains(., "CONVERSATION_STATUS_CHANGED")]`)))
+
 	b.run("open the subscription's delivery log",
 		chromedp.Click(chromedp.CSS(`a[href="#/subscriptions"]`)),
 		chromedp.Click(chromedp.Search(`//table[@id="subscriptions"]//a[contains(., "Support inbox")]`)),
-		chromedp.WaitVisible(chromedp.Search(`//tr[contains(@class, "log-row")][contains(., "accepted")]`)),
-		chromedp.Click(chromedp.CSS(`tr.log-row`)),
+		chromedp.WaitVisible(chromedp.Search(`//tr[contains(@class, "log-row")][contains(., "accepted")][contains(., "ConversationNoteAdded")]`)),
+		chromedp.Click(chromedp.Search(`//tr[contains(@class, "log-row")][contains(., "ConversationNoteAdded")]`)),
 		chromedp.WaitVisible(chromedp.ID("delivery-body")))
 	if got := b.text("#delivery-body"); !strings.Contains(got, "CONVERSATION_NOTE_ADDED") {
 		t.Fatalf("the delivery log entry shows %q", got)
