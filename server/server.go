@@ -1,6 +1,6 @@
 // Package server routes the gateway's HTTP surface: GraphQL (HTTP,
-// websocket, SSE) and its SDL behind bearer auth and CORS, GraphiQL,
-// webhooks and health.
+// websocket, SSE) and its SDL behind bearer auth and CORS, the browser
+// pages (GraphiQL and the console), webhooks and health.
 package server
 
 import (
@@ -17,13 +17,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/helpdesk-gateway/gateway/auth"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
 	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/helpdesk-gateway/gateway/stream"
+	"github.com/helpdesk-gateway/gateway/telemetry"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -45,6 +45,9 @@ type Config struct {
 	Webhooks      http.Handler
 	// Export serves GET /export/events.
 	Export http.Handler
+	// Pages serves the browser pages: GET / (GraphiQL), /console and
+	// /console/assets/.
+	Pages  http.Handler
 	Ready  Readiness
 	Logger *slog.Logger
 	// Introspection enables GraphQL schema introspection.
@@ -65,6 +68,8 @@ type Config struct {
 	// SSEKeepAlive is how often an idle SSE stream gets a comment line, so
 	// that proxies between it and its client do not close it as idle.
 	SSEKeepAlive time.Duration
+	// Metrics, when set, serves GET /metrics.
+	Metrics http.Handler
 }
 
 // RequestLimits bound a GraphQL request before its operation is
@@ -79,7 +84,8 @@ type RequestLimits struct {
 	Timeout time.Duration
 }
 
-// New returns the gateway's HTTP handler.
+// New returns the gateway's HTTP handler. Every request gets an id and an
+// access-log line (see telemetry.Requests).
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
@@ -94,7 +100,9 @@ func New(cfg Config) http.Handler {
 	}), true)))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
 	mux.Handle("GET /schema.graphql", cfg.requireToken(cfg.schemaHandler(), false))
-	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
+	mux.Handle("GET /{$}", cfg.Pages)
+	mux.Handle("GET /console", cfg.Pages)
+	mux.Handle("GET /console/", cfg.Pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -102,13 +110,16 @@ func New(cfg Config) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := cfg.Ready.Ready(ctx); err != nil {
-			cfg.Logger.Warn("not ready", "err", err)
+			cfg.Logger.WarnContext(r.Context(), "not ready", "err", err)
 			httperror.Write(w, err)
 			return
 		}
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return withCORS(cfg.CORSAllowedOrigins, mux)
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	return telemetry.Requests(withCORS(cfg.CORSAllowedOrigins, mux), cfg.Logger)
 }
 
 func (cfg Config) graphQL(q *quota) http.Handler {
@@ -201,9 +212,6 @@ func deadline(d time.Duration) graphql.OperationMiddleware {
 func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
-		if rid := r.Header.Get("X-Request-Id"); rid != "" && len(rid) <= maxRequestID {
-			ctx = resolvers.WithRequestID(ctx, rid)
-		}
 		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, socketSlotKey{}, &socketSlot{})))
 			return
@@ -236,9 +244,6 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 	})
 }
 
-// maxRequestID bounds a client's X-Request-Id: it is copied into logs.
-const maxRequestID = 128
-
 // closeForbidden closes a websocket whose key was refused or revoked.
 const closeForbidden = 4403
 
@@ -256,7 +261,7 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 		}
 		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
 	}
-	ctx = withConnection(domain.WithIdentity(ctx, id))
+	ctx = stream.WithTransport(withConnection(domain.WithIdentity(ctx, id)), stream.TransportWebsocket)
 	// The watched context ends when the key is revoked; gqlgen then closes
 	// the socket. Writing our close frame first tells the client why.
 	watched, _ := cfg.Sessions.Watch(ctx, id)

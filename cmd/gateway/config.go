@@ -62,6 +62,24 @@ type Config struct {
 	// ShutdownDrain is how long /readyz answers 503 at shutdown before
 	// the listener closes.
 	ShutdownDrain time.Duration
+	// Telemetry configures metrics and traces.
+	Telemetry TelemetryConfig
+}
+
+// TelemetryConfig configures the gateway's metrics and traces.
+type TelemetryConfig struct {
+	// MetricsAddr, when set, serves /metrics on a listener of its own
+	// instead of the main one; MetricsToken, when set, is the bearer token
+	// /metrics requires.
+	MetricsAddr, MetricsToken string
+	// OTLP is on when the standard OTEL_EXPORTER_OTLP_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set: spans are exported there
+	// (the exporter reads the other OTEL_EXPORTER_OTLP_* variables itself).
+	OTLP        bool
+	ServiceName string
+	// SlowStatement is the duration past which an SQL statement is logged
+	// at LOG_LEVEL=debug.
+	SlowStatement time.Duration
 }
 
 // OutboundConfig configures the pushes to outbound webhook endpoints.
@@ -127,6 +145,9 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	fs.Positive(fs.Duration(&c.Outbound.Poll, "outbound-poll", "OUTBOUND_POLL", time.Second, "how often an endpoint reads the history without a wake-up"))
 	fs.Bool(&c.Outbound.AllowPrivate, "outbound-allow-private", "OUTBOUND_ALLOW_PRIVATE", false, "allow outbound endpoints on loopback, private and link-local addresses")
 	fs.Positive(fs.Int(&c.Outbound.Width, "outbound-conversation-width", "OUTBOUND_CONVERSATION_WIDTH", 8, "conversations an endpoint with CONVERSATION ordering receives at once"))
+	fs.String(&c.Telemetry.MetricsAddr, "metrics-addr", "METRICS_ADDR", "", "serve /metrics on this address instead of the main one")
+	fs.String(&c.Telemetry.MetricsToken, "metrics-token", "METRICS_TOKEN", "", "bearer token /metrics requires; none when empty")
+	fs.Positive(fs.Duration(&c.Telemetry.SlowStatement, "log-slow-sql", "LOG_SLOW_SQL", 100*time.Millisecond, "at LOG_LEVEL=debug, SQL statements slower than this are logged with their duration"))
 	fs.NonNegative(fs.Duration(&c.EventRetention, "event-retention", "EVENT_RETENTION", 0, "remove events received longer ago than this, such as 2160h; 0 keeps every event"))
 	fs.NonNegative(fs.Duration(&c.PayloadRetention, "payload-retention", "PAYLOAD_RETENTION", 0, "empty the payloads of events received longer ago than this, keeping the events; 0 keeps every payload"))
 	fs.StringList(&c.CORSAllowedOrigins, "cors-allowed-origins", "CORS_ALLOWED_ORIGINS", "comma-separated `list` of origins whose pages may call /graphql, /export and /schema.graphql (https://app.example.com); empty: none")
@@ -137,6 +158,13 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		fs.PrintDefaults()
 	}
 	rest, err := fs.Parse(args)
+	// The OpenTelemetry variables are the standard ones, read by the
+	// exporter itself: they have no flags.
+	c.Telemetry.OTLP = getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+	c.Telemetry.ServiceName = getenv("OTEL_SERVICE_NAME")
+	if c.Telemetry.ServiceName == "" {
+		c.Telemetry.ServiceName = "helpdesk-gateway"
+	}
 	return c, rest, err
 }
 
