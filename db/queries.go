@@ -138,10 +138,29 @@ func (db *DB) CountPeople(ctx context.Context, role domain.PersonRole, search *s
 	return int(n), nil
 }
 
-// ListMessages returns one page of a conversation's messages.
+// messagePage applies a page of a conversation's messages to q: they are
+// ordered oldest first by creation time, ties (and the cursor's place) by
+// seq. The cursors name a message by its seq; the page starts at that
+// message's place in the order (index messages_conversation).
+func messagePage(q *gorm.DB, p domain.SeqPage) *gorm.DB {
+	const place = "(SELECT created_at, seq FROM messages WHERE seq = ?)"
+	if p.After > 0 {
+		q = q.Where("(created_at, seq) > "+place, p.After)
+	}
+	if p.Before > 0 {
+		q = q.Where("(created_at, seq) < "+place, p.Before)
+	}
+	if p.Backward {
+		return q.Order("created_at DESC, seq DESC").Limit(p.Limit)
+	}
+	return q.Order("created_at, seq").Limit(p.Limit)
+}
+
+// ListMessages returns one page of a conversation's messages, oldest first
+// by creation time.
 func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error) {
 	var rows []messageRow
-	if err := seqPage(db.gorm.WithContext(ctx).Where("conversation_id = ?", conversationID), p).Find(&rows).Error; err != nil {
+	if err := messagePage(db.gorm.WithContext(ctx).Where("conversation_id = ?", conversationID), p).Find(&rows).Error; err != nil {
 		return nil, storeError(fmt.Errorf("list messages: %w", err))
 	}
 	rows = ascending(rows, p)
@@ -152,16 +171,17 @@ func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.
 	return out, nil
 }
 
-// LastMessages returns, for each conversation, its newest n messages in
-// ascending order, in one statement: a page of conversations with their
-// latest messages costs one query, not one per conversation.
+// LastMessages returns, for each conversation, its newest n messages by
+// creation time, oldest first (ties by seq), in one statement: a page of
+// conversations with their latest messages costs one query, not one per
+// conversation.
 func (db *DB) LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error) {
 	var rows []messageRow
 	err := db.gorm.WithContext(ctx).Raw(`SELECT seq, id, conversation_id, provider, external_id, direction, private, content,
 		content_type, author_id, created_at, updated_at FROM (
-			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY seq DESC) AS rank
+			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY created_at DESC, seq DESC) AS rank
 			FROM messages m WHERE conversation_id IN ?) ranked
-		WHERE rank <= ? ORDER BY conversation_id, seq`, conversationIDs, n).Scan(&rows).Error
+		WHERE rank <= ? ORDER BY conversation_id, created_at, seq`, conversationIDs, n).Scan(&rows).Error
 	if err != nil {
 		return nil, storeError(fmt.Errorf("last messages: %w", err))
 	}
