@@ -49,6 +49,11 @@ type Hub struct {
 	// long a full buffer may stay full before the stream is ended.
 	buffer      int
 	slowTimeout time.Duration
+	// replay holds a token for each store read of a stream behind the
+	// window: the replays share a bounded part of the database's
+	// connections, so ingest and queries keep the rest however many
+	// streams replay at once.
+	replay chan struct{}
 
 	blocked atomic.Int64 // streams waiting on a full buffer
 
@@ -84,7 +89,15 @@ type Config struct {
 	// WindowEvents and WindowBytes bound the shared window of the newest
 	// events (defaults: the constants of the same names).
 	WindowEvents, WindowBytes int
+	// ReplayConcurrency bounds the store reads of streams behind the
+	// window that run at once (default DefaultReplayConcurrency); the
+	// others wait their turn.
+	ReplayConcurrency int
 }
+
+// DefaultReplayConcurrency is how many replaying streams read the store
+// at once by default: a quarter of the PostgreSQL pool of 16 connections.
+const DefaultReplayConcurrency = 4
 
 // NewHub starts the hub's shared tail reader, configured by cfg; its
 // settings do not change afterwards.
@@ -101,8 +114,12 @@ func NewHub(cfg Config) *Hub {
 	if cfg.WindowBytes <= 0 {
 		cfg.WindowBytes = WindowBytes
 	}
+	if cfg.ReplayConcurrency <= 0 {
+		cfg.ReplayConcurrency = DefaultReplayConcurrency
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, ctx: ctx, cancel: cancel}
+	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout,
+		replay: make(chan struct{}, cfg.ReplayConcurrency), ctx: ctx, cancel: cancel}
 	h.tail = newTail(cfg.Store, cfg.Broker, cfg.Poll, h.pageSize, cfg.WindowEvents, cfg.WindowBytes, func(err error) {
 		cfg.Logger.Warn("stream tail read failed; retrying", "err", err)
 	})
@@ -164,7 +181,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			// (not cut by bytes) means every matching event up to the
 			// window's head (taken before the read, so visible to it) was
 			// read, so the cursor may jump there and join the window.
-			page, cut, err := h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
+			page, cut, err := h.readBehind(ctx, filter, after)
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {
 					return
@@ -195,6 +212,20 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			return
 		}
 	}
+}
+
+// readBehind reads a page of the store for a stream behind the window,
+// once one of the replay tokens is free.
+func (h *Hub) readBehind(ctx context.Context, filter *domain.EventFilter, after domain.Position) ([]*domain.Event, bool, error) {
+	select {
+	case h.replay <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	case <-h.ctx.Done():
+		return nil, false, h.ctx.Err()
+	}
+	defer func() { <-h.replay }()
+	return h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
 }
 
 // send hands events to the reader, moving the cursor past each one. It

@@ -169,7 +169,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
-	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout})
+	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout,
+		ReplayConcurrency: m.Config.StreamReplayConcurrency})
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	oc := m.Config.Outbound
