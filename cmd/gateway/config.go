@@ -19,7 +19,9 @@ type Config struct {
 	PublicURL    string
 	MaxBodyBytes int64
 	MaxPageSize  int
-	StreamPoll   time.Duration
+	// MaxEventPageSize bounds `first` of the listings of events.
+	MaxEventPageSize int
+	StreamPoll       time.Duration
 	// StreamSlowTimeout is how long a live stream's full buffer may stay
 	// full before the stream is ended.
 	StreamSlowTimeout time.Duration
@@ -101,6 +103,8 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
 	fs.StringVar(&bodyLimit, "max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest webhook body accepted (env MAX_BODY_BYTES)")
 	fs.StringVar(&pageSize, "max-page-size", env("MAX_PAGE_SIZE", "1000"), "largest `first` of a connection (env MAX_PAGE_SIZE)")
+	var eventPageSize string
+	fs.StringVar(&eventPageSize, "max-event-page-size", env("MAX_EVENT_PAGE_SIZE", "10000"), "largest `first` of a listing of events, for paging the history (env MAX_EVENT_PAGE_SIZE)")
 	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 1 (env INGEST_WORKERS)")
 	fs.StringVar(&batch, "ingest-batch", env("INGEST_BATCH", "256"), "most deliveries sharing one transaction (env INGEST_BATCH)")
 	fs.StringVar(&poll, "stream-poll", env("STREAM_POLL", "1s"), "how often live streams re-read the store without a wake-up (env STREAM_POLL)")
@@ -200,6 +204,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 		{&c.MaxSubscriptionsPerConn, subsPerConn, "max subscriptions per connection"},
 		{&c.MaxSubscriptionsPerKey, subsPerKey, "max subscriptions per key"},
 		{&c.StreamReplayConcurrency, replayConcurrency, "stream replay concurrency"},
+		{&c.MaxEventPageSize, eventPageSize, "max event page size"},
 	} {
 		if *n.to, err = strconv.Atoi(n.value); err != nil || *n.to <= 0 {
 			return c, nil, fmt.Errorf("%s %q: want a positive integer", n.name, n.value)

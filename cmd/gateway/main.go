@@ -222,7 +222,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Streams:       m.Hub, PublicURL: m.Config.PublicURL,
 		EndpointURLs: m.Outbound,
 		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
-		MaxPageSize:  m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
+		MaxPageSize:  m.Config.MaxPageSize, MaxEventPageSize: m.Config.MaxEventPageSize, Logger: m.Logger, Now: time.Now,
 	}}
 	resolvers.SetComplexity(&gcfg.Complexity, resolvers.DefaultPageSize)
 	schema := graph.NewExecutableSchema(gcfg)
