@@ -49,10 +49,8 @@ type Hub struct {
 	// long a full buffer may stay full before the stream is ended.
 	buffer      int
 	slowTimeout time.Duration
-	// replay holds a token for each store read of a stream behind the
-	// window: the replays share a bounded part of the database's
-	// connections, so ingest and queries keep the rest however many
-	// streams replay at once.
+	// replay holds a token for each page a stream behind the window
+	// reads and sends (see replayPage).
 	replay chan struct{}
 
 	blocked atomic.Int64 // streams waiting on a full buffer
@@ -89,8 +87,8 @@ type Config struct {
 	// WindowEvents and WindowBytes bound the shared window of the newest
 	// events (defaults: the constants of the same names).
 	WindowEvents, WindowBytes int
-	// ReplayConcurrency bounds the store reads of streams behind the
-	// window that run at once (default DefaultReplayConcurrency); the
+	// ReplayConcurrency bounds the streams behind the window that read
+	// and send a page at once (default DefaultReplayConcurrency); the
 	// others wait their turn.
 	ReplayConcurrency int
 }
@@ -181,7 +179,10 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			// (not cut by bytes) means every matching event up to the
 			// window's head (taken before the read, so visible to it) was
 			// read, so the cursor may jump there and join the window.
-			page, cut, err := h.readBehind(ctx, filter, after)
+			n, cut, open, err := h.replayPage(ctx, filter, &after, out)
+			if !open {
+				return
+			}
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {
 					return
@@ -189,10 +190,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 				h.logger.Warn("stream read failed; retrying", "err", err)
 				wait = time.After(min(h.tail.poll, time.Second))
 			} else {
-				if !h.send(ctx, page, &after, out) {
-					return
-				}
-				if len(page) == h.pageSize || cut {
+				if n == h.pageSize || cut {
 					continue
 				}
 				if w.ready && after.Less(w.head) {
@@ -214,18 +212,28 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 	}
 }
 
-// readBehind reads a page of the store for a stream behind the window,
-// once one of the replay tokens is free.
-func (h *Hub) readBehind(ctx context.Context, filter *domain.EventFilter, after domain.Position) ([]*domain.Event, bool, error) {
+// replayPage reads a page of the store for a stream behind the window and
+// hands it to the reader, holding one of the replay tokens throughout: the
+// replays take turns on a bounded part of the database's connections and
+// of the CPU that encodes what they send, so ingest and queries keep the
+// rest however many streams replay. A reader that stops reading holds its
+// token until SlowTimeout ends its stream. It returns how many events the
+// page held and whether it was cut by bytes; open is false when the stream
+// must end.
+func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut, open bool, err error) {
 	select {
 	case h.replay <- struct{}{}:
 	case <-ctx.Done():
-		return nil, false, ctx.Err()
+		return 0, false, false, nil
 	case <-h.ctx.Done():
-		return nil, false, h.ctx.Err()
+		return 0, false, false, nil
 	}
 	defer func() { <-h.replay }()
-	return h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
+	page, cut, err := h.store.EventsWithin(ctx, filter, *after, h.pageSize, pageBytes)
+	if err != nil {
+		return 0, false, true, err
+	}
+	return len(page), cut, h.send(ctx, page, after, out), nil
 }
 
 // send hands events to the reader, moving the cursor past each one. It

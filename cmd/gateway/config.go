@@ -25,8 +25,8 @@ type Config struct {
 	// StreamSlowTimeout is how long a live stream's full buffer may stay
 	// full before the stream is ended.
 	StreamSlowTimeout time.Duration
-	// StreamReplayConcurrency bounds the store reads of replaying streams
-	// that run at once.
+	// StreamReplayConcurrency bounds the replaying streams that read and
+	// send a page at once.
 	StreamReplayConcurrency int
 	// SubscriptionCacheTTL bounds how long ingest serves a cached webhook
 	// subscription without reading it again.
@@ -92,7 +92,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	var bodyLimit, pageSize, workers, batch, poll, subscriptionTTL, introspection, logLimit, maxDepth, maxComplexity string
 	var queryBytes, queryTokens, graphQLTimeout, responseBytes, slowTimeout, replayConcurrency string
-	fs.StringVar(&replayConcurrency, "stream-replay-concurrency", env("STREAM_REPLAY_CONCURRENCY", strconv.Itoa(stream.DefaultReplayConcurrency)), "store reads of replaying streams run at once; the rest of the database's connections stay free for ingest and queries (env STREAM_REPLAY_CONCURRENCY)")
+	fs.StringVar(&replayConcurrency, "stream-replay-concurrency", env("STREAM_REPLAY_CONCURRENCY", strconv.Itoa(stream.DefaultReplayConcurrency)), "replaying streams that read and send a page at once; the rest of the database's connections stay free for ingest and queries (env STREAM_REPLAY_CONCURRENCY)")
 	fs.StringVar(&slowTimeout, "stream-slow-timeout", env("STREAM_SLOW_TIMEOUT", "10s"), "how long a live stream whose reader does not keep up may stay blocked before it is ended with the cursor to resume from (env STREAM_SLOW_TIMEOUT)")
 	fs.StringVar(&queryBytes, "max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "largest GraphQL request body (query and variables) accepted (env MAX_QUERY_BYTES)")
 	fs.StringVar(&queryTokens, "max-query-tokens", env("MAX_QUERY_TOKENS", "3000"), "most tokens in a GraphQL document; bounds the time its validation takes (env MAX_QUERY_TOKENS)")
