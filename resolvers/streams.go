@@ -74,7 +74,13 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 // sets it) keeps its query as it was.
 func (r *Resolver) streamStart(ctx context.Context, after *string, fromBeginning *bool) (domain.Position, error) {
 	if after != nil {
-		return domain.ParseCursor(ctx, *after, r.Store)
+		pos, err := domain.ParseCursor(ctx, *after, r.Store)
+		if err != nil {
+			return 0, err
+		}
+		// The hub may serve a recent cursor from memory without reading
+		// the store: an expired one is refused here, as a query's would be.
+		return pos, r.Store.CheckCursor(ctx, pos)
 	}
 	if fromBeginning != nil && *fromBeginning {
 		return 0, nil
