@@ -65,7 +65,7 @@ func scanEvents(q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, er
 	var out []*domain.Event
 	var r eventRow
 	dest := []any{&r.Position, &r.ID, &r.Provider, &r.Type, &r.ProviderEventType, &r.DedupeKey, &r.FactKey,
-		&r.SubscriptionID, &r.ConversationID, &r.MessageID, &r.OccurredAt, &r.ReceivedAt, &r.Reason, &r.Corrects}
+		&r.SubscriptionID, &r.ConversationID, &r.MessageID, &r.OccurredAt, &r.ReceivedAt, &r.Reason, &r.Corrects, &r.PayloadExpired}
 	if withPayload {
 		dest = append(dest, &r.Payload)
 	}
