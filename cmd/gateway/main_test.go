@@ -509,7 +509,7 @@ func TestGraphQLNeedsBearerToken(t *testing.T) {
 	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "cursor") {
 		t.Fatalf("invalid cursor: %+v", resp)
 	}
-	resp = graphQLRaw(t, m, adminToken, `{ events(first: 1001) { edges { cursor } } }`, nil)
+	resp = graphQLRaw(t, m, adminToken, `{ conversations(first: 1001) { edges { cursor } } }`, nil)
 	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "1000") {
 		t.Fatalf("first over the maximum: %+v", resp)
 	}
