@@ -1,5 +1,6 @@
 // Package server routes the gateway's HTTP surface: GraphQL (HTTP,
-// websocket, SSE) behind bearer auth, GraphiQL, webhooks and health.
+// websocket, SSE) behind bearer auth, the browser pages (GraphiQL and the
+// console), webhooks and health.
 package server
 
 import (
@@ -16,13 +17,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/helpdesk-gateway/gateway/auth"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
 	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/helpdesk-gateway/gateway/stream"
+	"github.com/helpdesk-gateway/gateway/telemetry"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	Webhooks      http.Handler
 	// Export serves GET /export/events.
 	Export http.Handler
+	// Pages serves the browser pages: GET / (GraphiQL), /console and
+	// /console/assets/.
+	Pages  http.Handler
 	Ready  Readiness
 	Logger *slog.Logger
 	// Introspection enables GraphQL schema introspection.
@@ -58,6 +62,8 @@ type Config struct {
 	Quotas Quotas
 	// Extensions are added to the GraphQL handler (the dataloaders).
 	Extensions []graphql.HandlerExtension
+	// Metrics, when set, serves GET /metrics.
+	Metrics http.Handler
 }
 
 // RequestLimits bound a GraphQL request before its operation is
@@ -72,7 +78,8 @@ type RequestLimits struct {
 	Timeout time.Duration
 }
 
-// New returns the gateway's HTTP handler.
+// New returns the gateway's HTTP handler. Every request gets an id and an
+// access-log line (see telemetry.Requests).
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
@@ -86,7 +93,9 @@ func New(cfg Config) http.Handler {
 		q.admit(w, r, gql)
 	}), true)))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
-	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
+	mux.Handle("GET /{$}", cfg.Pages)
+	mux.Handle("GET /console", cfg.Pages)
+	mux.Handle("GET /console/", cfg.Pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -94,13 +103,16 @@ func New(cfg Config) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := cfg.Ready.Ready(ctx); err != nil {
-			cfg.Logger.Warn("not ready", "err", err)
+			cfg.Logger.WarnContext(r.Context(), "not ready", "err", err)
 			httperror.Write(w, err)
 			return
 		}
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return mux
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	return telemetry.Requests(mux, cfg.Logger)
 }
 
 func (cfg Config) graphQL(q *quota) http.Handler {
@@ -193,9 +205,6 @@ func deadline(d time.Duration) graphql.OperationMiddleware {
 func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
-		if rid := r.Header.Get("X-Request-Id"); rid != "" && len(rid) <= maxRequestID {
-			ctx = resolvers.WithRequestID(ctx, rid)
-		}
 		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, socketSlotKey{}, &socketSlot{})))
 			return
@@ -228,9 +237,6 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 	})
 }
 
-// maxRequestID bounds a client's X-Request-Id: it is copied into logs.
-const maxRequestID = 128
-
 // closeForbidden closes a websocket whose key was refused or revoked.
 const closeForbidden = 4403
 
@@ -248,7 +254,7 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 		}
 		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
 	}
-	ctx = withConnection(domain.WithIdentity(ctx, id))
+	ctx = stream.WithTransport(withConnection(domain.WithIdentity(ctx, id)), stream.TransportWebsocket)
 	// The watched context ends when the key is revoked; gqlgen then closes
 	// the socket. Writing our close frame first tells the client why.
 	watched, _ := cfg.Sessions.Watch(ctx, id)
