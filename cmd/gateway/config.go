@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/helpdesk-gateway/gateway/stream"
 )
 
 // Config is the gateway's configuration: flags, falling back to
@@ -16,10 +18,15 @@ type Config struct {
 	PublicURL    string
 	MaxBodyBytes int64
 	MaxPageSize  int
-	StreamPoll   time.Duration
+	// MaxEventPageSize bounds `first` of the listings of events.
+	MaxEventPageSize int
+	StreamPoll       time.Duration
 	// StreamSlowTimeout is how long a live stream's full buffer may stay
 	// full before the stream is ended.
 	StreamSlowTimeout time.Duration
+	// StreamReplayConcurrency bounds the replaying streams that read and
+	// send a page at once.
+	StreamReplayConcurrency int
 	// SubscriptionCacheTTL bounds how long ingest serves a cached webhook
 	// subscription without reading it again.
 	SubscriptionCacheTTL time.Duration
@@ -123,6 +130,8 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	fs.Positive(fs.Int(&c.LogLimit, "delivery-log-limit", "DELIVERY_LOG_LIMIT", 1000, "deliveries kept in each subscription's log"))
 	fs.Positive(fs.Int64(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", 1048576, "largest webhook body accepted"))
 	fs.Positive(fs.Int(&c.MaxPageSize, "max-page-size", "MAX_PAGE_SIZE", 1000, "largest page (first) of a connection"))
+	fs.Positive(fs.Int(&c.MaxEventPageSize, "max-event-page-size", "MAX_EVENT_PAGE_SIZE", 10000, "largest page (first) of a listing of events, for paging the history"))
+	fs.Positive(fs.Int(&c.StreamReplayConcurrency, "stream-replay-concurrency", "STREAM_REPLAY_CONCURRENCY", stream.DefaultReplayConcurrency, "replaying streams that read and send a page at once; the rest of the database's connections stay free for ingest and queries"))
 	fs.NonNegative(fs.Int(&c.IngestWorkers, "ingest-workers", "INGEST_WORKERS", 0, "concurrent ingest transactions; 0: 1"))
 	fs.Positive(fs.Int(&c.IngestBatch, "ingest-batch", "INGEST_BATCH", 256, "most deliveries sharing one transaction"))
 	fs.Positive(fs.Duration(&c.StreamPoll, "stream-poll", "STREAM_POLL", time.Second, "how often live streams re-read the store without a wake-up"))
