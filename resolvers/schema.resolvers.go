@@ -79,11 +79,6 @@ func (r *eventResolver) CorrectedBy(ctx context.Context, obj *domain.Event) (*do
 	return r.Store.CorrectionOf(ctx, obj.ID)
 }
 
-// Outcome is the resolver for the outcome field.
-func (r *eventLogResolver) Outcome(ctx context.Context, obj *domain.DeliveryLog) (string, error) {
-	return string(obj.Outcome), nil
-}
-
 // Direction is the resolver for the direction field.
 func (r *messageResolver) Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error) {
 	if obj.Direction == "" {
@@ -452,9 +447,6 @@ func (r *Resolver) Conversation() graph.ConversationResolver { return &conversat
 // Event returns graph.EventResolver implementation.
 func (r *Resolver) Event() graph.EventResolver { return &eventResolver{r} }
 
-// EventLog returns graph.EventLogResolver implementation.
-func (r *Resolver) EventLog() graph.EventLogResolver { return &eventLogResolver{r} }
-
 // Message returns graph.MessageResolver implementation.
 func (r *Resolver) Message() graph.MessageResolver { return &messageResolver{r} }
 
@@ -483,7 +475,6 @@ func (r *Resolver) WebhookSubscription() graph.WebhookSubscriptionResolver {
 type (
 	conversationResolver        struct{ *Resolver }
 	eventResolver               struct{ *Resolver }
-	eventLogResolver            struct{ *Resolver }
 	messageResolver             struct{ *Resolver }
 	mutationResolver            struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
