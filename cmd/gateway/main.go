@@ -1,6 +1,7 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
-// `gateway migrate up|down|version` manages the schema, and
-// `gateway bench ingest` puts a running gateway under load.
+// `gateway migrate up|down|version` manages the schema,
+// `gateway bench ingest` puts a running gateway under load, and
+// `gateway demo` runs one fed by a stream of sample deliveries.
 package main
 
 import (
@@ -61,11 +62,14 @@ func run(args []string, stdout io.Writer) error {
 	if len(rest) > 0 && rest[0] == "bench" {
 		return benchCommand(rest[1:], stdout, osGetenv)
 	}
-	if len(rest) > 0 && rest[0] != "serve" {
-		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version or bench ingest", rest[0])
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if len(rest) > 0 && rest[0] == "demo" {
+		return demoCommand(ctx, cfg, rest[1:], stdout)
+	}
+	if len(rest) > 0 && rest[0] != "serve" {
+		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, bench ingest or demo", rest[0])
+	}
 	m := NewMain(cfg, newLogger(cfg.LogLevel, os.Stderr))
 	if err := m.Run(ctx); err != nil {
 		m.Close()
