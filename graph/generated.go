@@ -2266,11 +2266,12 @@ type EventEdge {
 "Relay page information."
 type PageInfo {
   """
-  True when more items follow this page. A page of events may also end early because its payloads
-  reached the response's byte limit: page on with endCursor either way.
+  True when more items follow this page, or when a page asked for before a cursor (paging backward)
+  has items after it. A page of events may also end early because its payloads reached the
+  response's byte limit: page on with endCursor either way.
   """
   hasNextPage: Boolean!
-  "True when the page was asked for after (or before) a cursor, so items may precede it."
+  "True when items come before this page: it was asked for after a cursor, or more precede it when paging backward with last."
   hasPreviousPage: Boolean!
   "The cursor of the page's first item; null when the page is empty."
   startCursor: String
@@ -2307,7 +2308,7 @@ type Conversation implements Node {
   channel: String
   "The subject or title, where the provider sends one."
   subject: String
-  "When the conversation began, by the provider's clock where it says."
+  "When the conversation began: the provider's creation time, or its earliest event's time if that is earlier."
   createdAt: Time!
   "When the latest of its events happened."
   updatedAt: Time!

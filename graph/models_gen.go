@@ -93,10 +93,11 @@ type Mutation struct {
 
 // Relay page information.
 type PageInfo struct {
-	// True when more items follow this page. A page of events may also end early because its payloads
-	// reached the response's byte limit: page on with endCursor either way.
+	// True when more items follow this page, or when a page asked for before a cursor (paging backward)
+	// has items after it. A page of events may also end early because its payloads reached the
+	// response's byte limit: page on with endCursor either way.
 	HasNextPage bool `json:"hasNextPage"`
-	// True when the page was asked for after (or before) a cursor, so items may precede it.
+	// True when items come before this page: it was asked for after a cursor, or more precede it when paging backward with last.
 	HasPreviousPage bool `json:"hasPreviousPage"`
 	// The cursor of the page's first item; null when the page is empty.
 	StartCursor *string `json:"startCursor,omitempty"`

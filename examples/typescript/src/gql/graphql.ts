@@ -146,7 +146,7 @@ export type Conversation = Node & {
   assignee?: Maybe<Person>;
   /** The channel as the provider names it (EMAIL, WHATSAPP, Channel::WebWidget...). */
   channel?: Maybe<Scalars['String']['output']>;
-  /** When the conversation began, by the provider's clock where it says. */
+  /** When the conversation began: the provider's creation time, or its earliest event's time if that is earlier. */
   createdAt: Scalars['Time']['output'];
   /** The conversation's events in stream order. */
   events: EventConnection;
@@ -761,11 +761,12 @@ export type PageInfo = {
    */
   endCursor?: Maybe<Scalars['String']['output']>;
   /**
-   * True when more items follow this page. A page of events may also end early because its payloads
-   * reached the response's byte limit: page on with endCursor either way.
+   * True when more items follow this page, or when a page asked for before a cursor (paging backward)
+   * has items after it. A page of events may also end early because its payloads reached the
+   * response's byte limit: page on with endCursor either way.
    */
   hasNextPage: Scalars['Boolean']['output'];
-  /** True when the page was asked for after (or before) a cursor, so items may precede it. */
+  /** True when items come before this page: it was asked for after a cursor, or more precede it when paging backward with last. */
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the page's first item; null when the page is empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
