@@ -21,7 +21,7 @@ type DemoConfig struct {
 	Target string
 	// AdminToken is a bearer token allowed to create subscriptions.
 	AdminToken string
-	// Interval is the pause between two deliveries; zero means 250ms
+	// Interval is the mean pause between two deliveries; zero means 250ms
 	// (about four deliveries a second).
 	Interval time.Duration
 	// Logger reports deliveries the gateway answered unexpectedly.
@@ -114,23 +114,21 @@ func (d *Demo) Subscribe(ctx context.Context) error {
 	return nil
 }
 
-// Subscriptions returns the subscriptions Subscribe created.
-func (d *Demo) Subscriptions() map[domain.Provider]*Subscription { return d.subs }
-
 // Run delivers until ctx ends; it needs Subscribe first. An unexpected
 // answer is logged and the stream goes on; Run returns nil once ctx ends.
 func (d *Demo) Run(ctx context.Context) error {
 	if len(d.subs) != len(demoProviders) {
 		return fmt.Errorf("demo: no subscriptions: call Subscribe first")
 	}
-	t := time.NewTicker(d.cfg.Interval)
-	defer t.Stop()
 	for {
 		d.deliverNext(ctx)
+		// Pauses vary between half and one and a half intervals: providers
+		// do not deliver in step.
+		pause := time.Duration(float64(d.cfg.Interval) * (0.5 + d.rng.Float64()))
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-time.After(pause):
 		}
 	}
 }

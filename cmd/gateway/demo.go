@@ -28,7 +28,7 @@ func demoCommand(ctx context.Context, cfg Config, args []string, stdout io.Write
 	}
 	addr := fs.String("addr", cfg.Addr, "listen address (env ADDR)")
 	dir := fs.String("dir", "", "folder of the SQLite database; default: a temporary folder removed at exit")
-	interval := fs.Duration("interval", 250*time.Millisecond, "pause between two deliveries")
+	interval := fs.Duration("interval", 250*time.Millisecond, "mean pause between two deliveries")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
