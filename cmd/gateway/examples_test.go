@@ -63,7 +63,9 @@ func (g *examplesGateway) deliver(t *testing.T, n int) []string {
 // env is the examples' environment: the gateway, its token, and a cursor
 // file of the test's own.
 func (g *examplesGateway) env(cursorFile string, more ...string) []string {
-	return append(append(os.Environ(), "GATEWAY_URL="+g.m.URL(), "GATEWAY_TOKEN="+adminToken, "CURSOR_FILE="+cursorFile), more...)
+	// No bytecode: the examples' folder stays as checked out.
+	return append(append(os.Environ(), "GATEWAY_URL="+g.m.URL(), "GATEWAY_TOKEN="+adminToken, "CURSOR_FILE="+cursorFile,
+		"PYTHONDONTWRITEBYTECODE=1"), more...)
 }
 
 // toolFor returns the path of a program the examples run with; a test that
