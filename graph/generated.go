@@ -1987,7 +1987,7 @@ The unified kind of an event, whatever the provider called it (Event.providerEve
 provider's own name).
 """
 enum EventType {
-  "A conversation, ticket, enquiry or call began."
+  "A conversation, ticket or enquiry began (a call begins with CALL_STARTED)."
   CONVERSATION_CREATED
   "A conversation's details changed (subject, channel, custom attributes, priority...)."
   CONVERSATION_UPDATED
@@ -2007,11 +2007,11 @@ enum EventType {
   MESSAGE_UPDATED
   "An agents-only note was added; Event.message holds it, private."
   NOTE_ADDED
-  "A contact (customer) was created."
+  "A person was created: a contact (customer), or a CINNOX staff member."
   CONTACT_CREATED
-  "A contact's details changed."
+  "A person's details changed: a contact's, or a CINNOX staff member's."
   CONTACT_UPDATED
-  "A contact was deleted; the Person stays with deleted: true."
+  "A contact was deleted; the Person stays, with deleted: true."
   CONTACT_DELETED
   "Someone started typing in a conversation."
   TYPING_STARTED
@@ -2068,7 +2068,7 @@ enum AuthorizationType {
   NONE
   "Authorization: Basic with the subscription's username and password."
   BASIC
-  "Authorization carrying the subscription's token."
+  "Authorization: Bearer (or Token) with the subscription's token."
   TOKEN
 }
 
@@ -2241,9 +2241,9 @@ type Event implements Node {
   receivedAt: Time!
   "The conversation the event is about, in its current state; null for events about no conversation (contacts, staff)."
   conversation: Conversation
-  "The webhook subscription the event was delivered to."
+  "The webhook subscription the event was delivered to; null once that subscription is deleted."
   subscription: WebhookSubscription
-  "The message or note the event created or updated."
+  "The message or note the event created or updated; null for events about no message."
   message: Message
   "The body exactly as received."
   payload: JSON!

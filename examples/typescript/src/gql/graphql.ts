@@ -66,7 +66,7 @@ export type AuthorizationType =
   | 'BASIC'
   /** No Authorization header is required. */
   | 'NONE'
-  /** Authorization carrying the subscription's token. */
+  /** Authorization: Bearer (or Token) with the subscription's token. */
   | 'TOKEN';
 
 /** A numbered test of a delivery's event and its conversation. */
@@ -404,7 +404,7 @@ export type Event = Node & {
   dedupeKey: Scalars['String']['output'];
   /** The gateway's id of the event; node(id) fetches it. */
   id: Scalars['ID']['output'];
-  /** The message or note the event created or updated. */
+  /** The message or note the event created or updated; null for events about no message. */
   message?: Maybe<Message>;
   /** When it happened, by the provider's clock (the time of receipt when the provider gives none). */
   occurredAt: Scalars['Time']['output'];
@@ -418,7 +418,7 @@ export type Event = Node & {
   reason?: Maybe<Scalars['String']['output']>;
   /** When the gateway received the delivery. */
   receivedAt: Scalars['Time']['output'];
-  /** The webhook subscription the event was delivered to. */
+  /** The webhook subscription the event was delivered to; null once that subscription is deleted. */
   subscription?: Maybe<WebhookSubscription>;
   /** The unified kind of the event. */
   type: EventType;
@@ -493,15 +493,15 @@ export type EventType =
   | 'CALL_ENDED'
   /** A phone call began. */
   | 'CALL_STARTED'
-  /** A contact (customer) was created. */
+  /** A person was created: a contact (customer), or a CINNOX staff member. */
   | 'CONTACT_CREATED'
-  /** A contact was deleted; the Person stays with deleted: true. */
+  /** A contact was deleted; the Person stays, with deleted: true. */
   | 'CONTACT_DELETED'
-  /** A contact's details changed. */
+  /** A person's details changed: a contact's, or a CINNOX staff member's. */
   | 'CONTACT_UPDATED'
   /** A conversation was assigned, reassigned or unassigned; Conversation.assignee holds the result. */
   | 'CONVERSATION_ASSIGNED'
-  /** A conversation, ticket, enquiry or call began. */
+  /** A conversation, ticket or enquiry began (a call begins with CALL_STARTED). */
   | 'CONVERSATION_CREATED'
   /** The conversation was deleted or moved to the provider's recycle bin. */
   | 'CONVERSATION_DELETED'
