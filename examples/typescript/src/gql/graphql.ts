@@ -396,7 +396,7 @@ export type Event = Node & {
   conversation?: Maybe<Conversation>;
   /** The event that corrects this one, if its body was re-translated since; read the correction instead of this event. */
   correctedBy?: Maybe<Event>;
-  /** The event this one corrects: a re-translation of a stored body is appended as a new event naming the one it corrects, which stays as it was. */
+  /** The event this one corrects: a re-translation of a stored body is appended as a new event naming the one it corrects, which stays as it was; null once retention removed that one. */
   corrects?: Maybe<Event>;
   /** Its stream position; valid as `after` in Query.events and Subscription.eventStream. */
   cursor: Scalars['String']['output'];
@@ -408,8 +408,10 @@ export type Event = Node & {
   message?: Maybe<Message>;
   /** When it happened, by the provider's clock (the time of receipt when the provider gives none). */
   occurredAt: Scalars['Time']['output'];
-  /** The body exactly as received. */
+  /** The body exactly as received; `{}` once payload retention (PAYLOAD_RETENTION) removed it, with payloadExpired true. */
   payload: Scalars['JSON']['output'];
+  /** Whether payload retention removed the body: payload then answers `{}`, and reprocessEvents cannot re-translate the event. */
+  payloadExpired: Scalars['Boolean']['output'];
   /** The provider that sent the event. */
   provider: Provider;
   /** The provider's own name of the event. */
@@ -1003,6 +1005,8 @@ export type ReprocessResult = {
   appended: Scalars['Int']['output'];
   /** Stored events read. */
   examined: Scalars['Int']['output'];
+  /** Events left as they are because payload retention removed their body. */
+  payloadExpired: Scalars['Int']['output'];
   /** Stored events whose new translation was appended as their correction. */
   retranslated: Scalars['Int']['output'];
   /** Events an adapter still cannot translate. */
