@@ -1022,7 +1022,9 @@ export type Subscription = {
   /** The conversation's new state after each of its events. */
   conversationUpdated: Conversation;
   /**
-   * Replays the stored events after `after`, then streams new ones as they commit: no gap, no duplicate.
+   * Streams the events that commit from the moment the subscription is established. With `after`,
+   * it first replays the stored events after that cursor, then follows: no gap, no duplicate; with
+   * `fromBeginning: true`, it replays the whole stored history first (`after` wins when both are given).
    * Conditions (as on webhook subscriptions) test the event and its conversation's current state.
    * A reader that falls behind is closed (websocket code 4008) with the cursor to resume from.
    */
@@ -1048,6 +1050,7 @@ export type SubscriptionEventStreamArgs = {
   conditions?: InputMaybe<Array<ConditionInput>>;
   expression?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<EventFilter>;
+  fromBeginning?: InputMaybe<Scalars['Boolean']['input']>;
   match?: InputMaybe<ConditionMatch>;
 };
 
