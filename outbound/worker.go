@@ -30,6 +30,8 @@ type worker struct {
 	// Unix nanoseconds.
 	leaseUntil atomic.Int64
 
+	lag lagMark
+
 	paceMu sync.Mutex
 	next   time.Time // the rate limit's next free slot
 }
@@ -137,6 +139,7 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 	}
 	full := len(events) == w.d.cfg.Batch || cut
 	if len(events) == 0 {
+		w.lag.behind(nil)
 		if head > ep.Cursor {
 			return false, store.AdvanceEndpoint(ctx, ep.ID, w.d.cfg.Owner, ep.Generation, head)
 		}
@@ -169,12 +172,14 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 		}
 		return &eventState{}
 	}
+	w.lag.behind(events[0])
 	if ep.Ordering == domain.OrderConversation {
 		if err := w.byConversation(ctx, ep, events, convs, state); err != nil {
 			return false, err
 		}
 	} else {
 		for _, e := range events {
+			w.lag.behind(e)
 			if err := w.settle(ctx, ep, e, convs[e.ConversationID], state(e), e.Position); err != nil {
 				return false, err
 			}
@@ -183,6 +188,7 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 	to := events[len(events)-1].Position
 	if !full {
 		to = max(to, head)
+		w.lag.behind(nil)
 	}
 	if to > ep.Cursor {
 		if err := store.AdvanceEndpoint(ctx, ep.ID, w.d.cfg.Owner, ep.Generation, to); err != nil {
@@ -340,6 +346,7 @@ func (w *worker) settle(ctx context.Context, ep *domain.WebhookEndpoint, e *doma
 		if err != nil {
 			return err
 		}
+		w.d.metrics.recorded(a, e, cfg.Now())
 		if disable == "" && failingSince != nil && cfg.Now().Sub(*failingSince) >= cfg.DisableAfter {
 			disable = fmt.Sprintf("failing without a success since %s", failingSince.Format(time.RFC3339))
 		}

@@ -38,6 +38,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
 	"github.com/helpdesk-gateway/gateway/subscriptions"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func main() {
@@ -122,6 +123,8 @@ type Main struct {
 	Subscriptions *subscriptions.Cache
 	// Outbound pushes the history to webhook endpoints.
 	Outbound *outbound.Dispatcher
+	// Metrics holds the gateway's Prometheus collectors.
+	Metrics *prometheus.Registry
 
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
@@ -173,10 +176,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	oc := m.Config.Outbound
+	m.Metrics = prometheus.NewRegistry()
 	m.Outbound = outbound.New(outbound.Config{
 		Store: store, Broker: m.Broker, Owner: m.Config.InstanceID, AllowPrivate: oc.AllowPrivate,
 		RetryBase: oc.RetryBase, MaxAge: oc.MaxAge, DisableAfter: oc.DisableAfter, Width: oc.Width,
-		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger,
+		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger, Registerer: m.Metrics,
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopBackground = stop
