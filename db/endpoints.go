@@ -23,6 +23,7 @@ type endpointRow struct {
 	Name            string
 	URL             string `gorm:"column:url"`
 	Filter          string
+	Conditions      string
 	Ordering        string
 	Enabled         bool
 	Secret          string
@@ -59,8 +60,12 @@ func toEndpointRow(e *domain.WebhookEndpoint) (*endpointRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	conds, err := json.Marshal(e.Conditions)
+	if err != nil {
+		return nil, err
+	}
 	return &endpointRow{
-		ID: e.ID, Name: e.Name, URL: e.URL, Filter: string(filter), Ordering: string(e.Ordering), Enabled: e.Enabled,
+		ID: e.ID, Name: e.Name, URL: e.URL, Filter: string(filter), Conditions: string(conds), Ordering: string(e.Ordering), Enabled: e.Enabled,
 		Secret: e.Secret, PreviousSecrets: string(prev), TimeoutMs: e.Timeout.Milliseconds(), RateLimit: e.RateLimit,
 		CursorPosition: int64(e.Cursor), Generation: e.Generation, Failing: e.Failing, FailingSince: utcPtr(e.FailingSince),
 		DisabledReason: e.DisabledReason, Delivered: e.Delivered, Failed: e.Failed,
@@ -77,8 +82,12 @@ func (r *endpointRow) toDomain() (*domain.WebhookEndpoint, error) {
 	if err := json.Unmarshal([]byte(r.PreviousSecrets), &previous); err != nil {
 		return nil, err
 	}
+	var conds domain.Conditions
+	if err := json.Unmarshal([]byte(r.Conditions), &conds); err != nil {
+		return nil, err
+	}
 	return &domain.WebhookEndpoint{
-		ID: r.ID, Name: r.Name, URL: r.URL, Filter: filter, Ordering: domain.EndpointOrdering(r.Ordering), Enabled: r.Enabled,
+		ID: r.ID, Name: r.Name, URL: r.URL, Filter: filter, Conditions: conds, Ordering: domain.EndpointOrdering(r.Ordering), Enabled: r.Enabled,
 		Secret: r.Secret, PreviousSecrets: previous, Timeout: time.Duration(r.TimeoutMs) * time.Millisecond, RateLimit: r.RateLimit,
 		Cursor: domain.Position(r.CursorPosition), Generation: r.Generation, Failing: r.Failing, FailingSince: utcPtr(r.FailingSince),
 		DisabledReason: r.DisabledReason, Delivered: r.Delivered, Failed: r.Failed,
@@ -176,7 +185,7 @@ func (db *DB) UpdateEndpoint(ctx context.Context, e *domain.WebhookEndpoint) err
 	}
 	return db.announce(ctx, EndpointsChannel, e.ID, func(tx *gorm.DB) error {
 		res := tx.Model(&endpointRow{}).Where("id = ?", e.ID).
-			Select("name", "url", "filter", "ordering", "enabled", "secret", "previous_secrets", "timeout_ms", "rate_limit",
+			Select("name", "url", "filter", "conditions", "ordering", "enabled", "secret", "previous_secrets", "timeout_ms", "rate_limit",
 				"failing", "failing_since", "disabled_reason", "updated_at", "updated_by").
 			Updates(row)
 		if res.Error != nil {

@@ -101,3 +101,30 @@ func TestRecordAttemptNeedsTheLeaseAndTheGeneration(t *testing.T) {
 		}
 	})
 }
+
+func TestEndpointConditionsRoundTripThroughCreateAndUpdate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		e := newEndpoint(t, store)
+		got, err := store.FindEndpoint(ctx, e.ID)
+		if err != nil || !got.Conditions.IsZero() {
+			t.Fatalf("new endpoint: conditions %+v, %v; want none", got.Conditions, err)
+		}
+		e.Conditions = domain.Conditions{
+			List: []domain.Condition{
+				{ID: 1, Field: domain.FieldChannel, Operator: domain.OpEquals, Values: []string{"EMAIL"}},
+				{ID: 2, Field: domain.FieldStatus, Operator: domain.OpIsOneOf, Values: []string{"OPEN", "PENDING"}},
+			},
+			Match: domain.MatchExpression, Expression: "1 or 2",
+		}
+		if err := store.UpdateEndpoint(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = store.FindEndpoint(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.Conditions.Match != domain.MatchExpression || got.Conditions.Expression != "1 or 2" || len(got.Conditions.List) != 2 ||
+			got.Conditions.List[1].Values[1] != "PENDING" || got.Conditions.List[0].Field != domain.FieldChannel {
+			t.Errorf("stored conditions %+v, want %+v", got.Conditions, e.Conditions)
+		}
+	})
+}

@@ -25,6 +25,12 @@ type CreateWebhookEndpointInput struct {
 	URL string `json:"url"`
 	// The events pushed; absent: every event.
 	Filter *domain.EventFilter `json:"filter,omitempty"`
+	// Numbered conditions an event must also meet, tested with its conversation's state when it is pushed; none: every event the filter selects.
+	Conditions []*domain.Condition `json:"conditions,omitempty"`
+	// How the conditions combine; ALL when absent.
+	Match *domain.ConditionMatch `json:"match,omitempty"`
+	// With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3.
+	Expression *string `json:"expression,omitempty"`
 	// ENDPOINT when absent.
 	Ordering *domain.EndpointOrdering `json:"ordering,omitempty"`
 	Enabled  *bool                    `json:"enabled,omitempty"`
@@ -91,9 +97,13 @@ type Subscription struct {
 
 // Patch: an absent field is unchanged, an explicit null clears it (name, url, ordering and enabled cannot be null).
 type UpdateWebhookEndpointInput struct {
-	Name           graphql.Omittable[*string]                  `json:"name,omitempty"`
-	URL            graphql.Omittable[*string]                  `json:"url,omitempty"`
-	Filter         graphql.Omittable[*domain.EventFilter]      `json:"filter,omitempty"`
+	Name   graphql.Omittable[*string]             `json:"name,omitempty"`
+	URL    graphql.Omittable[*string]             `json:"url,omitempty"`
+	Filter graphql.Omittable[*domain.EventFilter] `json:"filter,omitempty"`
+	// null clears the conditions (and match and expression).
+	Conditions     graphql.Omittable[[]*domain.Condition]      `json:"conditions,omitempty"`
+	Match          graphql.Omittable[*domain.ConditionMatch]   `json:"match,omitempty"`
+	Expression     graphql.Omittable[*string]                  `json:"expression,omitempty"`
 	Ordering       graphql.Omittable[*domain.EndpointOrdering] `json:"ordering,omitempty"`
 	Enabled        graphql.Omittable[*bool]                    `json:"enabled,omitempty"`
 	TimeoutSeconds graphql.Omittable[*float64]                 `json:"timeoutSeconds,omitempty"`

@@ -35,6 +35,7 @@ type Store interface {
 	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error)
+	FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error)
 	ListEndpoints(ctx context.Context) ([]*domain.WebhookEndpoint, error)
 	FindEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error)
 	AcquireEndpointLease(ctx context.Context, id, owner string, ttl time.Duration) (bool, error)

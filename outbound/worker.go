@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/export"
 )
@@ -166,13 +167,19 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	last := events[len(events)-1].Position
+	if events, err = w.selected(ctx, ep, events, convs); err != nil {
+		return false, err
+	}
 	state := func(e *domain.Event) *eventState {
 		if s := states[e.ID]; s != nil {
 			return s
 		}
 		return &eventState{}
 	}
-	w.lag.behind(events[0])
+	if len(events) > 0 {
+		w.lag.behind(events[0])
+	}
 	if ep.Ordering == domain.OrderConversation {
 		if err := w.byConversation(ctx, ep, events, convs, state); err != nil {
 			return false, err
@@ -185,7 +192,7 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 			}
 		}
 	}
-	to := events[len(events)-1].Position
+	to := last
 	if !full {
 		to = max(to, head)
 		w.lag.behind(nil)
@@ -247,6 +254,50 @@ func (w *worker) byConversation(ctx context.Context, ep *domain.WebhookEndpoint,
 		return first
 	}
 	return ctx.Err()
+}
+
+// selected returns the events that meet the endpoint's conditions,
+// tested as the streams test them: each event with its conversation's
+// state as stored when it is pushed (condition.Facts).
+func (w *worker) selected(ctx context.Context, ep *domain.WebhookEndpoint, events []*domain.Event, convs map[string]*domain.Conversation) ([]*domain.Event, error) {
+	if ep.Conditions.IsZero() {
+		return events, nil
+	}
+	matcher, err := condition.Compile(ep.Conditions)
+	if err != nil {
+		// Conditions are validated when they are saved; a stored set that
+		// no longer compiles pushes every event rather than none.
+		w.d.cfg.Logger.Error("webhook endpoint conditions do not compile; pushing every event", "endpoint", ep.ID, "err", err)
+		return events, nil
+	}
+	var ids []string
+	for _, c := range convs {
+		if c.AssigneeID != nil {
+			ids = append(ids, *c.AssigneeID)
+		}
+	}
+	people := map[string]*domain.Person{}
+	if len(ids) > 0 {
+		list, err := w.d.cfg.Store.FindPeople(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range list {
+			people[p.ID] = p
+		}
+	}
+	out := events[:0:0]
+	for _, e := range events {
+		var assignee *domain.Person
+		c := convs[e.ConversationID]
+		if c != nil && c.AssigneeID != nil {
+			assignee = people[*c.AssigneeID]
+		}
+		if matcher.Match(condition.Facts(e, c, assignee)) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func (w *worker) conversations(ctx context.Context, events []*domain.Event) (map[string]*domain.Conversation, error) {

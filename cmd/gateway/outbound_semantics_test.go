@@ -166,8 +166,8 @@ func enableEndpoint(t *testing.T, m *Main, id string) {
 
 // postToConversations posts n Dixa deliveries spread round robin over
 // convs conversations of their own and returns the stored events' ids in
-// history order.
-func postToConversations(t *testing.T, m *Main, sub subscription, phase string, n, convs int) []string {
+// history order. edit, when set, changes delivery i's conversation.
+func postToConversations(t *testing.T, m *Main, sub subscription, phase string, n, convs int, edit func(i int, conv map[string]any)) []string {
 	t.Helper()
 	url := m.URL() + "/webhooks/dixa/" + sub.ID
 	var out []string
@@ -177,7 +177,11 @@ func postToConversations(t *testing.T, m *Main, sub subscription, phase string, 
 			t.Fatal(err)
 		}
 		body["event_id"] = fmt.Sprintf("%s-%d", phase, i)
-		body["data"].(map[string]any)["conversation"].(map[string]any)["csid"] = 90000 + i%convs
+		conv := body["data"].(map[string]any)["conversation"].(map[string]any)
+		conv["csid"] = 90000 + i%convs
+		if edit != nil {
+			edit(i, conv)
+		}
 		b, _ := json.Marshal(body)
 		status, answer := postDixa(t, url, sub.SecretKey, b)
 		var a struct{ Events []string }
@@ -220,7 +224,7 @@ func TestOutboundConversationOrderingKeepsEachConversationInOrderInParallel(t *t
 	// every conversation at once.
 	ep := createEndpointWith(t, m, url, "ordering: CONVERSATION, enabled: false")
 	const n, convs = 40, 5
-	posted := postToConversations(t, m, sub, "conv", n, convs)
+	posted := postToConversations(t, m, sub, "conv", n, convs, nil)
 	enableEndpoint(t, m, ep.ID)
 	waitFor(t, "every event accepted", func() bool { return len(acceptedIDs(recv.seen())) >= n })
 
@@ -441,4 +445,76 @@ func metricValue(t *testing.T, m *Main, name string, label ...string) float64 {
 	}
 	t.Fatalf("no metric %s %v", name, label)
 	return 0
+}
+
+// TestOutboundEndpointConditionsSelectTheEventsPushed: an endpoint with
+// conditions receives only the events that meet them, in history order;
+// the conditions show through GraphQL, and clearing them by a patch
+// pushes every event after.
+func TestOutboundEndpointConditionsSelectTheEventsPushed(t *testing.T) {
+	eachStore(t, func(t *testing.T, databaseURL string) {
+		recv, url := startScriptedReceiver(t, always(http.StatusOK))
+		m := startGateway(t, databaseURL, outboundFlags...)
+		sub := createDixaSubscription(t, m)
+		var created struct {
+			E struct {
+				ID         string
+				Match      *string
+				Expression *string
+				Conditions []struct {
+					ID     int
+					Field  string
+					Values []string
+				}
+			} `json:"createWebhookEndpoint"`
+		}
+		graphQL(t, m, `mutation($url: String!) { createWebhookEndpoint(input: {name: "crm", url: $url,
+			conditions: [{id: 1, field: CHANNEL, operator: EQUALS, values: ["EMAIL"]}, {id: 2, field: CHANNEL, operator: EQUALS, values: ["SMS"]}],
+			match: EXPRESSION, expression: "1 or 2"}) { id match expression conditions { id field values } } }`,
+			map[string]any{"url": url}, &created)
+		ep := created.E
+		if ep.Match == nil || *ep.Match != "EXPRESSION" || ep.Expression == nil || *ep.Expression != "1 or 2" ||
+			len(ep.Conditions) != 2 || ep.Conditions[1].Field != "CHANNEL" || ep.Conditions[1].Values[0] != "SMS" {
+			t.Fatalf("created endpoint %+v, want its conditions", ep)
+		}
+		channels := []string{"EMAIL", "WHATSAPP", "SMS"}
+		byChannel := func(i int, conv map[string]any) { conv["channel"] = channels[i%len(channels)] }
+		posted := postToConversations(t, m, sub, "cond", 9, 3, byChannel)
+		var want []string
+		for i, id := range posted {
+			if channels[i%3] != "WHATSAPP" {
+				want = append(want, id)
+			}
+		}
+		// A last EMAIL event marks the end: everything before it was
+		// tested by then.
+		posted = postToConversations(t, m, sub, "cond-end", 1, 1, byChannel)
+		want = append(want, posted...)
+		waitFor(t, "the selected events delivered", func() bool { return len(acceptedIDs(recv.seen())) >= len(want) })
+		if got := acceptedIDs(recv.seen()); !slices.Equal(got, want) {
+			t.Fatalf("delivered\n%v\nwant the EMAIL and SMS events in history order\n%v", got, want)
+		}
+
+		var updated struct {
+			E struct {
+				Match      *string
+				Conditions []struct{ ID int }
+			} `json:"updateWebhookEndpoint"`
+		}
+		graphQL(t, m, `mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {conditions: null}) { match conditions { id } } }`,
+			map[string]any{"id": ep.ID}, &updated)
+		if updated.E.Match != nil || len(updated.E.Conditions) != 0 {
+			t.Fatalf("after clearing: %+v, want no conditions", updated.E)
+		}
+		after := postToConversations(t, m, sub, "cond-after", 3, 3, byChannel)
+		want = append(want, after...)
+		waitFor(t, "every event after the patch delivered", func() bool { return len(acceptedIDs(recv.seen())) >= len(want) })
+		if got := acceptedIDs(recv.seen()); !slices.Equal(got, want) {
+			t.Errorf("delivered\n%v\nwant\n%v", got, want)
+		}
+		resp := graphQLRaw(t, m, adminToken, `mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {match: EXPRESSION, expression: "1 and"}) { id } }`, map[string]any{"id": ep.ID})
+		if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("an invalid expression answered %+v, want BAD_USER_INPUT", resp.Errors)
+		}
+	})
 }
