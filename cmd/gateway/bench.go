@@ -14,12 +14,20 @@ import (
 	"github.com/helpdesk-gateway/gateway/loadgen"
 )
 
-// benchCommand runs `gateway bench ingest`: a load run against a running
-// gateway, optionally after the database's own baseline.
+// benchCommand runs `gateway bench ingest` or `gateway bench outbound`.
 func benchCommand(args []string, stdout io.Writer, getenv func(string) string) error {
-	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: gateway bench ingest [flags] (gateway bench ingest -h lists them)")
+	switch {
+	case len(args) > 0 && args[0] == "ingest":
+		return benchIngest(args, stdout, getenv)
+	case len(args) > 0 && args[0] == "outbound":
+		return benchOutbound(args, stdout, getenv)
 	}
+	return errors.New("usage: gateway bench ingest|outbound [flags] (gateway bench ingest -h lists them)")
+}
+
+// benchIngest runs `gateway bench ingest`: a load run against a running
+// gateway, optionally after the database's own baseline.
+func benchIngest(args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("gateway bench ingest", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {

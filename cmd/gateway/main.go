@@ -1,6 +1,7 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
 // `gateway migrate up|down|version` manages the schema, and
-// `gateway bench ingest` puts a running gateway under load.
+// `gateway bench ingest` puts a running gateway under load; `gateway
+// bench outbound` measures its pushes to webhook endpoints.
 package main
 
 import (
@@ -63,7 +64,7 @@ func run(args []string, stdout io.Writer) error {
 		return benchCommand(rest[1:], stdout, osGetenv)
 	}
 	if len(rest) > 0 && rest[0] != "serve" {
-		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version or bench ingest", rest[0])
+		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version or bench ingest|outbound", rest[0])
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
