@@ -55,8 +55,10 @@ type Delivery struct {
 	Elapsed                         time.Duration
 	// Latency runs from the event's receivedAt, which its commit follows
 	// within the ingest batch, to the receiver reading the request: an
-	// upper bound of commit to receipt.
-	Latency Latency
+	// upper bound of commit to receipt. FromAnswer runs from the 2xx
+	// answer that named the event, which follows its commit: a lower
+	// bound (negative when the push beat the answer).
+	Latency, FromAnswer Latency
 }
 
 // Rate is the deliveries received per second.
@@ -80,15 +82,25 @@ func (o *Outbound) String() string {
 	if o.Live != nil {
 		b.WriteString(o.Live.String())
 		d := o.LiveDelivery
-		fmt.Fprintf(&b, "live      %d endpoints  %d/%d deliveries  %.0f/s  commit→receipt p50 %s p99 %s max %s  duplicates %d\n",
-			o.Endpoints, d.Delivered, d.Expected, d.Rate(), short(d.Latency.P50), short(d.Latency.P99), short(d.Latency.Max), d.Duplicates)
+		fmt.Fprintf(&b, "live      %d endpoints  %d/%d deliveries  %.0f/s  commit→receipt p50 %s p99 %s max %s (from receipt at the gateway), p50 %s p99 %s max %s (from the 2xx answer)  duplicates %d\n",
+			o.Endpoints, d.Delivered, d.Expected, d.Rate(), short(d.Latency.P50), short(d.Latency.P99), short(d.Latency.Max),
+			signed(d.FromAnswer.P50), signed(d.FromAnswer.P99), signed(d.FromAnswer.Max), d.Duplicates)
 	}
 	return b.String()
+}
+
+// signed is short for a duration that may be negative.
+func signed(d time.Duration) string {
+	if d < 0 {
+		return "-" + short(-d)
+	}
+	return short(d)
 }
 
 // receipt is one request the receiver read.
 type receipt struct {
 	key        string // endpoint and webhook-id
+	id         string // webhook-id: the event's id
 	at         time.Time
 	receivedAt time.Time
 }
@@ -116,7 +128,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	_ = json.Unmarshal(body, &event)
 	r.mu.Lock()
-	r.receipts = append(r.receipts, receipt{key: req.URL.Path + " " + req.Header.Get("webhook-id"), at: at, receivedAt: event.ReceivedAt})
+	r.receipts = append(r.receipts, receipt{key: req.URL.Path + " " + req.Header.Get("webhook-id"), id: req.Header.Get("webhook-id"), at: at, receivedAt: event.ReceivedAt})
 	r.mu.Unlock()
 }
 
@@ -199,19 +211,20 @@ func RunOutbound(ctx context.Context, cfg OutboundConfig) (*Outbound, error) {
 			return out, err
 		}
 	}
-	out.Drain = collect(ctx, recv, out.Backlog.Expected*cfg.Endpoints, start, cfg.Wait)
+	out.Drain = collect(ctx, recv, out.Backlog.Expected*cfg.Endpoints, start, cfg.Wait, nil)
 
 	if out.Live, err = cfg.Live.Run(ctx); err != nil {
 		return out, err
 	}
-	out.LiveDelivery = collect(ctx, recv, out.Live.Expected*cfg.Endpoints, time.Time{}, cfg.Wait)
+	out.LiveDelivery = collect(ctx, recv, out.Live.Expected*cfg.Endpoints, time.Time{}, cfg.Wait, out.Live.answered)
 	return out, nil
 }
 
 // collect waits until the receiver holds expected receipts, or wait
 // passes, and summarises them; the phase began at start, or with its first
-// commit when start is zero.
-func collect(ctx context.Context, recv *receiver, expected int, start time.Time, wait time.Duration) Delivery {
+// commit when start is zero. answered, when given, is when each event's
+// 2xx answer came.
+func collect(ctx context.Context, recv *receiver, expected int, start time.Time, wait time.Duration, answered map[string]time.Time) Delivery {
 	deadline := time.Now().Add(wait)
 	for recv.count() < expected && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
@@ -221,6 +234,7 @@ func collect(ctx context.Context, recv *receiver, expected int, start time.Time,
 	seen := map[string]bool{}
 	from := start
 	latencies := make([]time.Duration, 0, len(receipts))
+	var fromAnswer []time.Duration
 	var last time.Time
 	for _, r := range receipts {
 		if seen[r.key] {
@@ -230,6 +244,9 @@ func collect(ctx context.Context, recv *receiver, expected int, start time.Time,
 		seen[r.key] = true
 		d.Delivered++
 		latencies = append(latencies, r.at.Sub(r.receivedAt))
+		if at, ok := answered[r.id]; ok {
+			fromAnswer = append(fromAnswer, r.at.Sub(at))
+		}
 		if r.at.After(last) {
 			last = r.at
 		}
@@ -237,7 +254,7 @@ func collect(ctx context.Context, recv *receiver, expected int, start time.Time,
 			from = r.receivedAt
 		}
 	}
-	d.Latency = summarise(latencies)
+	d.Latency, d.FromAnswer = summarise(latencies), summarise(fromAnswer)
 	if !last.IsZero() {
 		d.Elapsed = last.Sub(from)
 	}

@@ -105,7 +105,7 @@ func TestBenchOutboundAgainstARunningGateway(t *testing.T) {
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^receiver  baseline: 3 clients one request at a time each, no gateway: \d+/s  p50 \S+ p99 \S+ max \S+  errors 0$`),
 		regexp.MustCompile(`(?m)^drain     3 endpoints  120/120 deliveries in \S+  \d+/s \(\d+% of the receiver's baseline\)  duplicates 0$`),
-		regexp.MustCompile(`(?m)^live      3 endpoints  30/30 deliveries  \d+/s  commit→receipt p50 \S+ p99 \S+ max \S+  duplicates 0$`),
+		regexp.MustCompile(`(?m)^live      3 endpoints  30/30 deliveries  \d+/s  commit→receipt p50 \S+ p99 \S+ max \S+ \(from receipt at the gateway\), p50 \S+ p99 \S+ max \S+ \(from the 2xx answer\)  duplicates 0$`),
 	} {
 		if !want.MatchString(report) {
 			t.Errorf("report does not match %s:\n%s", want, report)
