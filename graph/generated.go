@@ -1996,7 +1996,10 @@ scalar Time
 "Any JSON value; an event's payload is the body exactly as received."
 scalar JSON
 
-enum Provider { CINNOX CLOUDCX DIXA VOXSIG }
+enum Provider { CINNOX CLOUDCX DIXA VOXSIG
+  "The gateway itself, for events it writes of its own accord (ENDPOINT_DISABLED)."
+  GATEWAY
+}
 
 enum EventType {
   CONVERSATION_CREATED CONVERSATION_UPDATED CONVERSATION_STATUS_CHANGED CONVERSATION_ASSIGNED
@@ -2005,6 +2008,8 @@ enum EventType {
   CONTACT_CREATED CONTACT_UPDATED CONTACT_DELETED
   TYPING_STARTED TYPING_STOPPED WIDGET_OPENED CALL_STARTED CALL_ENDED SLA_UPDATED
   OTHER
+  "Written by the gateway (provider GATEWAY) when it disables a webhook endpoint itself: payload {endpointId, name, url, reason}."
+  ENDPOINT_DISABLED
 }
 
 enum ConversationStatus { OPEN PENDING SNOOZED RESOLVED CLOSED DELETED UNKNOWN }

@@ -44,6 +44,8 @@ type Store interface {
 	RecordAttempt(ctx context.Context, owner string, a *domain.WebhookAttempt, advance domain.Position) (*time.Time, error)
 	AdvanceEndpoint(ctx context.Context, id, owner string, generation int64, to domain.Position) error
 	DisableEndpoint(ctx context.Context, id, reason string) error
+	// AppendEvent appends an event the gateway writes of its own accord.
+	AppendEvent(ctx context.Context, e *domain.Event) error
 	PruneEndpointAttempts(ctx context.Context, keep int) (int64, error)
 }
 

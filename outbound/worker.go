@@ -3,6 +3,7 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -403,9 +404,15 @@ func (w *worker) settle(ctx context.Context, ep *domain.WebhookEndpoint, e *doma
 		}
 		if disable != "" {
 			cfg.Logger.Warn("webhook endpoint disabled", "endpoint", ep.ID, "reason", disable)
-			if err := cfg.Store.DisableEndpoint(ctx, ep.ID, disable); err != nil {
+			// The disabling stops this worker (its notification comes back
+			// to the dispatcher), so the announcement after it must not
+			// end with the worker's context.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), announceTimeout)
+			defer cancel()
+			if err := cfg.Store.DisableEndpoint(wctx, ep.ID, disable); err != nil {
 				return err
 			}
+			w.announceDisabled(wctx, ep, disable)
 			return errStopped
 		}
 		if a.Final() {
@@ -413,6 +420,34 @@ func (w *worker) settle(ctx context.Context, ep *domain.WebhookEndpoint, e *doma
 		}
 		st.retryAt = *a.RetryAt
 	}
+}
+
+// announceTimeout bounds disabling an endpoint and announcing it.
+const announceTimeout = 10 * time.Second
+
+// announceDisabled writes an ENDPOINT_DISABLED event on the history, for
+// the streams, exports and other endpoints, and publishes it. The history
+// rather than the broker alone: a stream resuming from a cursor, another
+// replica and an export all see it, in its place. A failure is logged:
+// the endpoint is disabled all the same.
+func (w *worker) announceDisabled(ctx context.Context, ep *domain.WebhookEndpoint, reason string) {
+	cfg := &w.d.cfg
+	now := cfg.Now().UTC()
+	payload, err := json.Marshal(map[string]string{"endpointId": ep.ID, "name": ep.Name, "url": ep.URL, "reason": reason})
+	if err != nil {
+		cfg.Logger.Warn("announce disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+		return
+	}
+	e := &domain.Event{
+		ID: domain.NewID(), Provider: domain.ProviderGateway, Type: domain.EventEndpointDisabled,
+		ProviderEventType: "endpoint.disabled", OccurredAt: now, ReceivedAt: now,
+		DedupeKey: "endpoint.disabled:" + ep.ID + ":" + now.Format(time.RFC3339Nano), Payload: payload,
+	}
+	if err := cfg.Store.AppendEvent(ctx, e); err != nil {
+		cfg.Logger.Warn("announce disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+		return
+	}
+	cfg.Broker.Publish([]*domain.Event{e})
 }
 
 // backoff is the delay before retry n (from 1): base doubled n-1 times,

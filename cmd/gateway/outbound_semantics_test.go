@@ -271,7 +271,11 @@ func TestOutbound410GoneDisablesTheEndpoint(t *testing.T) {
 		m := startGateway(t, databaseURL, outboundFlags...)
 		sub := createDixaSubscription(t, m)
 		ep := createEndpoint(t, m, url)
-		postDistinct(t, m, sub, "gone", 3, map[string]string{})
+		posted := postDistinct(t, m, sub, "gone", 3, map[string]string{})
+		events := listEvents(t, m)
+		if len(events) != len(posted) {
+			t.Fatalf("%d events, want %d", len(events), len(posted))
+		}
 		var h endpointHealth
 		waitFor(t, "the endpoint disabled", func() bool { h = readEndpointHealth(t, m, ep.ID); return h.State == "DISABLED" })
 		if h.DisabledReason == nil || !strings.Contains(*h.DisabledReason, "410") {
@@ -288,6 +292,29 @@ func TestOutbound410GoneDisablesTheEndpoint(t *testing.T) {
 		})
 		if got := metricValue(t, m, "gateway_outbound_attempts_total", "outcome", "failed"); got != 1 {
 			t.Errorf("gateway_outbound_attempts_total{outcome=failed} = %v, want 1", got)
+		}
+
+		// The disabling is an event on the history, after the last one:
+		// a stream from there gets it.
+		stream := openSubscription(t, m, "graphql-transport-ws",
+			`subscription($after: String) { eventStream(after: $after) { provider type providerEventType payload } }`,
+			map[string]any{"after": events[len(events)-1].Cursor})
+		msg := stream.read()
+		b, _ := json.Marshal(msg["payload"])
+		var got struct {
+			Data struct {
+				EventStream struct {
+					Provider, Type, ProviderEventType string
+					Payload                           struct{ EndpointID, Reason string }
+				}
+			}
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("stream message %s: %v", b, err)
+		}
+		e := got.Data.EventStream
+		if e.Provider != "GATEWAY" || e.Type != "ENDPOINT_DISABLED" || e.Payload.EndpointID != ep.ID || !strings.Contains(e.Payload.Reason, "410") {
+			t.Errorf("the event after the last delivery: %s, want GATEWAY's ENDPOINT_DISABLED of endpoint %s, naming 410", b, ep.ID)
 		}
 	})
 }
@@ -315,6 +342,11 @@ func TestOutboundDisablesAnEndpointFailingLongerThanDisableAfter(t *testing.T) {
 			t.Errorf("attempt %+v: want retry (the event is not given up, the endpoint is disabled)", e.Node)
 		}
 	}
+	waitFor(t, "an ENDPOINT_DISABLED event on the history", func() bool {
+		events := listEvents(t, m)
+		last := events[len(events)-1]
+		return last.Type == "ENDPOINT_DISABLED" && strings.Contains(string(last.Payload), ep.ID) && strings.Contains(string(last.Payload), "failing")
+	})
 	if got := metricValue(t, m, "gateway_outbound_attempts_total", "outcome", "retry"); int(got) != len(h.Attempts.Edges) {
 		t.Errorf("gateway_outbound_attempts_total{outcome=retry} = %v, want %d", got, len(h.Attempts.Edges))
 	}
