@@ -15,6 +15,9 @@ import (
 // that pass the filter. Positions are handed out in commit order, so an
 // event that commits after a read can never take a place before what the
 // read returned: paging by cursor never skips an event that commits late.
+// Nor does it skip events retention removed: a position before the
+// retention horizon is answered with a domain ECURSOREXPIRED error (see
+// CheckCursor), as it is by EventsWithoutPayload and EventsWithin.
 func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
 	return db.events(ctx, filter, after, limit, eventColumns+", payload")
 }
@@ -30,7 +33,7 @@ func (db *DB) EventsWithoutPayload(ctx context.Context, filter *domain.EventFilt
 // so the caller knows more events follow though the page is short. A page
 // of large payloads is thus bounded in memory, whatever their sizes.
 func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) (events []*domain.Event, cut bool, err error) {
-	limited := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("position > ?", int64(after))
+	limited := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("position > ?", int64(after)).Where(keptEvents)
 	limited = applyEventFilter(limited, filter).Order("position").Limit(limit)
 	// The windows run over the limited page only, never the whole history.
 	inner := db.gorm.WithContext(ctx).Table("(?) AS limited", limited).
@@ -47,6 +50,9 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 	if err != nil {
 		return nil, false, storeError(fmt.Errorf("read events: %w", err))
 	}
+	if err := db.CheckCursor(ctx, after); err != nil {
+		return nil, false, err
+	}
 	events = make([]*domain.Event, len(rows))
 	for i := range rows {
 		events[i] = rows[i].Row.toDomain()
@@ -57,11 +63,14 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, columns string) ([]*domain.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("events").
 		Select(columns).
-		Where("position > ?", int64(after))
+		Where("position > ?", int64(after)).Where(keptEvents)
 	q = applyEventFilter(q, filter)
 	var rows []eventRow
 	if err := q.Order("position").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, storeError(fmt.Errorf("read events: %w", err))
+	}
+	if err := db.CheckCursor(ctx, after); err != nil {
+		return nil, err
 	}
 	out := make([]*domain.Event, len(rows))
 	for i := range rows {
@@ -88,7 +97,7 @@ func (db *DB) Head(ctx context.Context) (domain.Position, error) {
 // form: the events stored before positions belonged to the data keep
 // their former (tx, seq) as legacy_tx and legacy_seq, in the same order as
 // their positions, so the newest of them at or before c is where c
-// resumes.
+// resumes. When retention removed every such event, c is expired.
 func (db *DB) LegacyPosition(ctx context.Context, c domain.LegacyCursor) (domain.Position, error) {
 	var rows []int64
 	err := db.gorm.WithContext(ctx).Table("events").Select("position").
@@ -98,13 +107,30 @@ func (db *DB) LegacyPosition(ctx context.Context, c domain.LegacyCursor) (domain
 		return 0, storeError(fmt.Errorf("resolve cursor: %w", err))
 	}
 	if len(rows) == 0 {
+		// No event at or before c is left: if retention removed some,
+		// those after c may be among them.
+		horizon, err := db.Horizon(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if !horizon.IsZero() {
+			return 0, domain.CursorExpired(horizon)
+		}
 		return 0, nil
 	}
 	return domain.Position(rows[0]), nil
 }
 
-// eventColumns are an event's columns but its payload.
-const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, fact_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason, corrects"
+// keptEvents bounds a read of the history below by the retention horizon.
+// No event at or before it exists, but until VACUUM runs (autovacuum may be
+// off) the index still holds the removed rows: a read from the start
+// would walk through all of them first.
+const keptEvents = "position > (SELECT position FROM event_horizon WHERE id = 1)"
+
+// eventColumns are an event's columns but its payload, and whether payload
+// retention emptied it: length() reads a stored value's size, not the
+// value.
+const eventColumns = "position, id, provider, type, provider_event_type, dedupe_key, fact_key, subscription_id, conversation_id, message_id, occurred_at, received_at, reason, corrects, length(payload) = 0 AS payload_expired"
 
 func applyEventFilter(q *gorm.DB, f *domain.EventFilter) *gorm.DB {
 	if f == nil {

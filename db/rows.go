@@ -101,6 +101,9 @@ type eventRow struct {
 	Payload           []byte
 	MessageID         *string
 	Corrects          *string
+	// PayloadExpired is read, not stored: an empty payload is one that
+	// payload retention removed.
+	PayloadExpired bool `gorm:"->"`
 }
 
 func (r *eventRow) toDomain() *domain.Event {
@@ -108,7 +111,10 @@ func (r *eventRow) toDomain() *domain.Event {
 		ID: r.ID, Position: domain.Position(r.Position), Provider: domain.Provider(r.Provider),
 		Type: domain.EventType(r.Type), ProviderEventType: r.ProviderEventType, DedupeKey: r.DedupeKey,
 		SubscriptionID: r.SubscriptionID, OccurredAt: r.OccurredAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(),
-		Reason: r.Reason, Payload: r.Payload,
+		Reason: r.Reason, Payload: r.Payload, PayloadExpired: r.PayloadExpired,
+	}
+	if r.PayloadExpired {
+		e.Payload = domain.RawJSON(domain.ExpiredPayload)
 	}
 	if r.ConversationID != nil {
 		e.ConversationID = *r.ConversationID

@@ -18,7 +18,11 @@ const (
 	EUNSUPPORTED  = "unsupported_media_type"
 	EUNAVAILABLE  = "unavailable"
 	ERATELIMITED  = "rate_limited"
-	EINTERNAL     = "internal"
+	// ECURSOREXPIRED: the cursor names a place in the history that
+	// retention has removed; the error's Horizon is the oldest place still
+	// there.
+	ECURSOREXPIRED = "cursor_expired"
+	EINTERNAL      = "internal"
 )
 
 // Error is an error whose message is safe to show to a client.
@@ -29,6 +33,18 @@ type Error struct {
 	Err error
 	// RetryAfter is when an ERATELIMITED caller may try again.
 	RetryAfter time.Duration
+	// Horizon is, for ECURSOREXPIRED, the oldest position a cursor may
+	// still name: reading after it reads everything retention has kept.
+	Horizon Position
+}
+
+// CursorExpired is the ECURSOREXPIRED error of a cursor older than
+// horizon: the events after it are partly removed, and reading on would
+// leave a gap the reader could not see.
+func CursorExpired(horizon Position) *Error {
+	return &Error{Code: ECURSOREXPIRED, Horizon: horizon, Message: fmt.Sprintf(
+		"the cursor is older than the retention horizon: events after it have been removed. "+
+			"The oldest cursor still available is %q: resume after it, or read from the start without a cursor", horizon.String())}
 }
 
 // RateLimited is an ERATELIMITED error whose caller may try again after

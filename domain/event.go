@@ -93,8 +93,11 @@ type Event struct {
 	// and fact key, the first to arrive. "" for events that come one way
 	// only.
 	FactKey string
-	// Payload is the delivery's body exactly as received.
+	// Payload is the delivery's body exactly as received, or
+	// ExpiredPayload once payload retention has removed it.
 	Payload RawJSON
+	// PayloadExpired reports that payload retention removed the body.
+	PayloadExpired bool
 	// Reason says why a delivery could not be translated, for OTHER events
 	// the adapter did not understand; "" otherwise.
 	Reason string
@@ -116,6 +119,11 @@ type Event struct {
 
 // Cursor is the event's opaque stream position.
 func (e *Event) Cursor() string { return e.Position.String() }
+
+// ExpiredPayload is what an event whose body payload retention removed
+// answers for its payload: an empty object keeps `payload: JSON!` valid for
+// clients written before retention, and PayloadExpired tells the two apart.
+const ExpiredPayload = "{}"
 
 // RawJSON is a JSON document kept byte for byte.
 type RawJSON []byte
@@ -300,4 +308,7 @@ type ReprocessResult struct {
 	Retranslated      int
 	Appended          int
 	StillUntranslated int
+	// PayloadExpired counts the events left as they are because payload
+	// retention removed the body there was to re-translate.
+	PayloadExpired int
 }

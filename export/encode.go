@@ -2,6 +2,7 @@ package export
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -74,6 +75,8 @@ func appendEventFields(b []byte, e *domain.Event) []byte {
 	b = appendNullable(b, e.Reason)
 	b = append(b, `,"corrects":`...)
 	b = appendNullable(b, e.Corrects)
+	b = append(b, `,"payloadExpired":`...)
+	b = strconv.AppendBool(b, e.PayloadExpired)
 	b = append(b, `,"payload":`...)
 	return appendPayload(b, e.Payload)
 }

@@ -85,7 +85,7 @@ func TestAppendEventIsOneLineOfTheEventFields(t *testing.T) {
 	}
 	want := `{"id":"e1","cursor":"` + e.Cursor() + `","provider":"DIXA","type":"NOTE_ADDED","providerEventType":"ConversationNoteAdded",` +
 		`"dedupeKey":"k\"1","occurredAt":"2024-01-31T09:30:00.123456Z","receivedAt":"2024-01-31T09:30:01.123456Z",` +
-		`"conversationId":"c1","subscriptionId":"s1","messageId":null,"reason":null,"corrects":null,"payload":{ "x": 1}}` + "\n"
+		`"conversationId":"c1","subscriptionId":"s1","messageId":null,"reason":null,"corrects":null,"payloadExpired":false,"payload":{ "x": 1}}` + "\n"
 	if string(line) != want {
 		t.Fatalf("line\n%s\nwant\n%s", line, want)
 	}

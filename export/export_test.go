@@ -103,11 +103,12 @@ type line struct {
 	Reason            *string         `json:"reason"`
 	Corrects          *string         `json:"corrects"`
 	Payload           json.RawMessage `json:"payload"`
+	PayloadExpired    bool            `json:"payloadExpired"`
 	Error             string          `json:"error"`
 	ResumeAfter       *string         `json:"resumeAfter"`
 }
 
-var eventKeys = []string{"conversationId", "corrects", "cursor", "dedupeKey", "id", "messageId", "occurredAt", "payload", "provider",
+var eventKeys = []string{"conversationId", "corrects", "cursor", "dedupeKey", "id", "messageId", "occurredAt", "payload", "payloadExpired", "provider",
 	"providerEventType", "reason", "receivedAt", "subscriptionId", "type"}
 
 type answer struct {

@@ -126,6 +126,7 @@ type ComplexityRoot struct {
 		Message           func(childComplexity int) int
 		OccurredAt        func(childComplexity int) int
 		Payload           func(childComplexity int) int
+		PayloadExpired    func(childComplexity int) int
 		Provider          func(childComplexity int) int
 		ProviderEventType func(childComplexity int) int
 		Reason            func(childComplexity int) int
@@ -260,6 +261,7 @@ type ComplexityRoot struct {
 	ReprocessResult struct {
 		Appended          func(childComplexity int) int
 		Examined          func(childComplexity int) int
+		PayloadExpired    func(childComplexity int) int
 		Retranslated      func(childComplexity int) int
 		StillUntranslated func(childComplexity int) int
 	}
@@ -824,6 +826,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Payload(childComplexity), true
+	case "Event.payloadExpired":
+		if e.ComplexityRoot.Event.PayloadExpired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.PayloadExpired(childComplexity), true
 	case "Event.provider":
 		if e.ComplexityRoot.Event.Provider == nil {
 			break
@@ -1477,6 +1485,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReprocessResult.Examined(childComplexity), true
+	case "ReprocessResult.payloadExpired":
+		if e.ComplexityRoot.ReprocessResult.PayloadExpired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReprocessResult.PayloadExpired(childComplexity), true
 	case "ReprocessResult.retranslated":
 		if e.ComplexityRoot.ReprocessResult.Retranslated == nil {
 			break
@@ -2124,11 +2138,13 @@ type Event implements Node {
   subscription: WebhookSubscription
   "The message or note the event created or updated."
   message: Message
-  "The body exactly as received."
+  "The body exactly as received; ` + "`" + `{}` + "`" + ` once payload retention (PAYLOAD_RETENTION) removed it, with payloadExpired true."
   payload: JSON!
+  "Whether payload retention removed the body: payload then answers ` + "`" + `{}` + "`" + `, and reprocessEvents cannot re-translate the event."
+  payloadExpired: Boolean!
   "Why the delivery could not be translated, for OTHER events the adapter did not understand."
   reason: String
-  "The event this one corrects: a re-translation of a stored body is appended as a new event naming the one it corrects, which stays as it was."
+  "The event this one corrects: a re-translation of a stored body is appended as a new event naming the one it corrects, which stays as it was; null once retention removed that one."
   corrects: Event
   "The event that corrects this one, if its body was re-translated since; read the correction instead of this event."
   correctedBy: Event
@@ -2532,6 +2548,8 @@ type ReprocessResult {
   appended: Int!
   "Events an adapter still cannot translate."
   stillUntranslated: Int!
+  "Events left as they are because payload retention removed their body."
+  payloadExpired: Int!
 }
 
 type Mutation {
@@ -2764,6 +2782,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_message(ctx, field)
 	case "payload":
 		return ec.fieldContext_Event_payload(ctx, field)
+	case "payloadExpired":
+		return ec.fieldContext_Event_payloadExpired(ctx, field)
 	case "reason":
 		return ec.fieldContext_Event_reason(ctx, field)
 	case "corrects":
@@ -2956,6 +2976,8 @@ func (ec *executionContext) childFields_ReprocessResult(ctx context.Context, fie
 		return ec.fieldContext_ReprocessResult_appended(ctx, field)
 	case "stillUntranslated":
 		return ec.fieldContext_ReprocessResult_stillUntranslated(ctx, field)
+	case "payloadExpired":
+		return ec.fieldContext_ReprocessResult_payloadExpired(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReprocessResult", field.Name)
 }
@@ -5431,6 +5453,29 @@ func (ec *executionContext) _Event_payload(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Event_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Event_payloadExpired(ctx context.Context, field graphql.CollectedField, obj *domain.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_payloadExpired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayloadExpired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_payloadExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Event_reason(ctx context.Context, field graphql.CollectedField, obj *domain.Event) (ret graphql.Marshaler) {
@@ -8127,6 +8172,29 @@ func (ec *executionContext) _ReprocessResult_stillUntranslated(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_ReprocessResult_stillUntranslated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReprocessResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReprocessResult_payloadExpired(ctx context.Context, field graphql.CollectedField, obj *domain.ReprocessResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReprocessResult_payloadExpired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayloadExpired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReprocessResult_payloadExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReprocessResult", field, false, false, "Int")
 }
 
@@ -12161,6 +12229,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "payloadExpired":
+			out.Values[i] = ec._Event_payloadExpired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "reason":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13111,6 +13184,11 @@ func (ec *executionContext) _ReprocessResult(ctx context.Context, sel ast.Select
 			}
 		case "stillUntranslated":
 			out.Values[i] = ec._ReprocessResult_stillUntranslated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payloadExpired":
+			out.Values[i] = ec._ReprocessResult_payloadExpired(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

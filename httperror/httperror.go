@@ -14,16 +14,17 @@ import (
 )
 
 var statuses = map[string]int{
-	domain.EINVALID:      http.StatusBadRequest,
-	domain.EUNAUTHORIZED: http.StatusUnauthorized,
-	domain.EFORBIDDEN:    http.StatusForbidden,
-	domain.ENOTFOUND:     http.StatusNotFound,
-	domain.ECONFLICT:     http.StatusConflict,
-	domain.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	domain.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
-	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	domain.ERATELIMITED:  http.StatusTooManyRequests,
-	domain.EINTERNAL:     http.StatusInternalServerError,
+	domain.EINVALID:       http.StatusBadRequest,
+	domain.EUNAUTHORIZED:  http.StatusUnauthorized,
+	domain.EFORBIDDEN:     http.StatusForbidden,
+	domain.ENOTFOUND:      http.StatusNotFound,
+	domain.ECONFLICT:      http.StatusConflict,
+	domain.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	domain.EUNSUPPORTED:   http.StatusUnsupportedMediaType,
+	domain.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	domain.ERATELIMITED:   http.StatusTooManyRequests,
+	domain.ECURSOREXPIRED: http.StatusGone,
+	domain.EINTERNAL:      http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status of err's domain code.
@@ -38,7 +39,8 @@ func Status(err error) int {
 const RetryAfterSeconds = "5"
 
 // Write answers with err's status and client-safe message. A 503 and a
-// 429 carry Retry-After.
+// 429 carry Retry-After; a 410 for an expired cursor names the oldest
+// cursor still available in oldestCursor.
 func Write(w http.ResponseWriter, err error) int {
 	status := Status(err)
 	switch status {
@@ -47,7 +49,12 @@ func Write(w http.ResponseWriter, err error) int {
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", RetryAfter(err))
 	}
-	WriteJSON(w, status, map[string]string{"error": domain.ErrorMessage(err)})
+	body := map[string]string{"error": domain.ErrorMessage(err)}
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.ECURSOREXPIRED {
+		body["oldestCursor"] = de.Horizon.String()
+	}
+	WriteJSON(w, status, body)
 	return status
 }
 

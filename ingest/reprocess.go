@@ -78,6 +78,12 @@ const (
 )
 
 func (r *Reprocessor) one(ctx context.Context, stored *domain.Event, res *domain.ReprocessResult) error {
+	if stored.PayloadExpired {
+		// Payload retention removed the body: there is nothing to
+		// translate, and its placeholder must not become a correction.
+		res.PayloadExpired++
+		return nil
+	}
 	adapter, err := r.Adapters.Lookup(stored.Provider)
 	if err != nil {
 		return err

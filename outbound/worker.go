@@ -136,6 +136,9 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	events, cut, err := store.EventsWithin(ctx, ep.Filter, ep.Cursor, w.d.cfg.Batch, batchBytes)
+	if domain.ErrorCode(err) == domain.ECURSOREXPIRED {
+		return true, w.skipToHorizon(ctx, ep, err)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -204,6 +207,18 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 		}
 	}
 	return full, nil
+}
+
+// skipToHorizon moves the cursor of an endpoint that retention overtook
+// (it was disabled, or failing, for longer than EVENT_RETENTION) to the
+// retention horizon: the events between are gone and cannot be delivered.
+// The jump is logged with the range skipped, for the endpoint's owner.
+func (w *worker) skipToHorizon(ctx context.Context, ep *domain.WebhookEndpoint, expired error) error {
+	var de *domain.Error
+	errors.As(expired, &de)
+	w.d.cfg.Logger.Warn("webhook endpoint cursor older than the retention horizon: events after it were removed undelivered; moving it to the horizon",
+		"endpoint", ep.ID, "cursor", ep.Cursor.String(), "horizon", de.Horizon.String())
+	return w.d.cfg.Store.AdvanceEndpoint(ctx, ep.ID, w.d.cfg.Owner, ep.Generation, de.Horizon)
 }
 
 // byConversation settles the events in history order within each

@@ -232,6 +232,9 @@ func (r *Resolver) replayEndpoint(ctx context.Context, id string, after *string,
 	switch {
 	case after != nil:
 		pos, err = domain.ParseCursor(ctx, *after, r.Store)
+		if err == nil {
+			err = r.Store.CheckCursor(ctx, pos) // replaying from a gap would skip it
+		}
 	case since != nil:
 		pos, err = r.Store.PositionBefore(ctx, *since)
 	}

@@ -13,16 +13,17 @@ import (
 
 // gqlCodes maps domain error codes to GraphQL extensions.code, once.
 var gqlCodes = map[string]string{
-	domain.EINVALID:      "BAD_USER_INPUT",
-	domain.EUNAUTHORIZED: "UNAUTHENTICATED",
-	domain.EFORBIDDEN:    "FORBIDDEN",
-	domain.ENOTFOUND:     "NOT_FOUND",
-	domain.ECONFLICT:     "CONFLICT",
-	domain.ETOOLARGE:     "BAD_USER_INPUT",
-	domain.EUNSUPPORTED:  "BAD_USER_INPUT",
-	domain.EUNAVAILABLE:  "UNAVAILABLE",
-	domain.ERATELIMITED:  "RATE_LIMITED",
-	domain.EINTERNAL:     "INTERNAL",
+	domain.EINVALID:       "BAD_USER_INPUT",
+	domain.EUNAUTHORIZED:  "UNAUTHENTICATED",
+	domain.EFORBIDDEN:     "FORBIDDEN",
+	domain.ENOTFOUND:      "NOT_FOUND",
+	domain.ECONFLICT:      "CONFLICT",
+	domain.ETOOLARGE:      "BAD_USER_INPUT",
+	domain.EUNSUPPORTED:   "BAD_USER_INPUT",
+	domain.EUNAVAILABLE:   "UNAVAILABLE",
+	domain.ERATELIMITED:   "RATE_LIMITED",
+	domain.ECURSOREXPIRED: "CURSOR_EXPIRED",
+	domain.EINTERNAL:      "INTERNAL",
 }
 
 // internalMessage is all a client learns of an internal error.
@@ -63,6 +64,9 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 		}
 		gerr.Extensions["code"] = code
+		if de.Code == domain.ECURSOREXPIRED {
+			gerr.Extensions["oldestCursor"] = de.Horizon.String()
+		}
 		return gerr
 	}
 }

@@ -18,6 +18,9 @@ type Store interface {
 	EventsWithoutPayload(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error)
 	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	Head(ctx context.Context) (domain.Position, error)
+	// CheckCursor refuses, with ECURSOREXPIRED, a position older than the
+	// retention horizon.
+	CheckCursor(ctx context.Context, after domain.Position) error
 	FindEvent(ctx context.Context, id string) (*domain.Event, error)
 	// CorrectionOf returns the event that corrects event id, or nil.
 	CorrectionOf(ctx context.Context, id string) (*domain.Event, error)

@@ -71,7 +71,7 @@ func (r *eventResolver) Corrects(ctx context.Context, obj *domain.Event) (*domai
 	if obj.Corrects == "" {
 		return nil, nil
 	}
-	return r.Store.FindEvent(ctx, obj.Corrects)
+	return nilIfNotFound(r.Store.FindEvent(ctx, obj.Corrects))
 }
 
 // CorrectedBy is the resolver for the correctedBy field.

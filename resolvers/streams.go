@@ -21,6 +21,13 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 	if err != nil {
 		return nil, err
 	}
+	// The hub may serve a recent cursor from memory without reading the
+	// store: an expired one is refused here, as a query's would be.
+	if !pos.IsZero() {
+		if err := r.Store.CheckCursor(ctx, pos); err != nil {
+			return nil, err
+		}
+	}
 	conds, err := subscriptions.Conditions(list, match, expr, nil)
 	if err != nil {
 		return nil, err

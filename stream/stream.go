@@ -7,6 +7,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -169,6 +170,10 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 				if ctx.Err() != nil || h.ctx.Err() != nil {
 					return
 				}
+				if domain.ErrorCode(err) == domain.ECURSOREXPIRED {
+					h.expired(ctx, err)
+					return
+				}
 				h.logger.Warn("stream read failed; retrying", "err", err)
 				wait = time.After(min(h.tail.poll, time.Second))
 			} else {
@@ -234,6 +239,19 @@ func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Po
 	return true
 }
 
+// expired ends a stream that retention overtook while it was reading the
+// history: the events after its cursor are partly gone, and going on would
+// leave a gap its reader could not see.
+func (h *Hub) expired(ctx context.Context, err error) {
+	var de *domain.Error
+	errors.As(err, &de)
+	oldest := de.Horizon.String()
+	h.logger.Info("stream cursor older than the retention horizon; ending its stream", "oldest_cursor", oldest)
+	if closer := CloserFrom(ctx); closer != nil {
+		closer(CloseCursorExpired, "cursor expired: events were removed by retention; oldest cursor "+oldest)
+	}
+}
+
 // Stats is a snapshot of a hub's streams.
 type Stats struct {
 	Streams int // open streams
@@ -272,6 +290,11 @@ const CloseRestart = 1012
 // conditions test cannot be read; the reason carries the cursor to resume
 // from.
 const CloseTryAgain = 1013
+
+// CloseCursorExpired is the websocket close code (410, Gone, in the
+// application range) of a stream whose cursor retention overtook; the
+// reason names the oldest cursor still available.
+const CloseCursorExpired = 4410
 
 // Closer closes a live stream's connection with a close code and a reason.
 type Closer func(code int, reason string)

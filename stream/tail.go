@@ -171,6 +171,21 @@ func (t *tail) advance(ctx context.Context) error {
 	}
 	for {
 		page, cut, err := t.store.EventsWithin(ctx, nil, head, t.pageSize, pageBytes)
+		if domain.ErrorCode(err) == domain.ECURSOREXPIRED {
+			// Retention removed events the window had not read yet: it
+			// starts again from the store's head, and the streams it held
+			// read the store, which tells them their cursors expired.
+			t.mu.Lock()
+			if t.gen == gen {
+				t.reset()
+			}
+			t.mu.Unlock()
+			select {
+			case t.kick <- struct{}{}:
+			default:
+			}
+			return nil
+		}
 		if err != nil {
 			return err
 		}

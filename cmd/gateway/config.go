@@ -52,6 +52,9 @@ type Config struct {
 	InstanceID string
 	// Outbound configures the pushes to webhook endpoints.
 	Outbound OutboundConfig
+	// EventRetention and PayloadRetention are how long events, and their
+	// payloads, are kept from their receipt; 0 keeps them for good.
+	EventRetention, PayloadRetention time.Duration
 }
 
 // OutboundConfig configures the pushes to outbound webhook endpoints.
@@ -111,7 +114,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&subsPerConn, "max-subscriptions-per-connection", env("MAX_SUBSCRIPTIONS_PER_CONNECTION", "100"), "live GraphQL subscriptions on one websocket (env MAX_SUBSCRIPTIONS_PER_CONNECTION)")
 	fs.StringVar(&subsPerKey, "max-subscriptions-per-key", env("MAX_SUBSCRIPTIONS_PER_KEY", "1000"), "live GraphQL subscriptions of one API key, over every connection (env MAX_SUBSCRIPTIONS_PER_KEY)")
 	fs.StringVar(&c.InstanceID, "instance-id", env("INSTANCE_ID", ""), "this process's name in outbound endpoint leases; default: host, pid and a random suffix (env INSTANCE_ID)")
-	var allowPrivate, width string
+	var allowPrivate, width, eventRetention, payloadRetention string
+	fs.StringVar(&eventRetention, "event-retention", env("EVENT_RETENTION", ""), "remove events received longer ago than this duration, such as 2160h; empty keeps every event (env EVENT_RETENTION)")
+	fs.StringVar(&payloadRetention, "payload-retention", env("PAYLOAD_RETENTION", ""), "empty the payloads of events received longer ago than this duration, keeping the events; empty keeps every payload (env PAYLOAD_RETENTION)")
 	durations := []struct {
 		flag, env, def, usage string
 		value                 string
@@ -138,6 +143,19 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 			return c, nil, fmt.Errorf("%s %q: want a positive duration such as %s", d.env, d.value, d.def)
 		}
 		*d.into = v
+	}
+	for _, r := range []struct {
+		to          *time.Duration
+		value, name string
+	}{{&c.EventRetention, eventRetention, "EVENT_RETENTION"}, {&c.PayloadRetention, payloadRetention, "PAYLOAD_RETENTION"}} {
+		if r.value == "" {
+			continue
+		}
+		v, err := time.ParseDuration(r.value)
+		if err != nil || v <= 0 {
+			return c, nil, fmt.Errorf("%s %q: want a positive duration such as 720h, or nothing to keep everything", r.name, r.value)
+		}
+		*r.to = v
 	}
 	var perr error
 	if c.Outbound.AllowPrivate, perr = strconv.ParseBool(allowPrivate); perr != nil {

@@ -86,6 +86,7 @@ func TestExportStreamsTheEventHistory(t *testing.T) {
 						ReceivedAt        string          `json:"receivedAt"`
 						Reason            *string         `json:"reason"`
 						Payload           json.RawMessage `json:"payload"`
+						PayloadExpired    bool            `json:"payloadExpired"`
 						Conversation      *struct{ ID string }
 						Subscription      *struct{ ID string }
 						Message           *struct{ ID string }
@@ -95,7 +96,7 @@ func TestExportStreamsTheEventHistory(t *testing.T) {
 			} `json:"events"`
 		}
 		graphQL(t, m, `{ events(first: 100) { edges { node { id cursor provider type providerEventType dedupeKey occurredAt receivedAt
-			reason payload conversation { id } subscription { id } message { id } corrects { id } } } } }`, nil, &gql)
+			reason payload payloadExpired conversation { id } subscription { id } message { id } corrects { id } } } } }`, nil, &gql)
 		res, body := getExport(t, m, adminToken, "format=ndjson")
 		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/x-ndjson" {
 			t.Fatalf("export: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
@@ -125,7 +126,7 @@ func TestExportStreamsTheEventHistory(t *testing.T) {
 				"id": n.ID, "cursor": n.Cursor, "provider": n.Provider, "type": n.Type, "providerEventType": n.ProviderEventType,
 				"dedupeKey": n.DedupeKey, "occurredAt": n.OccurredAt, "receivedAt": n.ReceivedAt, "reason": n.Reason,
 				"payload": n.Payload, "conversationId": idOf(n.Conversation), "subscriptionId": idOf(n.Subscription), "messageId": idOf(n.Message),
-				"corrects": idOf(n.Corrects),
+				"corrects": idOf(n.Corrects), "payloadExpired": n.PayloadExpired,
 			})
 			got, _ := json.Marshal(lines[i])
 			if !sameJSON(t, got, want) {

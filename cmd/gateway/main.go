@@ -1,7 +1,8 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
-// `gateway migrate up|down|version` manages the schema, and
-// `gateway bench ingest` puts a running gateway under load; `gateway
-// bench outbound` measures its pushes to webhook endpoints.
+// `gateway migrate up|down|version` manages the schema, `gateway prune`
+// removes old history, `gateway bench ingest` puts a running gateway under
+// load, and `gateway bench outbound` measures its pushes to webhook
+// endpoints.
 package main
 
 import (
@@ -36,6 +37,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/pgnotify"
 	"github.com/helpdesk-gateway/gateway/ratelimit"
 	"github.com/helpdesk-gateway/gateway/resolvers"
+	"github.com/helpdesk-gateway/gateway/retention"
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
 	"github.com/helpdesk-gateway/gateway/subscriptions"
@@ -63,8 +65,11 @@ func run(args []string, stdout io.Writer) error {
 	if len(rest) > 0 && rest[0] == "bench" {
 		return benchCommand(rest[1:], stdout, osGetenv)
 	}
+	if len(rest) > 0 && rest[0] == "prune" {
+		return pruneCommand(cfg, rest[1:], stdout)
+	}
 	if len(rest) > 0 && rest[0] != "serve" {
-		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version or bench ingest|outbound", rest[0])
+		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, prune --before <time|duration> or bench ingest|outbound", rest[0])
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -135,7 +140,7 @@ type Main struct {
 	served   chan error
 	// stopBackground ends the goroutines of background, which Close
 	// waits for: the notification listener, the delivery-log pruner, the
-	// outbound deliveries.
+	// retention pruner, the outbound deliveries.
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 	closeOnce      sync.Once
@@ -204,6 +209,14 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.background.Done()
 		m.pruneDeliveryLogs(bg)
+	}()
+	pruner := retention.New(retention.Config{
+		Store: store, Events: m.Config.EventRetention, Payloads: m.Config.PayloadRetention, Logger: m.Logger,
+	})
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		pruner.Run(bg)
 	}()
 	refusals := ingest.NewRefusals(ingest.RefusalsConfig{Log: store, Logger: m.Logger, PerWindow: m.Config.RefusalsLoggedPerMinute})
 	m.background.Add(1)
