@@ -395,17 +395,24 @@ func (db *DB) EndpointAttempts(ctx context.Context, id string, before int64, lim
 // EndpointLag counts the events the endpoint has still to receive and
 // finds when the oldest of them was received.
 func (db *DB) EndpointLag(ctx context.Context, e *domain.WebhookEndpoint) (domain.EndpointLag, error) {
-	var row struct {
-		N      int64
-		Oldest *time.Time
+	pending := func() *gorm.DB {
+		return applyEventFilter(db.gorm.WithContext(ctx).Table("events").Where("position > ?", int64(e.Cursor)).Where(keptEvents), e.Filter)
 	}
-	q := applyEventFilter(db.gorm.WithContext(ctx).Table("events").Where("position > ?", int64(e.Cursor)), e.Filter)
-	if err := q.Select("count(*) AS n, min(received_at) AS oldest").Scan(&row).Error; err != nil {
-		return domain.EndpointLag{}, storeError(fmt.Errorf("endpoint lag: %w", err))
+	var lag domain.EndpointLag
+	if err := pending().Count(&lag.Events).Error; err != nil {
+		return lag, storeError(fmt.Errorf("endpoint lag: %w", err))
 	}
-	lag := domain.EndpointLag{Events: row.N}
-	if row.Oldest != nil {
-		lag.Oldest = row.Oldest.UTC()
+	if lag.Events == 0 {
+		return lag, nil
+	}
+	// The first pending event's own column, not min(received_at): SQLite
+	// answers an aggregate of a time as text, which does not scan.
+	var first []eventRow
+	if err := pending().Select("received_at").Order("position").Limit(1).Find(&first).Error; err != nil {
+		return lag, storeError(fmt.Errorf("endpoint lag: %w", err))
+	}
+	if len(first) > 0 {
+		lag.Oldest = first[0].ReceivedAt.UTC()
 	}
 	return lag, nil
 }

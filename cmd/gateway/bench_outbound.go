@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os/signal"
@@ -17,17 +16,10 @@ import (
 // receiver of its own, the receiver's baseline, the drain of a backlog
 // and the latency of live deliveries.
 func benchOutbound(args []string, stdout io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("gateway bench outbound", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: gateway bench outbound [flags]\n\n"+
-			"Measures a running gateway's pushes to webhook endpoints (it must allow private targets,\n"+
+	fs, target, token := benchFlags("outbound", stdout,
+		"Measures a running gateway's pushes to webhook endpoints (it must allow private targets,\n"+
 			"OUTBOUND_ALLOW_PRIVATE=true, for the run's receiver on 127.0.0.1): the receiver's own capacity,\n"+
 			"the deliveries/s that drain a backlog, and commit-to-receipt latency of live deliveries.")
-		fs.PrintDefaults()
-	}
-	target := fs.String("target", "http://localhost:8080", "the gateway's base URL")
-	token := fs.String("token", "", "admin bearer token (default: env GATEWAY_ADMIN_TOKEN)")
 	endpoints := fs.Int("endpoints", 10, "webhook endpoints, each receiving every event")
 	backlog := fs.Int("n", 2000, "deliveries posted while the endpoints are disabled: the backlog they then drain")
 	live := fs.Int("live", 500, "deliveries posted while the endpoints are caught up, for the latency")
@@ -35,14 +27,8 @@ func benchOutbound(args []string, stdout io.Writer, getenv func(string) string) 
 	liveClients := fs.Int("live-clients", 2, "concurrent clients posting the live deliveries")
 	listen := fs.String("listen", "127.0.0.1:0", "the receiver's address, reachable from the gateway")
 	wait := fs.Duration("wait", 2*time.Minute, "bound on each wait for the deliveries")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseBenchFlags(fs, args, token, getenv); err != nil {
 		return err
-	}
-	if *token == "" {
-		*token = getenv("GATEWAY_ADMIN_TOKEN")
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench outbound: unexpected arguments %q", fs.Args())
 	}
 	runner := func(n, clients int) (*loadgen.Runner, error) {
 		return loadgen.NewRunner(loadgen.Config{

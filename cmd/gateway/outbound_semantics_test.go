@@ -125,34 +125,6 @@ func createEndpointWith(t *testing.T, m *Main, url, fields string) endpoint {
 	return out.Create
 }
 
-type endpointHealth struct {
-	State          string  `json:"state"`
-	DisabledReason *string `json:"disabledReason"`
-	Cursor         *string `json:"cursor"`
-	Delivered      int     `json:"delivered"`
-	Failed         int     `json:"failed"`
-	Attempts       struct {
-		Edges []struct {
-			Node struct {
-				EventID string  `json:"eventId"`
-				Attempt int     `json:"attempt"`
-				Outcome string  `json:"outcome"`
-				Error   *string `json:"error"`
-			} `json:"node"`
-		} `json:"edges"`
-	} `json:"attempts"`
-}
-
-func readEndpointHealth(t *testing.T, m *Main, id string) endpointHealth {
-	t.Helper()
-	var out struct {
-		E endpointHealth `json:"webhookEndpoint"`
-	}
-	graphQL(t, m, `query($id: ID!) { webhookEndpoint(id: $id) { state disabledReason cursor delivered failed
-		attempts(first: 100) { edges { node { eventId attempt outcome error } } } } }`, map[string]any{"id": id}, &out)
-	return out.E
-}
-
 func enableEndpoint(t *testing.T, m *Main, id string) {
 	t.Helper()
 	var out struct {
@@ -276,8 +248,8 @@ func TestOutbound410GoneDisablesTheEndpoint(t *testing.T) {
 		if len(events) != len(posted) {
 			t.Fatalf("%d events, want %d", len(events), len(posted))
 		}
-		var h endpointHealth
-		waitFor(t, "the endpoint disabled", func() bool { h = readEndpointHealth(t, m, ep.ID); return h.State == "DISABLED" })
+		var h endpointState
+		waitFor(t, "the endpoint disabled", func() bool { h = readEndpoint(t, m, ep.ID); return h.State == "DISABLED" })
 		if h.DisabledReason == nil || !strings.Contains(*h.DisabledReason, "410") {
 			t.Errorf("disabled reason %v, want one naming 410", h.DisabledReason)
 		}
@@ -328,8 +300,8 @@ func TestOutboundDisablesAnEndpointFailingLongerThanDisableAfter(t *testing.T) {
 	sub := createDixaSubscription(t, m)
 	ep := createEndpoint(t, m, url)
 	postDistinct(t, m, sub, "failing", 1, map[string]string{})
-	var h endpointHealth
-	waitFor(t, "the endpoint disabled", func() bool { h = readEndpointHealth(t, m, ep.ID); return h.State == "DISABLED" })
+	var h endpointState
+	waitFor(t, "the endpoint disabled", func() bool { h = readEndpoint(t, m, ep.ID); return h.State == "DISABLED" })
 	reqs := recv.seen()
 	if h.DisabledReason == nil || !strings.Contains(*h.DisabledReason, "failing") {
 		t.Errorf("disabled reason %v, want one saying it was failing", h.DisabledReason)
@@ -377,8 +349,8 @@ func TestOutboundGivesAnEventUpAfterMaxAgeAndMovesOn(t *testing.T) {
 	if got := acceptedIDs(recv.seen()); !slices.Equal(got, posted[1:]) {
 		t.Errorf("accepted %v, want the events after the given-up one %v", got, posted[1:])
 	}
-	var h endpointHealth
-	waitFor(t, "the endpoint's counters settled", func() bool { h = readEndpointHealth(t, m, ep.ID); return h.Delivered == 2 })
+	var h endpointState
+	waitFor(t, "the endpoint's counters settled", func() bool { h = readEndpoint(t, m, ep.ID); return h.Delivered == 2 })
 	events := listEvents(t, m)
 	if h.Failed != 1 || h.Cursor == nil || *h.Cursor != events[len(events)-1].Cursor {
 		t.Errorf("failed %d cursor %v, want 1 and the last event's %q", h.Failed, h.Cursor, events[len(events)-1].Cursor)
