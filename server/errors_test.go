@@ -64,7 +64,7 @@ func TestResolverErrorsThatAreNotDomainErrorsAreInternal(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
 		Store: failingStore{}, Logger: logger, Now: time.Now, MaxPageSize: 100,
 	}})
-	h := New(Config{Schema: schema, Authenticator: admin{}, Sessions: admin{}, Logger: logger, Webhooks: http.NotFoundHandler(), Export: http.NotFoundHandler()})
+	h := New(Config{Schema: schema, Authenticator: admin{}, Sessions: admin{}, Logger: logger, Webhooks: http.NotFoundHandler(), Export: http.NotFoundHandler(), Pages: http.NotFoundHandler()})
 
 	resp := post(t, h, `query Hooks { webhookSubscriptions { id } }`)
 	if len(resp.Errors) != 1 {

@@ -1,5 +1,6 @@
 // Package server routes the gateway's HTTP surface: GraphQL (HTTP,
-// websocket, SSE) behind bearer auth, GraphiQL, webhooks and health.
+// websocket, SSE) behind bearer auth, the browser pages (GraphiQL and the
+// console), webhooks and health.
 package server
 
 import (
@@ -16,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/helpdesk-gateway/gateway/auth"
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -44,6 +44,9 @@ type Config struct {
 	Webhooks      http.Handler
 	// Export serves GET /export/events.
 	Export http.Handler
+	// Pages serves the browser pages: GET / (GraphiQL), /console and
+	// /console/assets/.
+	Pages  http.Handler
 	Ready  Readiness
 	Logger *slog.Logger
 	// Introspection enables GraphQL schema introspection.
@@ -86,7 +89,9 @@ func New(cfg Config) http.Handler {
 		q.admit(w, r, gql)
 	}), true)))
 	mux.Handle("GET /export/events", cfg.requireToken(cfg.Export, false))
-	mux.Handle("GET /{$}", playground.Handler("Helpdesk gateway", "/graphql"))
+	mux.Handle("GET /{$}", cfg.Pages)
+	mux.Handle("GET /console", cfg.Pages)
+	mux.Handle("GET /console/", cfg.Pages)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

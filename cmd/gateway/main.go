@@ -28,6 +28,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/adapters/voxsig"
 	"github.com/helpdesk-gateway/gateway/auth"
 	"github.com/helpdesk-gateway/gateway/broker"
+	"github.com/helpdesk-gateway/gateway/console"
 	"github.com/helpdesk-gateway/gateway/db"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/export"
@@ -257,6 +258,7 @@ func (m *Main) Run(ctx context.Context) error {
 			},
 		},
 		Export:           &export.Handler{Store: store, Logger: m.Logger},
+		Pages:            console.Handler(),
 		Ready:            store,
 		Logger:           m.Logger,
 		Introspection:    m.Config.Introspection,
