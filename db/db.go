@@ -19,13 +19,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/XSAM/otelsql"
+	"github.com/exaring/otelpgx"
 	"github.com/golang-migrate/migrate/v4"
 	migratedb "github.com/golang-migrate/migrate/v4/database"
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/helpdesk-gateway/gateway/domain"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver too
+	"go.opentelemetry.io/otel/attribute"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -65,6 +71,9 @@ type DB struct {
 type Options struct {
 	// LogLimit bounds each subscription's delivery log (default 1000).
 	LogLimit int
+	// TracerProvider, when set, makes a span of every SQL statement, with
+	// its text and without its parameter values.
+	TracerProvider trace.TracerProvider
 }
 
 // Open connects to the store named by rawURL: postgres://... (or
@@ -76,15 +85,19 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{dialect: dialect, dsn: dsn, now: time.Now, logLimit: 1000}
+	var tp trace.TracerProvider
 	for _, o := range opts {
 		if o.LogLimit > 0 {
 			db.logLimit = o.LogLimit
+		}
+		if o.TracerProvider != nil {
+			tp = o.TracerProvider
 		}
 	}
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return db.now().UTC() }}
 	switch dialect {
 	case Postgres:
-		if db.sql, err = sql.Open(driverName(dialect), dsn); err != nil {
+		if db.sql, err = openPostgres(dsn, tp); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.sql.SetMaxOpenConns(16)
@@ -102,7 +115,7 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 		} else {
 			f.Close()
 		}
-		if db.sql, err = sql.Open(driverName(dialect), dsn); err != nil {
+		if db.sql, err = openSQLite(dsn, tp); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		// SQLite has one writer; one connection serialises everything.
@@ -125,6 +138,37 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// openPostgres opens the pool; with a tracer provider, pgx traces every
+// statement, those sent through database/sql (gorm's) and those sent on the
+// pgx connection itself (the append path's batches) alike.
+func openPostgres(dsn string, tp trace.TracerProvider) (*sql.DB, error) {
+	if tp == nil {
+		return sql.Open(driverName(Postgres), dsn)
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithMeterProvider(metricnoop.NewMeterProvider()),
+		otelpgx.WithDisableConnectionDetailsInAttributes())
+	return stdlib.OpenDB(*cfg), nil
+}
+
+// openSQLite opens the database; with a tracer provider, through a
+// database/sql driver that traces every statement.
+func openSQLite(dsn string, tp trace.TracerProvider) (*sql.DB, error) {
+	if tp == nil {
+		return sql.Open(driverName(SQLite), dsn)
+	}
+	return otelsql.Open(driverName(SQLite), dsn, otelsql.WithTracerProvider(tp),
+		otelsql.WithMeterProvider(metricnoop.NewMeterProvider()),
+		otelsql.WithAttributes(attribute.String("db.system.name", "sqlite")),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitConnResetSession: true, OmitRows: true, OmitConnPrepare: true}))
+}
+
+// Stats returns the connection pool's statistics.
+func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
 
 // countStatements counts every SQL statement gorm runs, for Statements.
 func (db *DB) countStatements() error {

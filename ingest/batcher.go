@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
 // DeliveryStore keeps deliveries durably, all of a batch in one transaction.
@@ -32,6 +35,8 @@ type Batcher struct {
 	logger   *slog.Logger
 	maxBatch int
 	timeout  time.Duration
+	metrics  BatchMetrics
+	tracer   oteltrace.Tracer
 
 	mu     sync.RWMutex
 	closed bool
@@ -42,6 +47,9 @@ type Batcher struct {
 type pending struct {
 	d    *domain.Delivery
 	done chan outcome
+	// span is the submitting request's span, which the batch's span is
+	// linked to.
+	span oteltrace.SpanContext
 }
 
 type outcome struct {
@@ -49,14 +57,36 @@ type outcome struct {
 	err error
 }
 
-// NewBatcher starts workers that each commit up to maxBatch deliveries per
-// transaction.
-func NewBatcher(store DeliveryStore, pub Publisher, workers, maxBatch int, logger *slog.Logger) *Batcher {
+// BatcherConfig configures a Batcher.
+type BatcherConfig struct {
+	Store     DeliveryStore
+	Publisher Publisher
+	// Workers commit batches side by side, each of up to MaxBatch
+	// deliveries.
+	Workers, MaxBatch int
+	Logger            *slog.Logger
+	// Metrics is told of each committed batch; nil is told nothing.
+	Metrics BatchMetrics
+	// Tracer makes a span of each batch's commit; nil makes none.
+	Tracer oteltrace.Tracer
+}
+
+// BatchMetrics records committed batches.
+type BatchMetrics interface {
+	// BatchCommitted records a batch of size deliveries that committed in
+	// took, appending events.
+	BatchCommitted(size int, took time.Duration, events []*domain.Event)
+}
+
+// NewBatcher starts cfg.Workers workers that each commit up to
+// cfg.MaxBatch deliveries per transaction.
+func NewBatcher(cfg BatcherConfig) *Batcher {
 	b := &Batcher{
-		store: store, pub: pub, logger: logger, maxBatch: maxBatch, timeout: 30 * time.Second,
-		queue: make(chan *pending, workers*maxBatch),
+		store: cfg.Store, pub: cfg.Publisher, logger: cfg.Logger, maxBatch: cfg.MaxBatch, timeout: 30 * time.Second,
+		metrics: cfg.Metrics, tracer: cfg.Tracer,
+		queue: make(chan *pending, cfg.Workers*cfg.MaxBatch),
 	}
-	for range workers {
+	for range cfg.Workers {
 		b.wg.Add(1)
 		go b.work()
 	}
@@ -66,7 +96,7 @@ func NewBatcher(store DeliveryStore, pub Publisher, workers, maxBatch int, logge
 // Submit stores d and returns what the store did with it. It waits for the
 // commit even if ctx ends first, so that an answer never misreports.
 func (b *Batcher) Submit(ctx context.Context, d *domain.Delivery) (domain.DeliveryResult, error) {
-	p := &pending{d: d, done: make(chan outcome, 1)}
+	p := &pending{d: d, done: make(chan outcome, 1), span: oteltrace.SpanContextFromContext(ctx)}
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()
@@ -108,16 +138,30 @@ func (b *Batcher) work() {
 func (b *Batcher) commit(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
+	ctx, span := b.startSpan(ctx, batch)
+	if b.logger.Enabled(ctx, slog.LevelDebug) {
+		b.logger.DebugContext(ctx, "committing ingest batch", "size", len(batch))
+	}
+	start := time.Now()
 	ds := make([]*domain.Delivery, len(batch))
 	for i, p := range batch {
 		ds[i] = p.d
 	}
 	results, err := b.store.AppendDeliveries(ctx, ds)
+	if span != nil {
+		if err != nil {
+			span.SetStatus(codes.Error, "batch commit failed")
+		}
+		span.End()
+	}
 	if err == nil {
 		var appended []*domain.Event
 		for i, p := range batch {
 			appended = append(appended, results[i].Appended...)
 			p.done <- outcome{res: results[i]}
+		}
+		if b.metrics != nil {
+			b.metrics.BatchCommitted(len(batch), time.Since(start), appended)
 		}
 		b.pub.Publish(appended)
 		return
@@ -130,6 +174,30 @@ func (b *Batcher) commit(batch []*pending) {
 	for _, p := range batch {
 		b.commit([]*pending{p})
 	}
+}
+
+// startSpan starts the span of a batch's commit, or returns a nil span
+// when there is no tracer. One transaction serves every delivery of the
+// batch, but a span has one parent: it is the first delivery's span (the
+// one whose arrival the batch was opened for), so a delivery that commits
+// alone, the usual case when the load is light, has its commit and SQL
+// in its own trace. Every delivery's span, the first's too, is linked, so
+// each delivery's trace leads to the commit that stored it.
+func (b *Batcher) startSpan(ctx context.Context, batch []*pending) (context.Context, oteltrace.Span) {
+	if b.tracer == nil {
+		return ctx, nil
+	}
+	links := make([]oteltrace.Link, 0, len(batch))
+	for _, p := range batch {
+		if p.span.IsValid() {
+			links = append(links, oteltrace.Link{SpanContext: p.span})
+		}
+	}
+	if batch[0].span.IsValid() {
+		ctx = oteltrace.ContextWithSpanContext(ctx, batch[0].span)
+	}
+	return b.tracer.Start(ctx, "ingest batch commit", oteltrace.WithLinks(links...),
+		oteltrace.WithAttributes(attribute.Int("gateway.batch_size", len(batch))))
 }
 
 // Close stops accepting deliveries, commits the queued ones and waits.

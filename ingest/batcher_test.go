@@ -222,7 +222,7 @@ func checkOwnResults(t *testing.T, ds []*domain.Delivery, got []submitted) {
 func TestConcurrentSubmitsShareATransaction(t *testing.T) {
 	tr := &trace{}
 	store := newFakeStore(tr, true)
-	b := NewBatcher(store, &fakePublisher{tr: tr}, 1, 64, discard())
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: &fakePublisher{tr: tr}, Workers: 1, MaxBatch: 64, Logger: discard()})
 	defer b.Close()
 
 	first := testDelivery(1)
@@ -247,7 +247,7 @@ func TestConcurrentSubmitsShareATransaction(t *testing.T) {
 func TestBatchesAreBoundedByMaxBatch(t *testing.T) {
 	tr := &trace{}
 	store := newFakeStore(tr, true)
-	b := NewBatcher(store, &fakePublisher{tr: tr}, 1, 4, discard())
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: &fakePublisher{tr: tr}, Workers: 1, MaxBatch: 4, Logger: discard()})
 	defer b.Close()
 
 	waitFirst := submitAll(ctx, b, testDeliveries(1))
@@ -275,7 +275,7 @@ func TestPublishFollowsTheCommitWithExactlyTheAppendedEvents(t *testing.T) {
 		store := newFakeStore(tr, false)
 		store.duplicate = func(e *domain.Event) bool { return e.ID == "dup" }
 		pub := &fakePublisher{tr: tr}
-		b := NewBatcher(store, pub, 1, 8, discard())
+		b := NewBatcher(BatcherConfig{Store: store, Publisher: pub, Workers: 1, MaxBatch: 8, Logger: discard()})
 		d := testDelivery(2)
 		d.Events[1].ID = "dup"
 
@@ -300,7 +300,7 @@ func TestPublishFollowsTheCommitWithExactlyTheAppendedEvents(t *testing.T) {
 		store := newFakeStore(tr, false)
 		store.poisoned = func(*domain.Delivery) bool { return true }
 		pub := &fakePublisher{tr: tr}
-		b := NewBatcher(store, pub, 1, 8, discard())
+		b := NewBatcher(BatcherConfig{Store: store, Publisher: pub, Workers: 1, MaxBatch: 8, Logger: discard()})
 
 		_, err := b.Submit(ctx, testDelivery(1))
 		b.Close()
@@ -317,7 +317,7 @@ func TestPublishFollowsTheCommitWithExactlyTheAppendedEvents(t *testing.T) {
 		store := newFakeStore(tr, true)
 		store.duplicate = func(e *domain.Event) bool { return e.ID == "dup" }
 		pub := &fakePublisher{tr: tr}
-		b := NewBatcher(store, pub, 1, 16, discard())
+		b := NewBatcher(BatcherConfig{Store: store, Publisher: pub, Workers: 1, MaxBatch: 16, Logger: discard()})
 
 		first := testDelivery(1)
 		waitFirst := submitAll(ctx, b, []*domain.Delivery{first})
@@ -375,7 +375,7 @@ func TestFailedBatchIsRetriedOneByOne(t *testing.T) {
 	bad := ds[2]
 	store.poisoned = func(d *domain.Delivery) bool { return d == bad }
 	pub := &fakePublisher{tr: tr}
-	b := NewBatcher(store, pub, 1, 16, discard())
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: pub, Workers: 1, MaxBatch: 16, Logger: discard()})
 
 	first := testDelivery(1)
 	waitFirst := submitAll(ctx, b, []*domain.Delivery{first})
@@ -438,7 +438,7 @@ func TestFailedBatchIsRetriedOneByOne(t *testing.T) {
 func TestSubmitAfterCloseIsUnavailable(t *testing.T) {
 	tr := &trace{}
 	store := newFakeStore(tr, false)
-	b := NewBatcher(store, &fakePublisher{tr: tr}, 2, 8, discard())
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: &fakePublisher{tr: tr}, Workers: 2, MaxBatch: 8, Logger: discard()})
 	b.Close()
 	b.Close() // idempotent
 
@@ -455,7 +455,7 @@ func TestSubmitAfterCloseIsUnavailable(t *testing.T) {
 func TestCloseCommitsEverythingQueued(t *testing.T) {
 	tr := &trace{}
 	store := newFakeStore(tr, true)
-	b := NewBatcher(store, &fakePublisher{tr: tr}, 1, 4, discard())
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: &fakePublisher{tr: tr}, Workers: 1, MaxBatch: 4, Logger: discard()})
 
 	first := testDelivery(1)
 	waitFirst := submitAll(ctx, b, []*domain.Delivery{first})
@@ -519,7 +519,7 @@ func waitClosing(t *testing.T, b *Batcher) {
 func TestSubmitWaitsForTheCommitWhenItsContextEnds(t *testing.T) {
 	tr := &trace{}
 	store := newFakeStore(tr, true)
-	b := NewBatcher(store, &fakePublisher{tr: tr}, 1, 4, discard())
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: &fakePublisher{tr: tr}, Workers: 1, MaxBatch: 4, Logger: discard()})
 	defer b.Close()
 	reqCtx, cancel := context.WithCancel(ctx)
 	d := testDelivery(1)

@@ -23,6 +23,9 @@ import (
 	"github.com/helpdesk-gateway/gateway/httperror"
 	"github.com/helpdesk-gateway/gateway/ratelimit"
 	"github.com/helpdesk-gateway/gateway/subscriptions"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
 // Subscriptions finds webhook subscriptions with their conditions
@@ -56,10 +59,21 @@ type Handler struct {
 	Limits Limits
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Metrics counts deliveries by outcome; nil counts nothing.
+	Metrics Metrics
+	// Tracer makes a span of each delivery; nil makes none.
+	Tracer oteltrace.Tracer
 
 	initOnce  sync.Once
 	inflight  chan struct{}
 	tarpitted chan struct{}
+}
+
+// Metrics counts webhook deliveries.
+type Metrics interface {
+	// Delivered counts a delivery to provider (empty when the URL names
+	// none) answered with outcome, took after it arrived.
+	Delivered(provider domain.Provider, outcome domain.DeliveryOutcome, took time.Duration)
 }
 
 // maxTarpitted bounds the requests held back at once by tarpit.
@@ -91,8 +105,52 @@ type Answer struct {
 	Events []string               `json:"events,omitempty"`
 }
 
+// delivery is what the answer to one delivery is observed by: it starts
+// refused, and the paths that answer 2xx say otherwise.
+type delivery struct {
+	provider     domain.Provider
+	subscription string
+	outcome      domain.DeliveryOutcome
+	stored       int
+}
+
 // ServeHTTP handles one delivery.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	d := delivery{outcome: domain.OutcomeRefused}
+	var span oteltrace.Span
+	if h.Tracer != nil {
+		// The span is a child of the caller's traceparent, when it sent
+		// one: the telemetry middleware put it in the context.
+		var ctx context.Context
+		ctx, span = h.Tracer.Start(r.Context(), "webhook delivery", oteltrace.WithSpanKind(oteltrace.SpanKindServer))
+		r = r.WithContext(ctx)
+	}
+	h.serve(w, r, &d)
+	if h.Metrics != nil {
+		h.Metrics.Delivered(d.provider, d.outcome, time.Since(start))
+	}
+	if span != nil {
+		if span.IsRecording() {
+			span.SetAttributes(
+				attribute.String("gateway.outcome", string(d.outcome)),
+				attribute.Int("gateway.events_stored", d.stored),
+			)
+			if d.provider != "" { // the URL named a provider
+				span.SetAttributes(attribute.String("gateway.provider", d.provider.Slug()))
+			}
+			if d.subscription != "" { // and a subscription that exists
+				span.SetAttributes(attribute.String("gateway.subscription_id", d.subscription))
+			}
+			if d.outcome == domain.OutcomeRefused {
+				span.SetStatus(codes.Error, "refused")
+			}
+		}
+		span.End()
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *delivery) {
 	receivedAt := h.Now().UTC()
 	if spent, wait := h.Limits.RefusedPerAddress.Exhausted(sourceAddress(r)); spent {
 		h.tarpit(r.Context(), wait)
@@ -105,6 +163,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, nil, nil, err)
 		return
 	}
+	d.provider = provider
 	subID := r.PathValue("subscriptionId")
 	if len(subID) > maxIDLength {
 		h.refuse(w, r, nil, nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription not found"))
@@ -116,6 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := found.Subscription
+	d.subscription = sub.ID
 	if sub.Provider != provider {
 		h.refuse(w, r, nil, nil, domain.Errorf(domain.ENOTFOUND, "webhook subscription %q not found for provider %s", subID, provider.Slug()))
 		return
@@ -173,9 +233,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logOnly(r.Context(), sub, "", domain.OutcomeChallenge, http.StatusOK, "challenge answered", body, receivedAt)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(result.Reply)
+		d.outcome = domain.OutcomeChallenge
 		return
 	}
-	h.store(w, r, found, result.Events, body, receivedAt)
+	h.store(w, r, d, found, result.Events, body, receivedAt)
 }
 
 // tarpit holds a request from an address that spent its refusals until
@@ -274,7 +335,7 @@ func verify(a adapters.Adapter, req *adapters.Request, secrets []string) error {
 }
 
 // store keeps the events the subscription subscribes to and answers.
-func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscriptions.Compiled, events []*domain.Event, body []byte, receivedAt time.Time) {
+func (h *Handler) store(w http.ResponseWriter, r *http.Request, d *delivery, found *subscriptions.Compiled, events []*domain.Event, body []byte, receivedAt time.Time) {
 	sub := found.Subscription
 	name := ""
 	if len(events) > 0 {
@@ -283,7 +344,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscript
 	if found.ConditionsErr != nil {
 		// Conditions are validated when they are saved; a stored set that no
 		// longer compiles must not drop deliveries, so it filters nothing.
-		h.Logger.Error("subscription conditions do not compile; keeping every event", "subscription", sub.ID, "err", found.ConditionsErr)
+		h.Logger.ErrorContext(r.Context(), "subscription conditions do not compile; keeping every event", "subscription", sub.ID, "err", found.ConditionsErr)
 	}
 	kept := events[:0:0]
 	why := "filtered: event not subscribed"
@@ -301,13 +362,14 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscript
 	if len(kept) == 0 {
 		h.logOnly(r.Context(), sub, name, domain.OutcomeFiltered, http.StatusOK, why, body, receivedAt)
 		httperror.WriteJSON(w, http.StatusOK, Answer{Status: domain.OutcomeFiltered})
+		d.outcome = domain.OutcomeFiltered
 		return
 	}
-	d := &domain.Delivery{Events: kept, Log: domain.DeliveryLog{
+	submitted := &domain.Delivery{Events: kept, Log: domain.DeliveryLog{
 		SubscriptionID: sub.ID, Event: name, Outcome: domain.OutcomeAccepted, Payload: string(body),
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: receivedAt, Success: true, ResponseCode: http.StatusOK, ResponseText: "OK"},
 	}}
-	res, err := h.Committer.Submit(r.Context(), d)
+	res, err := h.Committer.Submit(r.Context(), submitted)
 	if err != nil {
 		h.refuse(w, r, sub, body, err)
 		return
@@ -320,6 +382,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request, found *subscript
 		answer.Events = append(answer.Events, e.ID)
 	}
 	httperror.WriteJSON(w, http.StatusOK, answer)
+	d.outcome, d.stored = answer.Status, len(res.Appended)
 }
 
 // refuse answers err and, when the subscription is known, logs the
@@ -333,22 +396,25 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, sub *domain.Web
 	}
 	status := httperror.Write(w, err)
 	if status >= 500 {
-		h.Logger.Warn("delivery refused", "status", status, "err", err)
+		h.Logger.WarnContext(r.Context(), "delivery refused", "status", status, "err", err)
 	} else {
 		h.Limits.RefusedPerAddress.Allow(sourceAddress(r))
 	}
-	if sub == nil {
-		return
-	}
 	l := &domain.DeliveryLog{
-		SubscriptionID: sub.ID, Outcome: domain.OutcomeRefused, Payload: string(body),
+		Outcome: domain.OutcomeRefused, Payload: string(body),
 		DeliveryDetail: domain.DeliveryDetail{DeliveryTimestamp: h.Now().UTC(), ResponseCode: status, ResponseText: domain.ErrorMessage(err)},
+	}
+	if sub != nil {
+		l.SubscriptionID = sub.ID
 	}
 	if h.Refusals != nil {
 		h.Refusals.Record(r.Context(), l)
 		return
 	}
-	h.write(r.Context(), l)
+	logRefusal(r.Context(), h.Logger, l)
+	if sub != nil {
+		h.write(r.Context(), l)
+	}
 }
 
 // logOnly records a delivery that stores no event. A failure to log is
@@ -364,7 +430,7 @@ func (h *Handler) write(ctx context.Context, l *domain.DeliveryLog) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := h.Log.AddDeliveryLog(ctx, l); err != nil {
-		h.Logger.Warn("log delivery", "subscription", l.SubscriptionID, "err", err)
+		h.Logger.WarnContext(ctx, "log delivery", "subscription", l.SubscriptionID, "err", err)
 	}
 }
 

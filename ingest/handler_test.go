@@ -100,7 +100,7 @@ func newEnv(t *testing.T, store *db.DB, edit ...func(h *ingest.Handler)) *env {
 	if store.Dialect() == db.SQLite {
 		workers = 1
 	}
-	batcher := ingest.NewBatcher(store, broker.New(), workers, 16, logger)
+	batcher := ingest.NewBatcher(ingest.BatcherConfig{Store: store, Publisher: broker.New(), Workers: workers, MaxBatch: 16, Logger: logger})
 	t.Cleanup(batcher.Close)
 	h := &ingest.Handler{
 		Subscriptions: subscriptions.New(subscriptions.Config{Store: store}), Log: store, Committer: batcher,

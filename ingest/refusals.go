@@ -23,10 +23,12 @@ type RefusalsConfig struct {
 
 // Refusals logs refused deliveries by sample: the first PerWindow refusals
 // of each subscription in each Window are written to its delivery log in
-// full; the rest are counted, and when the window ends one entry says how
-// many more there were and shows the latest. A flood of refusals therefore
-// costs a few writes a minute, never a write per request, and never pushes
-// real entries out of the log.
+// full, and logged at info with their reason; the rest are counted, and
+// when the window ends one entry says how many more there were and shows
+// the latest. A flood of refusals therefore costs a few writes and log
+// lines a minute, never one per request, and never pushes real entries out
+// of the log. Refusals that name no subscription (an unknown one, a bad
+// provider) share one window and are only logged.
 //
 // Record is safe for concurrent use; Run flushes ended windows until its
 // context ends, and once more then.
@@ -83,8 +85,16 @@ func (r *Refusals) Record(ctx context.Context, l *domain.DeliveryLog) {
 		r.summarise(ctx, ended, now)
 	}
 	if write {
+		logRefusal(ctx, r.cfg.Logger, l)
 		r.write(ctx, l)
 	}
+}
+
+// logRefusal logs a refused delivery at info: why it was refused, never
+// its body.
+func logRefusal(ctx context.Context, logger *slog.Logger, l *domain.DeliveryLog) {
+	logger.InfoContext(ctx, "webhook delivery refused", "subscription", l.SubscriptionID,
+		"status", l.DeliveryDetail.ResponseCode, "reason", l.DeliveryDetail.ResponseText)
 }
 
 // Run writes the summaries of ended windows every Window until ctx ends,
@@ -128,13 +138,19 @@ func (r *Refusals) summarise(ctx context.Context, w *refusalWindow, end time.Tim
 	l := w.latest
 	l.DeliveryDetail.ResponseText = fmt.Sprintf("%s (the latest of %d more refused deliveries from %s to %s, not logged one by one)",
 		l.DeliveryDetail.ResponseText, w.suppressed, w.start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
+	logRefusal(ctx, r.cfg.Logger, &l)
 	r.write(ctx, &l)
 }
 
+// write adds l to its subscription's delivery log; a refusal that names
+// none has no log to go to.
 func (r *Refusals) write(ctx context.Context, l *domain.DeliveryLog) {
+	if l.SubscriptionID == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := r.cfg.Log.AddDeliveryLog(ctx, l); err != nil {
-		r.cfg.Logger.Warn("log refused delivery", "subscription", l.SubscriptionID, "err", err)
+		r.cfg.Logger.WarnContext(ctx, "log refused delivery", "subscription", l.SubscriptionID, "err", err)
 	}
 }

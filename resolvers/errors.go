@@ -89,8 +89,8 @@ func isDomainError(err error) bool {
 }
 
 // requestAttrs are what a log line needs to find the request that failed:
-// the field's path, the operation, the caller's key and the request id
-// when the transport set one.
+// the field's path, the operation and the caller's key. The request id
+// comes from ctx through the logger's handler.
 func requestAttrs(ctx context.Context, gerr *gqlerror.Error, err error) []any {
 	// The message was made client-safe above; the cause is in err.
 	attrs := []any{"path", gerr.Path.String(), "err", err}
@@ -102,31 +102,14 @@ func requestAttrs(ctx context.Context, gerr *gqlerror.Error, err error) []any {
 	if id := domain.IdentityFrom(ctx); id != nil && id.KeyID != "" {
 		attrs = append(attrs, "key", id.KeyID)
 	}
-	if rid := RequestID(ctx); rid != "" {
-		attrs = append(attrs, "request_id", rid)
-	}
 	return attrs
-}
-
-type requestIDKey struct{}
-
-// WithRequestID returns ctx carrying the id of the request it serves, for
-// the logs of the errors it meets.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-// RequestID returns the request id ctx carries, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
 }
 
 // RecoverFunc turns a resolver panic into an internal error, logged with
 // its value.
 func RecoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, v any) error {
-		logger.Error("graphql resolver panicked", "panic", v)
+		logger.ErrorContext(ctx, "graphql resolver panicked", "panic", v)
 		return &domain.Error{Code: domain.EINTERNAL, Message: internalMessage}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/graph"
 	"github.com/helpdesk-gateway/gateway/resolvers"
+	"github.com/helpdesk-gateway/gateway/telemetry"
 )
 
 // failingStore fails every read it is asked for with a driver's text.
@@ -60,7 +61,8 @@ func post(t *testing.T, h http.Handler, query string) gqlResponse {
 
 func TestResolverErrorsThatAreNotDomainErrorsAreInternal(t *testing.T) {
 	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	// As in the gateway, the logger reads the request id from the context.
+	logger := slog.New(telemetry.LogHandler(slog.NewTextHandler(&logs, nil)))
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
 		Store: failingStore{}, Logger: logger, Now: time.Now, MaxPageSize: 100,
 	}})

@@ -23,6 +23,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/httperror"
 	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/helpdesk-gateway/gateway/stream"
+	"github.com/helpdesk-gateway/gateway/telemetry"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -61,6 +62,8 @@ type Config struct {
 	Quotas Quotas
 	// Extensions are added to the GraphQL handler (the dataloaders).
 	Extensions []graphql.HandlerExtension
+	// Metrics, when set, serves GET /metrics.
+	Metrics http.Handler
 }
 
 // RequestLimits bound a GraphQL request before its operation is
@@ -75,7 +78,8 @@ type RequestLimits struct {
 	Timeout time.Duration
 }
 
-// New returns the gateway's HTTP handler.
+// New returns the gateway's HTTP handler. Every request gets an id and an
+// access-log line (see telemetry.Requests).
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{provider}/{subscriptionId}", cfg.Webhooks)
@@ -99,13 +103,16 @@ func New(cfg Config) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := cfg.Ready.Ready(ctx); err != nil {
-			cfg.Logger.Warn("not ready", "err", err)
+			cfg.Logger.WarnContext(r.Context(), "not ready", "err", err)
 			httperror.Write(w, err)
 			return
 		}
 		httperror.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return mux
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	return telemetry.Requests(mux, cfg.Logger)
 }
 
 func (cfg Config) graphQL(q *quota) http.Handler {
@@ -198,9 +205,6 @@ func deadline(d time.Duration) graphql.OperationMiddleware {
 func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
-		if rid := r.Header.Get("X-Request-Id"); rid != "" && len(rid) <= maxRequestID {
-			ctx = resolvers.WithRequestID(ctx, rid)
-		}
 		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, socketSlotKey{}, &socketSlot{})))
 			return
@@ -233,9 +237,6 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 	})
 }
 
-// maxRequestID bounds a client's X-Request-Id: it is copied into logs.
-const maxRequestID = 128
-
 // closeForbidden closes a websocket whose key was refused or revoked.
 const closeForbidden = 4403
 
@@ -253,7 +254,7 @@ func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPaylo
 		}
 		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
 	}
-	ctx = withConnection(domain.WithIdentity(ctx, id))
+	ctx = stream.WithTransport(withConnection(domain.WithIdentity(ctx, id)), stream.TransportWebsocket)
 	// The watched context ends when the key is revoked; gqlgen then closes
 	// the socket. Writing our close frame first tells the client why.
 	watched, _ := cfg.Sessions.Watch(ctx, id)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/helpdesk-gateway/gateway/stream"
 )
 
 // sseResume makes GraphQL's SSE streams resumable the way SSE intends:
@@ -37,7 +39,7 @@ func sseResume(next http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 		}
-		next.ServeHTTP(&sseIDWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&sseIDWriter{ResponseWriter: w}, r.WithContext(stream.WithTransport(r.Context(), stream.TransportSSE)))
 	})
 }
 

@@ -52,6 +52,7 @@ type Hub struct {
 	slowTimeout time.Duration
 
 	blocked atomic.Int64 // streams waiting on a full buffer
+	metrics Metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -85,6 +86,48 @@ type Config struct {
 	// WindowEvents and WindowBytes bound the shared window of the newest
 	// events (defaults: the constants of the same names).
 	WindowEvents, WindowBytes int
+	// Metrics is told of each stream opened and ended; nil tells no one.
+	Metrics Metrics
+}
+
+// Metrics counts the live streams, by the transport named in their
+// context (see WithTransport) and the reason they ended.
+type Metrics interface {
+	StreamOpened(transport string)
+	StreamClosed(transport, reason string)
+}
+
+// Reasons a stream ends, as Metrics is told.
+const (
+	// EndedByClient: the reader went away (or its key was revoked).
+	EndedByClient = "client"
+	// EndedSlow: the reader did not keep up for SlowTimeout.
+	EndedSlow = "slow"
+	// EndedShutdown: the hub closed.
+	EndedShutdown = "shutdown"
+	// EndedExpired: retention removed events after the stream's cursor.
+	EndedExpired = "expired"
+)
+
+// Transports a stream is served over, as Metrics is told.
+const (
+	TransportWebsocket = "websocket"
+	TransportSSE       = "sse"
+	TransportUnknown   = "unknown"
+)
+
+type transportKey struct{}
+
+// WithTransport returns a context whose streams are served over transport.
+func WithTransport(ctx context.Context, transport string) context.Context {
+	return context.WithValue(ctx, transportKey{}, transport)
+}
+
+func transportFrom(ctx context.Context) string {
+	if t, ok := ctx.Value(transportKey{}).(string); ok {
+		return t
+	}
+	return TransportUnknown
 }
 
 // NewHub starts the hub's shared tail reader, configured by cfg; its
@@ -103,7 +146,7 @@ func NewHub(cfg Config) *Hub {
 		cfg.WindowBytes = WindowBytes
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, ctx: ctx, cancel: cancel}
+	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, metrics: cfg.Metrics, ctx: ctx, cancel: cancel}
 	h.tail = newTail(cfg.Store, cfg.Broker, cfg.Poll, h.pageSize, cfg.WindowEvents, cfg.WindowBytes, func(err error) {
 		cfg.Logger.Warn("stream tail read failed; retrying", "err", err)
 	})
@@ -129,18 +172,31 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 		return out
 	}
 	h.tail.join()
+	transport := transportFrom(ctx)
+	if h.metrics != nil {
+		h.metrics.StreamOpened(transport)
+	}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		defer close(out)
 		defer h.tail.leave()
-		h.run(ctx, filter, after, out)
+		reason := h.run(ctx, filter, after, out)
+		if h.metrics != nil {
+			h.metrics.StreamClosed(transport, reason)
+		}
 	}()
 	return out
 }
 
-func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, out chan<- *domain.Event) {
+// run serves one stream until it ends, and says why it ended.
+func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, out chan<- *domain.Event) (reason string) {
 	defer func() {
+		// A stream ended by its reader and by the hub at once counts as
+		// the hub's.
+		if reason == EndedByClient && h.ctx.Err() != nil {
+			reason = EndedShutdown
+		}
 		// At shutdown, tell the reader to reconnect (to another replica)
 		// and where to resume.
 		if h.ctx.Err() != nil && ctx.Err() == nil {
@@ -153,8 +209,8 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 		w := h.tail.since(after, filter, h.pageSize)
 		var wait <-chan time.Time
 		if w.inside {
-			if !h.send(ctx, w.events, &after, out) {
-				return
+			if ended := h.send(ctx, w.events, &after, out); ended != "" {
+				return ended
 			}
 			after = w.scanned
 			if len(w.events) == h.pageSize {
@@ -168,17 +224,17 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			page, cut, err := h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {
-					return
+					return EndedByClient
 				}
 				if domain.ErrorCode(err) == domain.ECURSOREXPIRED {
 					h.expired(ctx, err)
-					return
+					return EndedExpired
 				}
 				h.logger.Warn("stream read failed; retrying", "err", err)
 				wait = time.After(min(h.tail.poll, time.Second))
 			} else {
-				if !h.send(ctx, page, &after, out) {
-					return
+				if ended := h.send(ctx, page, &after, out); ended != "" {
+					return ended
 				}
 				if len(page) == h.pageSize || cut {
 					continue
@@ -195,17 +251,17 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 		case <-w.changed:
 		case <-wait:
 		case <-ctx.Done():
-			return
+			return EndedByClient
 		case <-h.ctx.Done():
-			return
+			return EndedShutdown
 		}
 	}
 }
 
 // send hands events to the reader, moving the cursor past each one. It
-// reports false when the stream must end: its reader stayed too slow for
-// SlowTimeout, or the stream or the hub was closed.
-func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Position, out chan<- *domain.Event) bool {
+// says why when the stream must end: its reader stayed too slow for
+// SlowTimeout (EndedSlow), or the stream or the hub was closed.
+func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Position, out chan<- *domain.Event) (ended string) {
 	for _, e := range events {
 		select {
 		case out <- e:
@@ -222,6 +278,7 @@ func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Po
 			slow.Stop()
 			continue
 		case <-slow.C:
+			ended = EndedSlow
 			// Everything up to `after` is in the buffer and will still be
 			// delivered: the reader resumes after it.
 			h.logger.Info("stream reader too slow; ending its stream", "resume_after", after.String())
@@ -234,9 +291,12 @@ func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Po
 			slow.Stop()
 		}
 		h.blocked.Add(-1)
-		return false
+		if ended == "" {
+			ended = EndedByClient // run tells a closed hub apart
+		}
+		return ended
 	}
-	return true
+	return ""
 }
 
 // expired ends a stream that retention overtook while it was reading the

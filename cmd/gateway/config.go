@@ -55,6 +55,24 @@ type Config struct {
 	// EventRetention and PayloadRetention are how long events, and their
 	// payloads, are kept from their receipt; 0 keeps them for good.
 	EventRetention, PayloadRetention time.Duration
+	// Telemetry configures metrics and traces.
+	Telemetry TelemetryConfig
+}
+
+// TelemetryConfig configures the gateway's metrics and traces.
+type TelemetryConfig struct {
+	// MetricsAddr, when set, serves /metrics on a listener of its own
+	// instead of the main one; MetricsToken, when set, is the bearer token
+	// /metrics requires.
+	MetricsAddr, MetricsToken string
+	// OTLP is on when the standard OTEL_EXPORTER_OTLP_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set: spans are exported there
+	// (the exporter reads the other OTEL_EXPORTER_OTLP_* variables itself).
+	OTLP        bool
+	ServiceName string
+	// SlowStatement is the duration past which an SQL statement is logged
+	// at LOG_LEVEL=debug.
+	SlowStatement time.Duration
 }
 
 // OutboundConfig configures the pushes to outbound webhook endpoints.
@@ -114,6 +132,10 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&subsPerConn, "max-subscriptions-per-connection", env("MAX_SUBSCRIPTIONS_PER_CONNECTION", "100"), "live GraphQL subscriptions on one websocket (env MAX_SUBSCRIPTIONS_PER_CONNECTION)")
 	fs.StringVar(&subsPerKey, "max-subscriptions-per-key", env("MAX_SUBSCRIPTIONS_PER_KEY", "1000"), "live GraphQL subscriptions of one API key, over every connection (env MAX_SUBSCRIPTIONS_PER_KEY)")
 	fs.StringVar(&c.InstanceID, "instance-id", env("INSTANCE_ID", ""), "this process's name in outbound endpoint leases; default: host, pid and a random suffix (env INSTANCE_ID)")
+	fs.StringVar(&c.Telemetry.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), "serve /metrics on this address instead of the main one (env METRICS_ADDR)")
+	fs.StringVar(&c.Telemetry.MetricsToken, "metrics-token", env("METRICS_TOKEN", ""), "bearer token /metrics requires; none when empty (env METRICS_TOKEN)")
+	c.Telemetry.OTLP = getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+	c.Telemetry.ServiceName = env("OTEL_SERVICE_NAME", "helpdesk-gateway")
 	var allowPrivate, width, eventRetention, payloadRetention string
 	fs.StringVar(&eventRetention, "event-retention", env("EVENT_RETENTION", ""), "remove events received longer ago than this duration, such as 2160h; empty keeps every event (env EVENT_RETENTION)")
 	fs.StringVar(&payloadRetention, "payload-retention", env("PAYLOAD_RETENTION", ""), "empty the payloads of events received longer ago than this duration, keeping the events; empty keeps every payload (env PAYLOAD_RETENTION)")
@@ -127,6 +149,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 		{flag: "outbound-disable-after", env: "OUTBOUND_DISABLE_AFTER", def: "72h", usage: "how long an endpoint may fail without a success before it is disabled", into: &c.Outbound.DisableAfter},
 		{flag: "outbound-lease-ttl", env: "OUTBOUND_LEASE_TTL", def: "15s", usage: "how long an endpoint stays with a process that stopped renewing its lease; attempts are cut to fit in it", into: &c.Outbound.LeaseTTL},
 		{flag: "outbound-poll", env: "OUTBOUND_POLL", def: "1s", usage: "how often an endpoint reads the history without a wake-up", into: &c.Outbound.Poll},
+		{flag: "log-slow-sql", env: "LOG_SLOW_SQL", def: "100ms", usage: "at LOG_LEVEL=debug, SQL statements slower than this are logged with their duration", into: &c.Telemetry.SlowStatement},
 	}
 	for i := range durations {
 		d := &durations[i]

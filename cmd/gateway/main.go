@@ -42,7 +42,9 @@ import (
 	"github.com/helpdesk-gateway/gateway/server"
 	"github.com/helpdesk-gateway/gateway/stream"
 	"github.com/helpdesk-gateway/gateway/subscriptions"
+	"github.com/helpdesk-gateway/gateway/telemetry"
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 func main() {
@@ -75,6 +77,9 @@ func run(args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	m := NewMain(cfg, newLogger(cfg.LogLevel, os.Stderr))
+	// The standard library's log package, and gqlgen's messages through
+	// it, write to the same JSON log.
+	slog.SetDefault(m.Logger)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
@@ -130,8 +135,15 @@ type Main struct {
 	Subscriptions *subscriptions.Cache
 	// Outbound pushes the history to webhook endpoints.
 	Outbound *outbound.Dispatcher
-	// Metrics holds the gateway's Prometheus collectors.
-	Metrics *prometheus.Registry
+	// Registry holds every metric /metrics serves; components register
+	// theirs on it, never on the global default.
+	Registry *prometheus.Registry
+	Metrics  *telemetry.Metrics
+	// SpanExporter, when set before Run, receives the spans as OTLP would
+	// (tests set an in-memory one).
+	SpanExporter sdktrace.SpanExporter
+	// Tracing is nil when nothing is traced.
+	Tracing *telemetry.Tracing
 
 	// AdminToken is the bootstrap token in force (configured or generated).
 	AdminToken string
@@ -139,6 +151,10 @@ type Main struct {
 	listener net.Listener
 	server   *http.Server
 	served   chan error
+	// metricsListener and metricsServer serve /metrics on METRICS_ADDR.
+	metricsListener net.Listener
+	metricsServer   *http.Server
+	metricsServed   chan error
 	// stopBackground ends the goroutines of background, which Close
 	// waits for: the notification listener, the delivery-log pruner, the
 	// retention pruner, the outbound deliveries.
@@ -148,19 +164,37 @@ type Main struct {
 	closeErr       error
 }
 
-// NewMain returns a gateway configured by cfg; Run starts it.
+// NewMain returns a gateway configured by cfg; Run starts it. Its
+// logger's lines carry the request id and trace id of the context they
+// are logged with.
 func NewMain(cfg Config, logger *slog.Logger) *Main {
-	return &Main{Config: cfg, Logger: logger}
+	return &Main{Config: cfg, Logger: slog.New(telemetry.LogHandler(logger.Handler()))}
 }
 
 // Run opens and migrates the store, wires the gateway and starts serving
 // in the background. Close stops it.
 func (m *Main) Run(ctx context.Context) error {
-	store, err := db.Open(ctx, m.Config.DatabaseURL, db.Options{LogLimit: m.Config.LogLimit})
+	m.Registry = prometheus.NewRegistry()
+	m.Metrics = telemetry.NewMetrics(m.Registry)
+	tc := m.Config.Telemetry
+	var slow time.Duration
+	if m.Logger.Enabled(ctx, slog.LevelDebug) {
+		slow = tc.SlowStatement
+	}
+	var err error
+	m.Tracing, err = telemetry.NewTracing(ctx, telemetry.TracingConfig{
+		Exporter: m.SpanExporter, OTLP: tc.OTLP, ServiceName: tc.ServiceName, SlowStatement: slow, Logger: m.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	tracer := m.Tracing.Tracer()
+	store, err := db.Open(ctx, m.Config.DatabaseURL, db.Options{LogLimit: m.Config.LogLimit, TracerProvider: m.Tracing.Provider()})
 	if err != nil {
 		return err
 	}
 	m.DB = store
+	telemetry.RegisterPool(m.Registry, store.Stats)
 	if err := store.Migrate("up"); err != nil {
 		return err
 	}
@@ -179,15 +213,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
-	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout})
-	m.Batcher = ingest.NewBatcher(store, m.Broker, workers, m.Config.IngestBatch, m.Logger)
+	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout, Metrics: m.Metrics})
+	m.Batcher = ingest.NewBatcher(ingest.BatcherConfig{Store: store, Publisher: m.Broker, Workers: workers, MaxBatch: m.Config.IngestBatch, Logger: m.Logger, Metrics: m.Metrics, Tracer: tracer})
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	oc := m.Config.Outbound
-	m.Metrics = prometheus.NewRegistry()
 	m.Outbound = outbound.New(outbound.Config{
 		Store: store, Broker: m.Broker, Owner: m.Config.InstanceID, AllowPrivate: oc.AllowPrivate,
 		RetryBase: oc.RetryBase, MaxAge: oc.MaxAge, DisableAfter: oc.DisableAfter, Width: oc.Width,
-		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger, Registerer: m.Metrics,
+		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger, Registerer: m.Registry,
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopBackground = stop
@@ -244,6 +277,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}}
 	resolvers.SetComplexity(&gcfg.Complexity, resolvers.DefaultPageSize)
 	schema := graph.NewExecutableSchema(gcfg)
+	var metrics http.Handler // on the main listener, unless METRICS_ADDR
+	if tc.MetricsAddr == "" {
+		metrics = telemetry.MetricsHandler(m.Registry, tc.MetricsToken)
+	} else if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	handler := server.New(server.Config{
 		Schema:        schema,
 		Authenticator: m.Keys,
@@ -251,6 +290,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Webhooks: &ingest.Handler{
 			Subscriptions: m.Subscriptions, Log: store, Committer: m.Batcher, Adapters: m.Adapters,
 			MaxBodyBytes: m.Config.MaxBodyBytes, Logger: m.Logger, Now: time.Now, Refusals: refusals,
+			Metrics: m.Metrics, Tracer: tracer,
 			Limits: ingest.Limits{
 				BodyTimeout: m.Config.WebhookBodyTimeout, MaxInFlight: m.Config.MaxIngestInFlight,
 				PerSubscription:   ratelimit.New(ratelimit.Config{Rate: m.Config.SubscriptionRate, Burst: int(2 * m.Config.SubscriptionRate)}),
@@ -271,7 +311,8 @@ func (m *Main) Run(ctx context.Context) error {
 			MaxSubscriptionsPerConnection: m.Config.MaxSubscriptionsPerConn,
 			MaxSubscriptionsPerKey:        m.Config.MaxSubscriptionsPerKey,
 		},
-		Extensions: []graphql.HandlerExtension{resolvers.Loaders{Store: store}},
+		Extensions: []graphql.HandlerExtension{telemetry.GraphQL{Metrics: m.Metrics, Tracer: tracer}, resolvers.Loaders{Store: store}},
+		Metrics:    metrics,
 	})
 
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
@@ -288,6 +329,35 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.served <- m.server.Serve(m.listener) }()
 	m.Logger.Info("gateway listening", "addr", m.listener.Addr().String(), "store", store.Dialect())
 	return nil
+}
+
+// serveMetrics serves /metrics alone on METRICS_ADDR, so that it can be
+// kept off the address the providers and clients reach.
+func (m *Main) serveMetrics() error {
+	tc := m.Config.Telemetry
+	var err error
+	if m.metricsListener, err = net.Listen("tcp", tc.MetricsAddr); err != nil {
+		return fmt.Errorf("listen on %s (METRICS_ADDR): %w", tc.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", telemetry.MetricsHandler(m.Registry, tc.MetricsToken))
+	m.metricsServer = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.metricsServed = make(chan error, 1)
+	go func() { m.metricsServed <- m.metricsServer.Serve(m.metricsListener) }()
+	m.Logger.Info("metrics listening", "addr", m.metricsListener.Addr().String())
+	return nil
+}
+
+// MetricsURL returns the URL of /metrics.
+func (m *Main) MetricsURL() string {
+	if m.metricsListener != nil {
+		return listenerURL(m.metricsListener) + "/metrics"
+	}
+	return m.URL() + "/metrics"
 }
 
 // refusedBurst is how many refused deliveries a source address may cause
@@ -320,8 +390,10 @@ func (m *Main) pruneDeliveryLogs(ctx context.Context) {
 }
 
 // URL returns the base URL the gateway listens on.
-func (m *Main) URL() string {
-	addr := m.listener.Addr().String()
+func (m *Main) URL() string { return listenerURL(m.listener) }
+
+func listenerURL(l net.Listener) string {
+	addr := l.Addr().String()
 	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
 		addr = net.JoinHostPort("127.0.0.1", port)
 	}
@@ -376,6 +448,23 @@ func (m *Main) close() error {
 		if err := m.DB.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
+	}
+	if m.metricsServer != nil {
+		// Scraped last, so the final figures can be read until the end.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := m.metricsServer.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("metrics shutdown: %w", err))
+		}
+		if err := <-m.metricsServed; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve metrics: %w", err))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.Tracing.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("export the last spans: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/helpdesk-gateway/gateway/adapters/dixa"
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	dto "github.com/prometheus/client_model/go"
 )
 
 const adminToken = "test-admin-token"
@@ -579,6 +580,8 @@ func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	if got := live.next(); got.Type != "NOTE_ADDED" {
 		t.Fatalf("websocket replay: %+v", got)
 	}
+	waitForSample(t, m, "gateway_stream_subscribers", map[string]string{"transport": "sse"}, 1)
+	waitForSample(t, m, "gateway_stream_subscribers", map[string]string{"transport": "websocket"}, 1)
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
 	// Shutdown closes the open streams with "service restart" and the
@@ -594,6 +597,17 @@ func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("shutdown did not finish")
 	}
+	gathered, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := map[string]*dto.MetricFamily{}
+	for _, g := range gathered {
+		f[g.GetName()] = g
+	}
+	expectSample(t, f, "gateway_stream_closed_total", map[string]string{"reason": "shutdown"}, 2)
+	expectSample(t, f, "gateway_stream_subscribers", map[string]string{"transport": "sse"}, 0)
+	expectSample(t, f, "gateway_stream_subscribers", map[string]string{"transport": "websocket"}, 0)
 }
 
 func TestSSEEventsCarryTheirCursorAndResumeWithLastEventID(t *testing.T) {

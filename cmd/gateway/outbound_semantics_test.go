@@ -386,6 +386,15 @@ func TestOutboundGivesAnEventUpAfterMaxAgeAndMovesOn(t *testing.T) {
 		t.Errorf("gateway_outbound_delivery_latency_seconds counts %v deliveries, want 2", got)
 	}
 	waitFor(t, "the lag back to 0", func() bool { return metricValue(t, m, "gateway_outbound_lag_seconds_max") == 0 })
+	res, err := http.Get(m.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	exposed, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(exposed), `gateway_outbound_attempts_total{outcome="delivered"} 2`) {
+		t.Errorf("/metrics answered %d without the outbound attempts:\n%.2000s", res.StatusCode, exposed)
+	}
 }
 
 // TestOutboundHonoursRetryAfter: a 429 with Retry-After holds the retry
@@ -435,7 +444,7 @@ func TestOutboundRateLimitSpacesTheAttempts(t *testing.T) {
 // given (none: the metric's only series).
 func metricValue(t *testing.T, m *Main, name string, label ...string) float64 {
 	t.Helper()
-	families, err := m.Metrics.Gather()
+	families, err := m.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
