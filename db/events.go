@@ -19,13 +19,13 @@ import (
 // retention horizon is answered with a domain ECURSOREXPIRED error (see
 // CheckCursor), as it is by EventsWithoutPayload and EventsWithin.
 func (db *DB) Events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
-	return db.events(ctx, filter, after, limit, eventColumns+", payload")
+	return db.events(ctx, filter, after, limit, true)
 }
 
 // EventsWithoutPayload is Events without the payloads, which are most of
 // an event's bytes: for readers that do not show them.
 func (db *DB) EventsWithoutPayload(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int) ([]*domain.Event, error) {
-	return db.events(ctx, filter, after, limit, eventColumns)
+	return db.events(ctx, filter, after, limit, false)
 }
 
 // EventsWithin is Events that stops early where the payloads read would
@@ -38,43 +38,63 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 	// The windows run over the limited page only, never the whole history.
 	inner := db.gorm.WithContext(ctx).Table("(?) AS limited", limited).
 		Select(eventColumns + ", payload, sum(length(payload)) OVER (ORDER BY position) AS running, count(*) OVER () AS fetched")
-	var rows []struct {
-		Row     eventRow `gorm:"embedded"`
-		Running int64
-		Fetched int
-	}
 	// length() of a stored value reads its size, not the value: only the
 	// payloads kept are read.
-	err = db.gorm.WithContext(ctx).Table("(?) AS page", inner).
-		Where("running - length(payload) < ?", maxBytes).Order("position").Find(&rows).Error
+	var fetched int
+	events, err = scanEvents(db.gorm.WithContext(ctx).Table("(?) AS page", inner).Select(eventColumns+", payload, fetched").
+		Where("running - length(payload) < ?", maxBytes).Order("position"), true, &fetched)
 	if err != nil {
 		return nil, false, storeError(fmt.Errorf("read events: %w", err))
 	}
 	if err := db.CheckCursor(ctx, after); err != nil {
 		return nil, false, err
 	}
-	events = make([]*domain.Event, len(rows))
-	for i := range rows {
-		events[i] = rows[i].Row.toDomain()
-	}
-	return events, len(rows) > 0 && rows[0].Fetched > len(rows), nil
+	return events, len(events) > 0 && fetched > len(events), nil
 }
 
-func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, columns string) ([]*domain.Event, error) {
+// scanEvents runs q, whose columns are eventColumns, then the payload
+// when withPayload, then one column for each of extra, and reads its rows
+// by position into events: the hot reads of the history skip gorm's
+// reflection over each row. extra holds the last row's values.
+func scanEvents(q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*domain.Event
+	var r eventRow
+	dest := []any{&r.Position, &r.ID, &r.Provider, &r.Type, &r.ProviderEventType, &r.DedupeKey, &r.FactKey,
+		&r.SubscriptionID, &r.ConversationID, &r.MessageID, &r.OccurredAt, &r.ReceivedAt, &r.Reason, &r.Corrects, &r.PayloadExpired}
+	if withPayload {
+		dest = append(dest, &r.Payload)
+	}
+	dest = append(dest, extra...)
+	for rows.Next() {
+		r = eventRow{}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r.toDomain())
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, withPayload bool) ([]*domain.Event, error) {
+	columns := eventColumns
+	if withPayload {
+		columns += ", payload"
+	}
 	q := db.gorm.WithContext(ctx).Table("events").
 		Select(columns).
 		Where("position > ?", int64(after)).Where(keptEvents)
 	q = applyEventFilter(q, filter)
-	var rows []eventRow
-	if err := q.Order("position").Limit(limit).Find(&rows).Error; err != nil {
+	out, err := scanEvents(q.Order("position").Limit(limit), withPayload)
+	if err != nil {
 		return nil, storeError(fmt.Errorf("read events: %w", err))
 	}
 	if err := db.CheckCursor(ctx, after); err != nil {
 		return nil, err
-	}
-	out := make([]*domain.Event, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
 	}
 	return out, nil
 }
@@ -204,13 +224,9 @@ func (db *DB) CountEvents(ctx context.Context) (int64, error) {
 // FindPeople returns the people with the given ids, in no particular
 // order; unknown ids are left out.
 func (db *DB) FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error) {
-	var rows []personRow
-	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	out, err := scanAll(db.gorm.WithContext(ctx).Model(&personRow{}).Select(personReadColumns).Where("id IN ?", ids), scanPerson)
+	if err != nil {
 		return nil, storeError(fmt.Errorf("find people: %w", err))
-	}
-	out := make([]*domain.Person, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
 	}
 	return out, nil
 }

@@ -164,3 +164,63 @@ func TestCorrectingTwiceAppendsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestMessagesAreOrderedByCreationTime: a conversation's messages page
+// oldest first by creation time, whatever order they arrived in, ties by
+// arrival; cursors, `last` pages and the newest n of many conversations
+// follow the same order.
+func TestMessagesAreOrderedByCreationTime(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		sub := newSubscription(t, store)
+		t0 := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+		// Arrival order a, b, c, d; creation order b, c, d (c and d at
+		// the same moment, c arrived first), a.
+		for _, m := range []struct {
+			id      string
+			minutes int
+		}{{"a", 5}, {"b", 1}, {"c", 3}, {"d", 3}} {
+			e := factEvent(sub, "msg-"+m.id, t0.Add(time.Duration(m.minutes)*time.Minute), &domain.ConversationUpdate{})
+			e.Type = domain.EventMessageCreated
+			e.Message = &domain.Message{ExternalID: m.id, Content: m.id}
+			if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, e)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		conv := domain.ConversationID(domain.ProviderDixa, "org-1", "77")
+		contents := func(ms []*domain.Message) string {
+			var s string
+			for _, m := range ms {
+				s += m.Content
+			}
+			return s
+		}
+		list := func(p domain.SeqPage) []*domain.Message {
+			t.Helper()
+			ms, err := store.ListMessages(ctx, conv, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ms
+		}
+		all := list(domain.SeqPage{Limit: 10})
+		if got := contents(all); got != "bcda" {
+			t.Fatalf("first 10: %s, want bcda", got)
+		}
+		if got := contents(list(domain.SeqPage{Limit: 2, After: all[1].Seq})); got != "da" {
+			t.Errorf("first 2 after c: %s, want da", got)
+		}
+		if got := contents(list(domain.SeqPage{Limit: 2, Backward: true})); got != "da" {
+			t.Errorf("last 2: %s, want da", got)
+		}
+		if got := contents(list(domain.SeqPage{Limit: 2, Backward: true, Before: all[2].Seq})); got != "bc" {
+			t.Errorf("last 2 before d: %s, want bc", got)
+		}
+		last, err := store.LastMessages(ctx, []string{conv}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := contents(last[conv]); got != "cda" {
+			t.Errorf("newest 3: %s, want cda", got)
+		}
+	})
+}

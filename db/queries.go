@@ -70,16 +70,31 @@ func conversationFilter(q *gorm.DB, f *domain.ConversationFilter) *gorm.DB {
 // ListConversations returns one page of the conversations that pass the
 // filter, in the order the gateway first saw them.
 func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilter, p domain.SeqPage) ([]*domain.Conversation, error) {
-	var rows []conversationRow
-	if err := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}), f), p).Find(&rows).Error; err != nil {
+	q := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationColumns), f), p)
+	out, err := scanAll(q, scanConversation)
+	if err != nil {
 		return nil, storeError(fmt.Errorf("list conversations: %w", err))
 	}
-	rows = ascending(rows, p)
-	out := make([]*domain.Conversation, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
+	return ascending(out, p), nil
+}
+
+// scanAll runs q and reads its rows with scan, by position: the hot reads
+// skip gorm's reflection over each row.
+func scanAll[T any](q *gorm.DB, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 // CountConversations counts the conversations that pass the filter.
@@ -94,13 +109,9 @@ func (db *DB) CountConversations(ctx context.Context, f *domain.ConversationFilt
 // FindConversations returns the conversations with the given ids, in no
 // particular order; unknown ids are left out.
 func (db *DB) FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error) {
-	var rows []conversationRow
-	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	out, err := scanAll(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationColumns).Where("id IN ?", ids), scanConversation)
+	if err != nil {
 		return nil, storeError(fmt.Errorf("find conversations: %w", err))
-	}
-	out := make([]*domain.Conversation, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
 	}
 	return out, nil
 }
@@ -138,36 +149,49 @@ func (db *DB) CountPeople(ctx context.Context, role domain.PersonRole, search *s
 	return int(n), nil
 }
 
-// ListMessages returns one page of a conversation's messages.
-func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error) {
-	var rows []messageRow
-	if err := seqPage(db.gorm.WithContext(ctx).Where("conversation_id = ?", conversationID), p).Find(&rows).Error; err != nil {
-		return nil, storeError(fmt.Errorf("list messages: %w", err))
+// messagePage applies a page of a conversation's messages to q: they are
+// ordered oldest first by creation time, ties (and the cursor's place) by
+// seq. The cursors name a message by its seq; the page starts at that
+// message's place in the order (index messages_conversation).
+func messagePage(q *gorm.DB, p domain.SeqPage) *gorm.DB {
+	const place = "(SELECT created_at, seq FROM messages WHERE seq = ?)"
+	if p.After > 0 {
+		q = q.Where("(created_at, seq) > "+place, p.After)
 	}
-	rows = ascending(rows, p)
-	out := make([]*domain.Message, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
+	if p.Before > 0 {
+		q = q.Where("(created_at, seq) < "+place, p.Before)
 	}
-	return out, nil
+	if p.Backward {
+		return q.Order("created_at DESC, seq DESC").Limit(p.Limit)
+	}
+	return q.Order("created_at, seq").Limit(p.Limit)
 }
 
-// LastMessages returns, for each conversation, its newest n messages in
-// ascending order, in one statement: a page of conversations with their
-// latest messages costs one query, not one per conversation.
+// ListMessages returns one page of a conversation's messages, oldest first
+// by creation time.
+func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error) {
+	q := messagePage(db.gorm.WithContext(ctx).Model(&messageRow{}).Select(messageColumns).Where("conversation_id = ?", conversationID), p)
+	out, err := scanAll(q, scanMessage)
+	if err != nil {
+		return nil, storeError(fmt.Errorf("list messages: %w", err))
+	}
+	return ascending(out, p), nil
+}
+
+// LastMessages returns, for each conversation, its newest n messages by
+// creation time, oldest first (ties by seq), in one statement: a page of
+// conversations with their latest messages costs one query, not one per
+// conversation.
 func (db *DB) LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error) {
-	var rows []messageRow
-	err := db.gorm.WithContext(ctx).Raw(`SELECT seq, id, conversation_id, provider, external_id, direction, private, content,
-		content_type, author_id, created_at, updated_at FROM (
-			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY seq DESC) AS rank
+	found, err := scanAll(db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
+			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY created_at DESC, seq DESC) AS rank
 			FROM messages m WHERE conversation_id IN ?) ranked
-		WHERE rank <= ? ORDER BY conversation_id, seq`, conversationIDs, n).Scan(&rows).Error
+		WHERE rank <= ? ORDER BY conversation_id, created_at, seq`, conversationIDs, n), scanMessage)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("last messages: %w", err))
 	}
 	out := make(map[string][]*domain.Message, len(conversationIDs))
-	for i := range rows {
-		m := rows[i].toDomain()
+	for _, m := range found {
 		out[m.ConversationID] = append(out[m.ConversationID], m)
 	}
 	return out, nil

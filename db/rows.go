@@ -167,8 +167,11 @@ func (r *conversationRow) toDomain() *domain.Conversation {
 		RequesterID: r.RequesterID, AssigneeID: r.AssigneeID, AssigneeAt: r.AssigneeAt.UTC(),
 		Queue: r.Queue, Inbox: r.Inbox, Origin: r.Origin, Tags: []string{},
 	}
-	// Both columns are written only by this package from valid JSON.
-	_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
+	// Both columns are written only by this package from valid JSON. Most
+	// conversations have no tags: their "[]" needs no decoding.
+	if r.Tags != "[]" {
+		_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
+	}
 	_ = json.Unmarshal([]byte(r.MergeState), &c.Merge)
 	return c
 }
@@ -217,6 +220,19 @@ type personRow struct {
 }
 
 func (personRow) TableName() string { return "people" }
+
+// personReadColumns are the columns scanPerson reads.
+var personReadColumns = "seq, " + storedPersonColumns
+
+// scanPerson reads a row of personReadColumns.
+func scanPerson(row interface{ Scan(...any) error }) (*domain.Person, error) {
+	var r personRow
+	if err := row.Scan(&r.Seq, &r.ID, &r.Provider, &r.Account, &r.ExternalID, &r.Role, &r.Name, &r.FirstName, &r.LastName,
+		&r.Email, &r.Phone, &r.Company, &r.AvatarURL, &r.Emails, &r.Phones, &r.Deleted, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return r.toDomain(), nil
+}
 
 // toDomain reads the row. Email and Phone are the first of their lists
 // even where no delivery listed them (a row from before the lists were
@@ -278,6 +294,19 @@ type messageRow struct {
 }
 
 func (messageRow) TableName() string { return "messages" }
+
+// messageColumns are the columns scanMessage reads.
+const messageColumns = "seq, id, conversation_id, provider, external_id, direction, private, content, content_type, author_id, created_at, updated_at"
+
+// scanMessage reads a row of messageColumns.
+func scanMessage(row interface{ Scan(...any) error }) (*domain.Message, error) {
+	var r messageRow
+	if err := row.Scan(&r.Seq, &r.ID, &r.ConversationID, &r.Provider, &r.ExternalID, &r.Direction, &r.Private, &r.Content,
+		&r.ContentType, &r.AuthorID, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return r.toDomain(), nil
+}
 
 func (r *messageRow) toDomain() *domain.Message {
 	m := &domain.Message{

@@ -268,7 +268,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		ConversationUpdated func(childComplexity int, id string) int
-		EventStream         func(childComplexity int, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string) int
+		EventStream         func(childComplexity int, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string, fromBeginning *bool) int
 	}
 
 	WebhookAttempt struct {
@@ -406,7 +406,7 @@ type QueryResolver interface {
 	WebhookEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error)
 }
 type SubscriptionResolver interface {
-	EventStream(ctx context.Context, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string) (<-chan *domain.Event, error)
+	EventStream(ctx context.Context, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string, fromBeginning *bool) (<-chan *domain.Event, error)
 	ConversationUpdated(ctx context.Context, id string) (<-chan *domain.Conversation, error)
 }
 type WebhookAttemptResolver interface {
@@ -1525,7 +1525,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.EventStream(childComplexity, args["filter"].(*domain.EventFilter), args["after"].(*string), args["conditions"].([]*domain.Condition), args["match"].(*domain.ConditionMatch), args["expression"].(*string)), true
+		return e.ComplexityRoot.Subscription.EventStream(childComplexity, args["filter"].(*domain.EventFilter), args["after"].(*string), args["conditions"].([]*domain.Condition), args["match"].(*domain.ConditionMatch), args["expression"].(*string), args["fromBeginning"].(*bool)), true
 
 	case "WebhookAttempt.at":
 		if e.ComplexityRoot.WebhookAttempt.At == nil {
@@ -2598,11 +2598,13 @@ type Mutation {
 
 type Subscription {
   """
-  Replays the stored events after ` + "`" + `after` + "`" + `, then streams new ones as they commit: no gap, no duplicate.
+  Streams the events that commit from the moment the subscription is established. With ` + "`" + `after` + "`" + `,
+  it first replays the stored events after that cursor, then follows: no gap, no duplicate; with
+  ` + "`" + `fromBeginning: true` + "`" + `, it replays the whole stored history first (` + "`" + `after` + "`" + ` wins when both are given).
   Conditions (as on webhook subscriptions) test the event and its conversation's current state.
   A reader that falls behind is closed (websocket code 4008) with the cursor to resume from.
   """
-  eventStream(filter: EventFilter, after: String, conditions: [ConditionInput!], match: ConditionMatch, expression: String): Event!
+  eventStream(filter: EventFilter, after: String, conditions: [ConditionInput!], match: ConditionMatch, expression: String, fromBeginning: Boolean = false): Event!
   "The conversation's new state after each of its events."
   conversationUpdated(id: ID!): Conversation!
 }
@@ -3863,6 +3865,14 @@ func (ec *executionContext) field_Subscription_eventStream_args(ctx context.Cont
 		return nil, err
 	}
 	args["expression"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "fromBeginning",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromBeginning"] = arg5
 	return args, nil
 }
 
@@ -8208,7 +8218,7 @@ func (ec *executionContext) _Subscription_eventStream(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().EventStream(ctx, fc.Args["filter"].(*domain.EventFilter), fc.Args["after"].(*string), fc.Args["conditions"].([]*domain.Condition), fc.Args["match"].(*domain.ConditionMatch), fc.Args["expression"].(*string))
+			return ec.Resolvers.Subscription().EventStream(ctx, fc.Args["filter"].(*domain.EventFilter), fc.Args["after"].(*string), fc.Args["conditions"].([]*domain.Condition), fc.Args["match"].(*domain.ConditionMatch), fc.Args["expression"].(*string), fc.Args["fromBeginning"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Event) graphql.Marshaler {

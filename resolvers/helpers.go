@@ -17,14 +17,25 @@ const DefaultPageSize = 100
 
 // pageSize validates a connection's `first`.
 func (r *Resolver) pageSize(first *int) (int, error) {
+	return firstWithin(first, r.MaxPageSize)
+}
+
+// eventPageSize validates the `first` of a listing of events, which may
+// be longer than other pages: a job paging the whole history reads it in
+// fewer, larger pages.
+func (r *Resolver) eventPageSize(first *int) (int, error) {
+	return firstWithin(first, max(r.MaxEventPageSize, r.MaxPageSize))
+}
+
+func firstWithin(first *int, most int) (int, error) {
 	if first == nil {
-		return min(DefaultPageSize, r.MaxPageSize), nil
+		return min(DefaultPageSize, most), nil
 	}
 	if *first < 0 {
 		return 0, domain.Errorf(domain.EINVALID, "first must not be negative, got %d", *first)
 	}
-	if *first > r.MaxPageSize {
-		return 0, domain.Errorf(domain.EINVALID, "first must be at most %d, got %d", r.MaxPageSize, *first)
+	if *first > most {
+		return 0, domain.Errorf(domain.EINVALID, "first must be at most %d, got %d", most, *first)
 	}
 	return *first, nil
 }
@@ -39,7 +50,7 @@ func (r *Resolver) parseAfter(ctx context.Context, after *string) (domain.Positi
 // eventConnection reads one page of events: n+1 are read to learn whether
 // there is a next page.
 func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilter, first *int, after *string) (*graph.EventConnection, error) {
-	n, err := r.pageSize(first)
+	n, err := r.eventPageSize(first)
 	if err != nil {
 		return nil, err
 	}

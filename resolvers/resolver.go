@@ -85,10 +85,12 @@ type Resolver struct {
 	// PublicURL is the gateway's external base URL, used for ingest URLs;
 	// when empty the URL the request came in on is used.
 	PublicURL string
-	// MaxPageSize bounds `first` on every connection.
-	MaxPageSize int
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// MaxPageSize bounds `first` on every connection; MaxEventPageSize on
+	// the listings of events (when larger).
+	MaxPageSize      int
+	MaxEventPageSize int
+	Logger           *slog.Logger
+	Now              func() time.Time
 
 	states stateCache
 }

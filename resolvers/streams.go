@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/helpdesk-gateway/gateway/condition"
@@ -16,17 +17,10 @@ import (
 // conversation's current state. When that state cannot be read, the stream
 // ends with the cursor to resume from, as a slow reader's does: passing the
 // event over would leave a gap the reader could not see.
-func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, after *string, list []*domain.Condition, match *domain.ConditionMatch, expr *string) (<-chan *domain.Event, error) {
-	pos, err := r.parseAfter(ctx, after)
+func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, after *string, fromBeginning *bool, list []*domain.Condition, match *domain.ConditionMatch, expr *string) (<-chan *domain.Event, error) {
+	pos, err := r.streamStart(ctx, after, fromBeginning)
 	if err != nil {
 		return nil, err
-	}
-	// The hub may serve a recent cursor from memory without reading the
-	// store: an expired one is refused here, as a query's would be.
-	if !pos.IsZero() {
-		if err := r.Store.CheckCursor(ctx, pos); err != nil {
-			return nil, err
-		}
 	}
 	conds, err := subscriptions.Conditions(list, match, expr, nil)
 	if err != nil {
@@ -70,6 +64,32 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 		}
 	}()
 	return out, nil
+}
+
+// streamStart is the position a stream starts after: the cursor `after`,
+// the beginning of the history with fromBeginning, and otherwise the head
+// read now, so that the stream carries exactly the events that commit once
+// it is established (positions are handed out in commit order). `after`
+// wins over fromBeginning: a reader that resumes (SSE's Last-Event-ID
+// sets it) keeps its query as it was.
+func (r *Resolver) streamStart(ctx context.Context, after *string, fromBeginning *bool) (domain.Position, error) {
+	if after != nil {
+		pos, err := domain.ParseCursor(ctx, *after, r.Store)
+		if err != nil {
+			return 0, err
+		}
+		// The hub may serve a recent cursor from memory without reading
+		// the store: an expired one is refused here, as a query's would be.
+		return pos, r.Store.CheckCursor(ctx, pos)
+	}
+	if fromBeginning != nil && *fromBeginning {
+		return 0, nil
+	}
+	head, err := r.Store.Head(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the head of the history: %w", err)
+	}
+	return head, nil
 }
 
 // facts returns the event as conditions see it, with its conversation's

@@ -63,8 +63,9 @@ func TestStreamWhoseConversationCannotBeReadEndsWithTheResumeCursor(t *testing.T
 		}
 		closed <- reason
 	})
+	replayAll := true
 	conds := []*domain.Condition{{ID: 1, Field: domain.FieldQueueID, Operator: domain.OpEquals, Values: []string{"q1"}}}
-	out, err := r.eventStream(ctx, nil, nil, conds, nil, nil)
+	out, err := r.eventStream(ctx, nil, nil, &replayAll, conds, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestStreamWhoseConversationCannotBeReadEndsWithTheResumeCursor(t *testing.T
 	// A second stream reaching e1 shares the first one's read.
 	r.Streams = events[:1]
 	before := store.reads.Load()
-	out, _ = r.eventStream(ctx, nil, nil, conds, nil, nil)
+	out, _ = r.eventStream(ctx, nil, nil, &replayAll, conds, nil, nil)
 	<-out
 	if n := store.reads.Load() - before; n != 0 {
 		t.Fatalf("the second stream read the conversation %d more times", n)

@@ -131,7 +131,7 @@ func (cfg Config) graphQL(q *quota) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(rawDataPOST{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

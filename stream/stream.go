@@ -50,6 +50,9 @@ type Hub struct {
 	// long a full buffer may stay full before the stream is ended.
 	buffer      int
 	slowTimeout time.Duration
+	// replay holds a token for each page a stream behind the window
+	// reads and sends (see replayPage).
+	replay chan struct{}
 
 	blocked atomic.Int64 // streams waiting on a full buffer
 	metrics Metrics
@@ -86,6 +89,10 @@ type Config struct {
 	// WindowEvents and WindowBytes bound the shared window of the newest
 	// events (defaults: the constants of the same names).
 	WindowEvents, WindowBytes int
+	// ReplayConcurrency bounds the streams behind the window that read
+	// and send a page at once (default DefaultReplayConcurrency); the
+	// others wait their turn.
+	ReplayConcurrency int
 	// Metrics is told of each stream opened and ended; nil tells no one.
 	Metrics Metrics
 }
@@ -130,6 +137,10 @@ func transportFrom(ctx context.Context) string {
 	return TransportUnknown
 }
 
+// DefaultReplayConcurrency is how many replaying streams read the store
+// at once by default: a quarter of the PostgreSQL pool of 16 connections.
+const DefaultReplayConcurrency = 4
+
 // NewHub starts the hub's shared tail reader, configured by cfg; its
 // settings do not change afterwards.
 func NewHub(cfg Config) *Hub {
@@ -145,8 +156,12 @@ func NewHub(cfg Config) *Hub {
 	if cfg.WindowBytes <= 0 {
 		cfg.WindowBytes = WindowBytes
 	}
+	if cfg.ReplayConcurrency <= 0 {
+		cfg.ReplayConcurrency = DefaultReplayConcurrency
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, metrics: cfg.Metrics, ctx: ctx, cancel: cancel}
+	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, metrics: cfg.Metrics,
+		replay: make(chan struct{}, cfg.ReplayConcurrency), ctx: ctx, cancel: cancel}
 	h.tail = newTail(cfg.Store, cfg.Broker, cfg.Poll, h.pageSize, cfg.WindowEvents, cfg.WindowBytes, func(err error) {
 		cfg.Logger.Warn("stream tail read failed; retrying", "err", err)
 	})
@@ -221,7 +236,10 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			// (not cut by bytes) means every matching event up to the
 			// window's head (taken before the read, so visible to it) was
 			// read, so the cursor may jump there and join the window.
-			page, cut, err := h.store.EventsWithin(ctx, filter, after, h.pageSize, pageBytes)
+			n, cut, ended, err := h.replayPage(ctx, filter, &after, out)
+			if ended != "" {
+				return ended
+			}
 			if err != nil {
 				if ctx.Err() != nil || h.ctx.Err() != nil {
 					return EndedByClient
@@ -233,10 +251,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 				h.logger.Warn("stream read failed; retrying", "err", err)
 				wait = time.After(min(h.tail.poll, time.Second))
 			} else {
-				if ended := h.send(ctx, page, &after, out); ended != "" {
-					return ended
-				}
-				if len(page) == h.pageSize || cut {
+				if n == h.pageSize || cut {
 					continue
 				}
 				if w.ready && after.Less(w.head) {
@@ -256,6 +271,30 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			return EndedShutdown
 		}
 	}
+}
+
+// replayPage reads a page of the store for a stream behind the window and
+// hands it to the reader, holding one of the replay tokens throughout: the
+// replays take turns on a bounded part of the database's connections and
+// of the CPU that encodes what they send, so ingest and queries keep the
+// rest however many streams replay. A reader that stops reading holds its
+// token until SlowTimeout ends its stream. It returns how many events the
+// page held and whether it was cut by bytes, or why the stream must end
+// (as send does).
+func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
+	select {
+	case h.replay <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false, EndedByClient, nil
+	case <-h.ctx.Done():
+		return 0, false, EndedShutdown, nil
+	}
+	defer func() { <-h.replay }()
+	page, cut, err := h.store.EventsWithin(ctx, filter, *after, h.pageSize, pageBytes)
+	if err != nil {
+		return 0, false, "", err
+	}
+	return len(page), cut, h.send(ctx, page, after, out), nil
 }
 
 // send hands events to the reader, moving the cursor past each one. It

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,5 +94,60 @@ func TestHubCloseEndsStreams(t *testing.T) {
 	hub.Close()
 	if _, ok := <-c; ok {
 		t.Fatal("stream open after hub close")
+	}
+}
+
+// concurrentReads is a store that counts the replay reads running at once.
+type concurrentReads struct {
+	*db.DB
+	mu        sync.Mutex
+	now, most int
+}
+
+func (s *concurrentReads) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
+	s.mu.Lock()
+	s.now++
+	s.most = max(s.most, s.now)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.now--
+		s.mu.Unlock()
+	}()
+	time.Sleep(5 * time.Millisecond) // reads overlap unless they are made to wait
+	return s.DB.EventsWithin(ctx, filter, after, limit, maxBytes)
+}
+
+// TestReplaysShareABoundedNumberOfStoreReads: however many streams replay
+// at once, no more than ReplayConcurrency of their store reads run
+// together, and every stream still receives the whole history.
+func TestReplaysShareABoundedNumberOfStoreReads(t *testing.T) {
+	store := &concurrentReads{DB: dbtest.Open(t, dbtest.SQLiteURL(t))}
+	b := broker.New()
+	hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, ReplayConcurrency: 2, SlowTimeout: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer hub.Close()
+	appendEvents(t, store.DB, b, 0, 1200)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var streams []<-chan *domain.Event
+	for range 12 {
+		streams = append(streams, hub.Subscribe(ctx, nil, domain.Position(0)))
+	}
+	var wg sync.WaitGroup
+	for i, s := range streams {
+		wg.Go(func() {
+			got, err := collect(s, 1200)
+			if err != nil {
+				t.Errorf("stream %d: %v", i, err)
+			} else if got[0] != "0" || got[1199] != "1199" {
+				t.Errorf("stream %d received %s..%s", i, got[0], got[1199])
+			}
+		})
+	}
+	wg.Wait()
+	// The shared tail reads the store beside the replays.
+	if store.most > 2+1 {
+		t.Fatalf("%d store reads ran at once, want at most 2 replays and the tail's", store.most)
 	}
 }

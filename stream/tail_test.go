@@ -111,7 +111,8 @@ func TestStreamsAtTheHeadShareOneReadPerCommit(t *testing.T) {
 func TestStreamsBehindTheWindowCatchUpWithoutGapOrDuplicate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.DB) {
 		b := broker.New()
-		hub := quietHub(store, b, stream.Config{WindowEvents: 40, WindowBytes: 1 << 20})
+		// The streams are read one after another: the others wait meanwhile.
+		hub := quietHub(store, b, stream.Config{WindowEvents: 40, WindowBytes: 1 << 20, SlowTimeout: time.Hour})
 		defer hub.Close()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()

@@ -98,9 +98,11 @@ func TestStreamAndWebhookConditionsAgreeOnQueueInboxAndOrigin(t *testing.T) {
 			byWebhook := keys(send(webhooks, map[string]any{"conditions": conditions, "match": "ANY"}))
 
 			streams := startGateway(t, newURL(t))
-			query := `subscription($after: String, $conditions: [ConditionInput!]) {
-				eventStream(after: $after, conditions: $conditions, match: ANY) { ` + eventFields + ` } }`
-			live := openSubscription(t, streams, "graphql-transport-ws", query, map[string]any{"conditions": conditions})
+			query := `subscription($after: String, $fromBeginning: Boolean, $conditions: [ConditionInput!]) {
+				eventStream(after: $after, fromBeginning: $fromBeginning, conditions: $conditions, match: ANY) { ` + eventFields + ` } }`
+			// The store is empty: from the beginning is everything posted
+			// once the subscribe message is sent.
+			live := openSubscription(t, streams, "graphql-transport-ws", query, map[string]any{"conditions": conditions, "fromBeginning": true})
 			if all := send(streams, nil); len(all) != len(payloads) {
 				t.Fatalf("without conditions %d of %d payloads were accepted", len(all), len(payloads))
 			}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/helpdesk-gateway/gateway/stream"
 )
 
 // Config is the gateway's configuration: flags, falling back to
@@ -17,10 +19,15 @@ type Config struct {
 	PublicURL    string
 	MaxBodyBytes int64
 	MaxPageSize  int
-	StreamPoll   time.Duration
+	// MaxEventPageSize bounds `first` of the listings of events.
+	MaxEventPageSize int
+	StreamPoll       time.Duration
 	// StreamSlowTimeout is how long a live stream's full buffer may stay
 	// full before the stream is ended.
 	StreamSlowTimeout time.Duration
+	// StreamReplayConcurrency bounds the replaying streams that read and
+	// send a page at once.
+	StreamReplayConcurrency int
 	// SubscriptionCacheTTL bounds how long ingest serves a cached webhook
 	// subscription without reading it again.
 	SubscriptionCacheTTL time.Duration
@@ -105,7 +112,8 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "external base URL for ingest URLs; default: the URL a request came in on (env PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	var bodyLimit, pageSize, workers, batch, poll, subscriptionTTL, introspection, logLimit, maxDepth, maxComplexity string
-	var queryBytes, queryTokens, graphQLTimeout, responseBytes, slowTimeout string
+	var queryBytes, queryTokens, graphQLTimeout, responseBytes, slowTimeout, replayConcurrency string
+	fs.StringVar(&replayConcurrency, "stream-replay-concurrency", env("STREAM_REPLAY_CONCURRENCY", strconv.Itoa(stream.DefaultReplayConcurrency)), "replaying streams that read and send a page at once; the rest of the database's connections stay free for ingest and queries (env STREAM_REPLAY_CONCURRENCY)")
 	fs.StringVar(&slowTimeout, "stream-slow-timeout", env("STREAM_SLOW_TIMEOUT", "10s"), "how long a live stream whose reader does not keep up may stay blocked before it is ended with the cursor to resume from (env STREAM_SLOW_TIMEOUT)")
 	fs.StringVar(&queryBytes, "max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "largest GraphQL request body (query and variables) accepted (env MAX_QUERY_BYTES)")
 	fs.StringVar(&queryTokens, "max-query-tokens", env("MAX_QUERY_TOKENS", "3000"), "most tokens in a GraphQL document; bounds the time its validation takes (env MAX_QUERY_TOKENS)")
@@ -116,6 +124,8 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&logLimit, "delivery-log-limit", env("DELIVERY_LOG_LIMIT", "1000"), "deliveries kept in each subscription's log (env DELIVERY_LOG_LIMIT)")
 	fs.StringVar(&bodyLimit, "max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest webhook body accepted (env MAX_BODY_BYTES)")
 	fs.StringVar(&pageSize, "max-page-size", env("MAX_PAGE_SIZE", "1000"), "largest `first` of a connection (env MAX_PAGE_SIZE)")
+	var eventPageSize string
+	fs.StringVar(&eventPageSize, "max-event-page-size", env("MAX_EVENT_PAGE_SIZE", "10000"), "largest `first` of a listing of events, for paging the history (env MAX_EVENT_PAGE_SIZE)")
 	fs.StringVar(&workers, "ingest-workers", env("INGEST_WORKERS", "0"), "concurrent ingest transactions; 0: 1 (env INGEST_WORKERS)")
 	fs.StringVar(&batch, "ingest-batch", env("INGEST_BATCH", "256"), "most deliveries sharing one transaction (env INGEST_BATCH)")
 	fs.StringVar(&poll, "stream-poll", env("STREAM_POLL", "1s"), "how often live streams re-read the store without a wake-up (env STREAM_POLL)")
@@ -234,6 +244,8 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 		{&c.MaxConcurrentGraphQL, gqlConcurrent, "max concurrent GraphQL"},
 		{&c.MaxSubscriptionsPerConn, subsPerConn, "max subscriptions per connection"},
 		{&c.MaxSubscriptionsPerKey, subsPerKey, "max subscriptions per key"},
+		{&c.StreamReplayConcurrency, replayConcurrency, "stream replay concurrency"},
+		{&c.MaxEventPageSize, eventPageSize, "max event page size"},
 	} {
 		if *n.to, err = strconv.Atoi(n.value); err != nil || *n.to <= 0 {
 			return c, nil, fmt.Errorf("%s %q: want a positive integer", n.name, n.value)

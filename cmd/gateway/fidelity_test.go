@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func adapterSample(t *testing.T, provider, name string) []byte {
@@ -75,6 +76,7 @@ func TestVoxsigMessageThroughAccountWebhookAndAutomationRuleIsOneEvent(t *testin
 								Node struct {
 									ExternalID string `json:"externalId"`
 									Direction  string
+									CreatedAt  time.Time
 									Author     struct{ Name string }
 								}
 							}
@@ -85,7 +87,7 @@ func TestVoxsigMessageThroughAccountWebhookAndAutomationRuleIsOneEvent(t *testin
 		}
 		graphQL(t, m, `{ events(first: 10) { edges { node { type providerEventType message { externalId } } } }
 			conversations { edges { node { externalId status tags requester { name company }
-				messages(first: 10) { edges { node { externalId direction author { name } } } } } } } }`, nil, &out)
+				messages(first: 10) { edges { node { externalId direction createdAt author { name } } } } } } } }`, nil, &out)
 		var events []string
 		for _, e := range out.Events.Edges {
 			events = append(events, e.Node.Type+" "+e.Node.ProviderEventType+" "+e.Node.Message.ExternalID)
@@ -104,11 +106,16 @@ func TestVoxsigMessageThroughAccountWebhookAndAutomationRuleIsOneEvent(t *testin
 			!reflect.DeepEqual(c.Tags, []string{}) {
 			t.Errorf("conversation %+v", c)
 		}
+		// Messages come oldest first by creation time: 9020 was first
+		// stored from the rule's body, which dates it earlier.
 		var messages []string
-		for _, e := range c.Messages.Edges {
+		for i, e := range c.Messages.Edges {
 			messages = append(messages, e.Node.ExternalID+" "+e.Node.Direction+" "+e.Node.Author.Name)
+			if i > 0 && e.Node.CreatedAt.Before(c.Messages.Edges[i-1].Node.CreatedAt) {
+				t.Errorf("message %s created %v, before the one listed ahead of it", e.Node.ExternalID, e.Node.CreatedAt)
+			}
 		}
-		if want := []string{"902 INBOUND Priya Sharma", "9020 INBOUND Priya Sharma"}; !reflect.DeepEqual(messages, want) {
+		if want := []string{"9020 INBOUND Priya Sharma", "902 INBOUND Priya Sharma"}; !reflect.DeepEqual(messages, want) {
 			t.Errorf("messages %q, want %q", messages, want)
 		}
 	})

@@ -75,14 +75,14 @@ func benchmarkStreamLatency(b *testing.B, databaseURL string, stuck bool) {
 		return conn
 	}
 	if stuck {
-		defer dial("subscription { eventStream { payload } }").CloseNow() // subscribes, then never reads
+		defer dial("subscription { eventStream(fromBeginning: true) { payload } }").CloseNow() // subscribes, then never reads
 	}
 	sent := sync.Map{} // ticket id -> when its webhook was posted
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var wg sync.WaitGroup
 	for range 100 {
-		conn := dial("subscription { eventStream(filter: {types: [CONVERSATION_CREATED]}) { payload } }")
+		conn := dial("subscription { eventStream(fromBeginning: true, filter: {types: [CONVERSATION_CREATED]}) { payload } }")
 		defer conn.CloseNow()
 		wg.Add(1)
 		go func() {

@@ -213,7 +213,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
-	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout, Metrics: m.Metrics})
+	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout,
+		ReplayConcurrency: m.Config.StreamReplayConcurrency, Metrics: m.Metrics})
 	m.Batcher = ingest.NewBatcher(ingest.BatcherConfig{Store: store, Publisher: m.Broker, Workers: workers, MaxBatch: m.Config.IngestBatch, Logger: m.Logger, Metrics: m.Metrics, Tracer: tracer})
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	oc := m.Config.Outbound
@@ -273,7 +274,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Streams:       m.Hub, PublicURL: m.Config.PublicURL,
 		EndpointURLs: m.Outbound,
 		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
-		MaxPageSize:  m.Config.MaxPageSize, Logger: m.Logger, Now: time.Now,
+		MaxPageSize:  m.Config.MaxPageSize, MaxEventPageSize: m.Config.MaxEventPageSize, Logger: m.Logger, Now: time.Now,
 	}}
 	resolvers.SetComplexity(&gcfg.Complexity, resolvers.DefaultPageSize)
 	schema := graph.NewExecutableSchema(gcfg)

@@ -183,10 +183,14 @@ type wsStream struct {
 	closeErr error
 }
 
+// openStream subscribes to eventStream after the cursor after, or from the
+// beginning of the history when after is nil: the test's store starts
+// empty, so every event the test posts reaches the stream, however soon
+// after the subscribe message it is posted.
 func openStream(t *testing.T, m *Main, protocol string, after *string) *wsStream {
 	t.Helper()
-	return openSubscription(t, m, protocol, `subscription($after: String) { eventStream(after: $after) { `+eventFields+` } }`,
-		map[string]any{"after": after})
+	return openSubscription(t, m, protocol, `subscription($after: String, $fromBeginning: Boolean) { eventStream(after: $after, fromBeginning: $fromBeginning) { `+eventFields+` } }`,
+		map[string]any{"after": after, "fromBeginning": after == nil})
 }
 
 // dialGraphQL opens a websocket to the gateway's /graphql speaking protocol.
@@ -274,7 +278,12 @@ func (s *wsStream) read() map[string]any {
 // next reads the stream's next event.
 func (s *wsStream) next() event {
 	s.t.Helper()
-	msg := s.read()
+	return s.event(s.read())
+}
+
+// event decodes a message that must carry an event.
+func (s *wsStream) event(msg map[string]any) event {
+	s.t.Helper()
 	if msg["type"] != "next" && msg["type"] != "data" {
 		s.t.Fatalf("want an event, got %v", msg)
 	}
@@ -309,6 +318,20 @@ func (s *wsStream) closedWith() (websocket.StatusCode, string) {
 		case <-deadline:
 			s.t.Fatal("the server did not close the connection")
 		}
+	}
+}
+
+// tryNext reads the stream's next event if one arrives within wait.
+func (s *wsStream) tryNext(wait time.Duration) (event, bool) {
+	s.t.Helper()
+	select {
+	case msg, ok := <-s.messages:
+		if !ok {
+			s.t.Fatal("websocket closed")
+		}
+		return s.event(msg), true
+	case <-time.After(wait):
+		return event{}, false
 	}
 }
 
@@ -487,7 +510,7 @@ func TestGraphQLNeedsBearerToken(t *testing.T) {
 	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "cursor") {
 		t.Fatalf("invalid cursor: %+v", resp)
 	}
-	resp = graphQLRaw(t, m, adminToken, `{ events(first: 1001) { edges { cursor } } }`, nil)
+	resp = graphQLRaw(t, m, adminToken, `{ conversations(first: 1001) { edges { cursor } } }`, nil)
 	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "1000") {
 		t.Fatalf("first over the maximum: %+v", resp)
 	}
@@ -527,7 +550,7 @@ func TestEmbeddedStoreIsCreatedAndSurvivesRestart(t *testing.T) {
 func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	m := startGateway(t, dbtest.SQLiteURL(t))
 	sub := createDixaSubscription(t, m)
-	body, _ := json.Marshal(map[string]any{"query": `subscription { eventStream { id type } }`})
+	body, _ := json.Marshal(map[string]any{"query": `subscription { eventStream(fromBeginning: true) { id type } }`})
 	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
@@ -620,7 +643,7 @@ func TestSSEEventsCarryTheirCursorAndResumeWithLastEventID(t *testing.T) {
 	}
 	all := listEvents(t, m)
 	stream := func(lastEventID string, n int) (ids []string, types []string) {
-		body, _ := json.Marshal(map[string]any{"query": `subscription($after: String) { eventStream(after: $after) { cursor providerEventType } }`})
+		body, _ := json.Marshal(map[string]any{"query": `subscription($after: String) { eventStream(after: $after, fromBeginning: true) { cursor providerEventType } }`})
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))

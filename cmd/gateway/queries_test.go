@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -189,8 +190,17 @@ func TestConversationFiltersAndBackwardPaging(t *testing.T) {
 		{`{ conversations(first: 1, last: 1) { totalCount } }`, "BAD_USER_INPUT", "first or last"},
 		{`{ conversations(after: "bm9wZQ") { totalCount } }`, "BAD_USER_INPUT", "invalid cursor"},
 		{`{ conversations(last: 5000) { totalCount } }`, "BAD_USER_INPUT", "at most 1000"},
+		{`{ events(first: 10001) { edges { cursor } } }`, "BAD_USER_INPUT", "at most 10000"},
 		{`{ conversations(first: 1000) { edges { node { messages(first: 1000) { edges { node { author { name } } } } } } } }`, "QUERY_TOO_COMPLEX", "limit of 50000"},
 		{`{ conversations { edges { node { messages { edges { node { conversation { messages { edges { node { conversation { messages { edges { node { id } } } } } } } } } } } } } } }`, "QUERY_TOO_COMPLEX", "depth"},
+	}
+	// The history pages in pages of up to 10,000 events.
+	var history struct {
+		Events struct{ Edges []struct{ Cursor string } }
+	}
+	graphQL(t, m, `{ events(first: 10000) { edges { cursor } } }`, nil, &history)
+	if len(history.Events.Edges) == 0 {
+		t.Fatal("events(first: 10000) returned no events")
 	}
 	for _, c := range cases {
 		before := m.DB.Statements()
@@ -247,5 +257,34 @@ func TestPersistedQueriesAndIntrospectionSwitch(t *testing.T) {
 	defer closed.Close()
 	if r := graphQLRaw(t, closed, adminToken, `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 {
 		t.Fatalf("introspection answered with it turned off: %s", r.Data)
+	}
+}
+
+// TestPayloadsLeaveAsStored: a GraphQL answer carries each payload as it
+// was stored, not re-encoded (encoding/json would write "<" as \u003c).
+func TestPayloadsLeaveAsStored(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t))
+	sub := createDixaSubscription(t, m)
+	body := []byte(`{"event_id":"raw-1","event_fqn":"CONVERSATION_NOTE_ADDED","event_version":"1",` +
+		`"event_timestamp":"2024-05-01T10:00:00.000Z","organization":{"id":"org"},"data":{"conversation":{"csid":5,"status":"OPEN"},` +
+		`"note_id":"n-1","text":"a <b> & c","created_at":"2024-05-01T10:00:00.000Z"}}`)
+	if status, answer := postDixa(t, sub.URL, sub.SecretKey, body); status != http.StatusOK {
+		t.Fatalf("delivery: %d %s", status, answer)
+	}
+	q, _ := json.Marshal(map[string]any{"query": `{ events { edges { node { payload } } } }`})
+	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(q))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	answer, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(answer) || !bytes.Contains(answer, []byte(`"text":"a <b> & c"`)) {
+		t.Fatalf("answer %s: want valid JSON holding the stored text as it is", answer)
 	}
 }

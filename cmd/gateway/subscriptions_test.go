@@ -298,7 +298,7 @@ func TestDixaFiltersBecomeConditions(t *testing.T) {
 func TestStreamConditionsAndConversationUpdates(t *testing.T) {
 	m := startGateway(t, dbtest.SQLiteURL(t))
 	sub := createDixaSubscription(t, m)
-	pendingEmail := openSubscription(t, m, "graphql-transport-ws", `subscription { eventStream(
+	pendingEmail := openSubscription(t, m, "graphql-transport-ws", `subscription { eventStream(fromBeginning: true,
 		conditions: [{id: 1, field: CHANNEL, operator: IS_ONE_OF, values: ["EMAIL"]}, {id: 2, field: STATUS, operator: EQUALS, values: ["PENDING"]}],
 		match: EXPRESSION, expression: "1 and 2") { `+eventFields+` } }`, nil)
 	envelope := func(id, fqn, status, channel string, csid int) []byte {

@@ -1,5 +1,5 @@
-// Subscribes to eventStream with the graphql-ws reference client and prints
-// each event as a JSON line; exits 0 after `count` events, 1 on any error.
+// Subscribes to eventStream from the beginning of the history with the
+// graphql-ws reference client and prints each event as a JSON line; exits 0 after `count` events, 1 on any error.
 // Usage: node client.mjs <ws url> <token> <count>
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -15,7 +15,7 @@ const client = createClient({
 let seen = 0;
 const timer = setTimeout(() => { console.error(`timeout after ${seen} events`); process.exit(1); }, 30000);
 client.subscribe(
-  { query: 'subscription { eventStream { id cursor type providerEventType } }' },
+  { query: 'subscription { eventStream(fromBeginning: true) { id cursor type providerEventType } }' },
   {
     next: (msg) => {
       if (msg.errors) { console.error(JSON.stringify(msg.errors)); process.exit(1); }

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/loadgen"
+	"github.com/jackc/pgx/v5"
+)
+
+// Read-side queries measured by BenchmarkReadSide.
+const (
+	benchEventsPage       = `{ events(first: 10) { edges { cursor node { id type providerEventType occurredAt } } } }`
+	benchConversationPage = `{ conversations(first: 20) { edges { node { id subject status
+		requester { name email } messages(last: 3) { edges { node { content createdAt } } } } } } }`
+	// The largest page of these fields within the default complexity
+	// limit (9 a node: 5000 × 9 + 1 ≤ 50,000).
+	benchHistoryPage = `query($after: String) { events(first: 5000, after: $after) {
+		edges { node { id type occurredAt payload } } pageInfo { hasNextPage endCursor } } }`
+)
+
+// BenchmarkReadSide loads READ_BENCH_EVENTS Dixa deliveries (default
+// 20,000) over 1,000 conversations into PostgreSQL through the gateway,
+// then reports req/s and p99 of the events page and of a conversation page
+// (20 conversations, requester, last 3 messages) at 32 and 128 clients for
+// READ_BENCH_SECONDS each (default 5), the rate of paging the whole
+// history (events(first: 5000) with payloads) and of the NDJSON export,
+// each beside the same run's COPY of the events table.
+//
+//	TEST_DATABASE_URL=postgres://... go test ./cmd/gateway -run '^$' -bench ReadSide -benchtime 1x
+func BenchmarkReadSide(b *testing.B) {
+	events := envInt(b, "READ_BENCH_EVENTS", 20000)
+	seconds := envInt(b, "READ_BENCH_SECONDS", 5)
+	url := dbtest.PostgresURL(b)
+	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", url, "-admin-token", adminToken,
+		"-graphql-rate", "1000000", "-max-concurrent-graphql", "1024"}, func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := m.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	load, err := loadgen.NewRunner(loadgen.Config{Target: m.URL(), AdminToken: adminToken, Provider: domain.ProviderDixa,
+		Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := load.Subscribe(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := load.Post(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	post := func(query string, vars map[string]any) ([]byte, error) {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		answer, err := io.ReadAll(res.Body)
+		if err == nil && (res.StatusCode != http.StatusOK || bytes.Contains(answer, []byte(`"errors"`))) {
+			err = fmt.Errorf("status %d: %.300s", res.StatusCode, answer)
+		}
+		return answer, err
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, q := range []struct{ name, query string }{{"events-page", benchEventsPage}, {"conversation-page", benchConversationPage}} {
+			for _, clients := range []int{32, 128} {
+				rate, p99 := closedLoop(b, clients, time.Duration(seconds)*time.Second, func() error { _, err := post(q.query, nil); return err })
+				b.ReportMetric(rate, fmt.Sprintf("%s-%d-req/s", q.name, clients))
+				b.ReportMetric(float64(p99.Microseconds())/1000, fmt.Sprintf("%s-%d-p99-ms", q.name, clients))
+			}
+		}
+		copyRate := copyEvents(b, url)
+		b.ReportMetric(copyRate, "copy-rows/s")
+
+		start, read := time.Now(), 0
+		var after any
+		for {
+			answer, err := post(benchHistoryPage, map[string]any{"after": after})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var page struct {
+				Data struct {
+					Events struct {
+						Edges    []struct{}
+						PageInfo struct {
+							HasNextPage bool
+							EndCursor   *string
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(answer, &page); err != nil {
+				b.Fatal(err)
+			}
+			read += len(page.Data.Events.Edges)
+			if !page.Data.Events.PageInfo.HasNextPage {
+				break
+			}
+			after = page.Data.Events.PageInfo.EndCursor
+		}
+		paging := float64(read) / time.Since(start).Seconds()
+		b.ReportMetric(paging, "paging-events/s")
+		b.ReportMetric(paging/copyRate, "paging/copy")
+
+		start = time.Now()
+		req, _ := http.NewRequest("GET", m.URL()+"/export/events?format=ndjson", nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines := 0
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 1<<20), 8<<20)
+		for sc.Scan() {
+			lines++
+		}
+		res.Body.Close()
+		if lines < events {
+			b.Fatalf("export gave %d lines for %d events", lines, events)
+		}
+		export := float64(lines) / time.Since(start).Seconds()
+		b.ReportMetric(export, "export-lines/s")
+		b.ReportMetric(export/copyRate, "export/copy")
+	}
+}
+
+// closedLoop runs do from clients goroutines for d and returns the rate of
+// completed calls and their p99; a failed call ends the benchmark.
+func closedLoop(b *testing.B, clients int, d time.Duration, do func() error) (float64, time.Duration) {
+	var mu sync.Mutex
+	var took []time.Duration
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := do(); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			took = append(took, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(took) == 0 {
+		b.Fatal("no call completed")
+	}
+	return float64(len(took)) / time.Since(start).Seconds(), quantile(took, 0.99)
+}
+
+// copyEvents copies every column of the events table out of PostgreSQL
+// and returns rows/s: the floor of reading the history.
+func copyEvents(b *testing.B, url string) float64 {
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	start := time.Now()
+	tag, err := conn.PgConn().CopyTo(context.Background(), io.Discard, "COPY (SELECT "+benchCopyColumns+" FROM events ORDER BY position) TO STDOUT")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return float64(tag.RowsAffected()) / time.Since(start).Seconds()
+}
+
+// benchCopyColumns are the columns of an event the history page reads.
+const benchCopyColumns = "position, id, provider, type, provider_event_type, occurred_at, payload"
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}

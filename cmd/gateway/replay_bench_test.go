@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/loadgen"
+)
+
+// BenchmarkIngestBesideReplayingStreams measures what replaying streams
+// cost ingest: the latency of single webhook deliveries (posted one after
+// another) on a gateway idle of streams, and the same while 1,000 streams
+// replay the whole stored history (fromBeginning) at once, in alternating
+// rounds. It reports both p50s and p99s and the p99 ratio (target: at
+// most 2). At most STREAM_REPLAY_CONCURRENCY streams read and send a page
+// at once, so ingest keeps the rest of the pool; the CPU they take is
+// shared with ingest on the same machine, which is why this is a
+// benchmark with a same-run baseline and not a timed test.
+//
+//	go test ./cmd/gateway -run '^$' -bench IngestBesideReplayingStreams -benchtime 1x
+//
+// It runs on PostgreSQL (TEST_DATABASE_URL).
+func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
+	const (
+		history     = 20000 // events stored before the rounds
+		streams     = 1000
+		perConn     = 100 // subscriptions on one websocket
+		perRound    = 100 // deliveries timed in each round
+		roundsEach  = 2
+		replayQuery = `{"query":"subscription { eventStream(fromBeginning: true) { cursor payload } }"}`
+	)
+	url := dbtest.PostgresURL(b)
+	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", url, "-admin-token", adminToken,
+		"-max-subscriptions-per-key", fmt.Sprint(streams)}, func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := m.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	load, err := loadgen.NewRunner(loadgen.Config{Target: m.URL(), AdminToken: adminToken, Provider: domain.ProviderDixa,
+		Clients: 16, Deliveries: history, Conversations: 500, Agents: 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := load.Subscribe(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := load.Post(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	sub := createDixaSubscription(b, m)
+
+	posted := 0
+	round := func() []time.Duration {
+		var took []time.Duration
+		for range perRound {
+			start := time.Now()
+			if status, body := postDixa(b, sub.URL, sub.SecretKey, probeNote(posted)); status != http.StatusOK {
+				b.Fatalf("delivery: %d %s", status, body)
+			}
+			took = append(took, time.Since(start))
+			posted++
+		}
+		return took
+	}
+	// replaying opens the streams; each connection reads and drops what
+	// it is sent until the returned stop is called.
+	replaying := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var conns []*websocket.Conn
+		for c := 0; c < streams/perConn; c++ {
+			conn := dialGraphQL(b, ctx, m, "graphql-transport-ws")
+			conn.SetReadLimit(4 << 20)
+			msgs := []string{`{"type":"connection_init","payload":{"Authorization":"Bearer ` + adminToken + `"}}`}
+			for i := range perConn {
+				msgs = append(msgs, fmt.Sprintf(`{"id":"%d","type":"subscribe","payload":%s}`, i, replayQuery))
+			}
+			for _, msg := range msgs {
+				if err := conn.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			conns = append(conns, conn)
+			go func() {
+				for {
+					if _, _, err := conn.Read(ctx); err != nil {
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Second) // the replays are under way
+		return func() {
+			cancel()
+			for _, c := range conns {
+				c.CloseNow()
+			}
+			time.Sleep(time.Second) // their streams end
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		var idle, busy []time.Duration
+		for range roundsEach {
+			idle = append(idle, round()...)
+			stop := replaying()
+			busy = append(busy, round()...)
+			stop()
+		}
+		pIdle, pBusy := quantile(idle, 0.99), quantile(busy, 0.99)
+		b.ReportMetric(float64(quantile(idle, 0.5).Microseconds())/1000, "idle-p50-ms")
+		b.ReportMetric(float64(pIdle.Microseconds())/1000, "idle-p99-ms")
+		b.ReportMetric(float64(quantile(busy, 0.5).Microseconds())/1000, "replaying-p50-ms")
+		b.ReportMetric(float64(pBusy.Microseconds())/1000, "replaying-p99-ms")
+		b.ReportMetric(float64(pBusy)/float64(pIdle), "p99-ratio")
+	}
+}
+
+// quantile returns the q-quantile of d.
+func quantile(d []time.Duration, q float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
