@@ -296,17 +296,20 @@ type ComplexityRoot struct {
 
 	WebhookEndpoint struct {
 		Attempts                func(childComplexity int, first *int, after *string) int
+		Conditions              func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		Cursor                  func(childComplexity int) int
 		Delivered               func(childComplexity int) int
 		DeliveredBy             func(childComplexity int) int
 		DisabledReason          func(childComplexity int) int
 		Enabled                 func(childComplexity int) int
+		Expression              func(childComplexity int) int
 		Failed                  func(childComplexity int) int
 		Filter                  func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		LagEvents               func(childComplexity int) int
 		LagSeconds              func(childComplexity int) int
+		Match                   func(childComplexity int) int
 		Name                    func(childComplexity int) int
 		Ordering                func(childComplexity int) int
 		PreviousSecretsExpireAt func(childComplexity int) int
@@ -417,6 +420,10 @@ type WebhookEndpointResolver interface {
 
 	State(ctx context.Context, obj *domain.WebhookEndpoint) (domain.EndpointState, error)
 	DisabledReason(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error)
+
+	Conditions(ctx context.Context, obj *domain.WebhookEndpoint) ([]*domain.Condition, error)
+	Match(ctx context.Context, obj *domain.WebhookEndpoint) (*domain.ConditionMatch, error)
+	Expression(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error)
 
 	TimeoutSeconds(ctx context.Context, obj *domain.WebhookEndpoint) (float64, error)
 	RateLimit(ctx context.Context, obj *domain.WebhookEndpoint) (*float64, error)
@@ -1620,6 +1627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.Attempts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "WebhookEndpoint.conditions":
+		if e.ComplexityRoot.WebhookEndpoint.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Conditions(childComplexity), true
 	case "WebhookEndpoint.createdAt":
 		if e.ComplexityRoot.WebhookEndpoint.CreatedAt == nil {
 			break
@@ -1656,6 +1669,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.Enabled(childComplexity), true
+	case "WebhookEndpoint.expression":
+		if e.ComplexityRoot.WebhookEndpoint.Expression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Expression(childComplexity), true
 	case "WebhookEndpoint.failed":
 		if e.ComplexityRoot.WebhookEndpoint.Failed == nil {
 			break
@@ -1686,6 +1705,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.LagSeconds(childComplexity), true
+	case "WebhookEndpoint.match":
+		if e.ComplexityRoot.WebhookEndpoint.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Match(childComplexity), true
 	case "WebhookEndpoint.name":
 		if e.ComplexityRoot.WebhookEndpoint.Name == nil {
 			break
@@ -1994,6 +2019,8 @@ enum Provider {
   DIXA
   "Voxsig: conversations, messages and contacts; signed (X-Chatwoot-Signature) when the subscription has a secret."
   VOXSIG
+  "The gateway itself, for events it writes of its own accord (ENDPOINT_DISABLED)."
+  GATEWAY
 }
 
 """
@@ -2044,6 +2071,8 @@ enum EventType {
   translate (then Event.reason says why).
   """
   OTHER
+  "Written by the gateway (provider GATEWAY) when it disables a webhook endpoint itself: payload {endpointId, name, url, reason}."
+  ENDPOINT_DISABLED
 }
 
 "A conversation's status, mapped from each provider's own values (Conversation.providerStatus keeps the raw one)."
@@ -2712,6 +2741,12 @@ type WebhookEndpoint {
   disabledReason: String
   "The events pushed; null: every event."
   filter: EndpointFilter
+  "Numbered conditions an event must also meet; empty: none."
+  conditions: [Condition!]!
+  "How the conditions combine; null when there are none."
+  match: ConditionMatch
+  "With match EXPRESSION: the logic expression over the conditions' ids, e.g. (1 or 2) and 3."
+  expression: String
   "The order events are pushed in."
   ordering: EndpointOrdering!
   "Each attempt's time limit, in seconds."
@@ -2720,7 +2755,7 @@ type WebhookEndpoint {
   rateLimit: Float
   "Every event up to this cursor was delivered or given up; null: none yet."
   cursor: String
-  "Events still to deliver."
+  "Events still to deliver: those after the cursor that the filter selects (conditions are tested as they are pushed)."
   lagEvents: Int!
   "How long ago the oldest event still to deliver was received; 0 when none."
   lagSeconds: Float!
@@ -2793,6 +2828,12 @@ input CreateWebhookEndpointInput {
   url: String!
   "The events pushed; absent: every event."
   filter: EventFilter
+  "Numbered conditions an event must also meet, tested with its conversation's state when it is pushed; none: every event the filter selects."
+  conditions: [ConditionInput!]
+  "How the conditions combine; ALL when absent."
+  match: ConditionMatch
+  "With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3."
+  expression: String
   "ENDPOINT when absent."
   ordering: EndpointOrdering
   "False creates it disabled; true when absent."
@@ -2811,6 +2852,12 @@ input UpdateWebhookEndpointInput {
   url: String @goField(omittable: true)
   "The events pushed; null: every event."
   filter: EventFilter @goField(omittable: true)
+  "New conditions; null clears them (and match and expression)."
+  conditions: [ConditionInput!] @goField(omittable: true)
+  "How the conditions combine; null: ALL."
+  match: ConditionMatch @goField(omittable: true)
+  "With match EXPRESSION: the logic expression over the conditions' ids; null clears it."
+  expression: String @goField(omittable: true)
   "The order events are pushed in."
   ordering: EndpointOrdering @goField(omittable: true)
   "False stops deliveries; true resumes them from the cursor."
@@ -3547,6 +3594,12 @@ func (ec *executionContext) childFields_WebhookEndpoint(ctx context.Context, fie
 		return ec.fieldContext_WebhookEndpoint_disabledReason(ctx, field)
 	case "filter":
 		return ec.fieldContext_WebhookEndpoint_filter(ctx, field)
+	case "conditions":
+		return ec.fieldContext_WebhookEndpoint_conditions(ctx, field)
+	case "match":
+		return ec.fieldContext_WebhookEndpoint_match(ctx, field)
+	case "expression":
+		return ec.fieldContext_WebhookEndpoint_expression(ctx, field)
 	case "ordering":
 		return ec.fieldContext_WebhookEndpoint_ordering(ctx, field)
 	case "timeoutSeconds":
@@ -9382,6 +9435,84 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_filter(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _WebhookEndpoint_conditions(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpoint_conditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookEndpoint().Conditions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Condition) graphql.Marshaler {
+			return ec.marshalNCondition2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpoint_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Condition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpoint_match(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpoint_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookEndpoint().Match(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ConditionMatch) graphql.Marshaler {
+			return ec.marshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpoint_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "ConditionMatch")
+}
+
+func (ec *executionContext) _WebhookEndpoint_expression(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpoint_expression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookEndpoint().Expression(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpoint_expression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "String")
+}
+
 func (ec *executionContext) _WebhookEndpoint_ordering(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11442,7 +11573,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "url", "filter", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
+	fieldsInOrder := [...]string{"name", "url", "filter", "conditions", "match", "expression", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11470,6 +11601,27 @@ func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context
 				return it, err
 			}
 			it.Filter = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = data
+		case "expression":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expression"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expression = data
 		case "ordering":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ordering"))
 			data, err := ec.unmarshalOEndpointOrdering2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEndpointOrdering(ctx, v)
@@ -11827,7 +11979,7 @@ func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "url", "filter", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
+	fieldsInOrder := [...]string{"name", "url", "filter", "conditions", "match", "expression", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11855,6 +12007,27 @@ func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context
 				return it, err
 			}
 			it.Filter = graphql.OmittableOf(data)
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = graphql.OmittableOf(data)
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = graphql.OmittableOf(data)
+		case "expression":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expression"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expression = graphql.OmittableOf(data)
 		case "ordering":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ordering"))
 			data, err := ec.unmarshalOEndpointOrdering2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEndpointOrdering(ctx, v)
@@ -13833,6 +14006,24 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "conditions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_conditions(ctx, field, obj)
+				})
+		case "match":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_match(ctx, field, obj)
+				})
+		case "expression":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_expression(ctx, field, obj)
+				})
 		case "ordering":
 			out.Values[i] = ec._WebhookEndpoint_ordering(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

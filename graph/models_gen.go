@@ -33,6 +33,12 @@ type CreateWebhookEndpointInput struct {
 	URL string `json:"url"`
 	// The events pushed; absent: every event.
 	Filter *domain.EventFilter `json:"filter,omitempty"`
+	// Numbered conditions an event must also meet, tested with its conversation's state when it is pushed; none: every event the filter selects.
+	Conditions []*domain.Condition `json:"conditions,omitempty"`
+	// How the conditions combine; ALL when absent.
+	Match *domain.ConditionMatch `json:"match,omitempty"`
+	// With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3.
+	Expression *string `json:"expression,omitempty"`
 	// ENDPOINT when absent.
 	Ordering *domain.EndpointOrdering `json:"ordering,omitempty"`
 	// False creates it disabled; true when absent.
@@ -142,6 +148,12 @@ type UpdateWebhookEndpointInput struct {
 	URL graphql.Omittable[*string] `json:"url,omitempty"`
 	// The events pushed; null: every event.
 	Filter graphql.Omittable[*domain.EventFilter] `json:"filter,omitempty"`
+	// New conditions; null clears them (and match and expression).
+	Conditions graphql.Omittable[[]*domain.Condition] `json:"conditions,omitempty"`
+	// How the conditions combine; null: ALL.
+	Match graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
+	// With match EXPRESSION: the logic expression over the conditions' ids; null clears it.
+	Expression graphql.Omittable[*string] `json:"expression,omitempty"`
 	// The order events are pushed in.
 	Ordering graphql.Omittable[*domain.EndpointOrdering] `json:"ordering,omitempty"`
 	// False stops deliveries; true resumes them from the cursor.

@@ -309,6 +309,21 @@ func (r *webhookEndpointResolver) DisabledReason(ctx context.Context, obj *domai
 	return optionalString(obj.DisabledReason), nil
 }
 
+// Conditions is the resolver for the conditions field.
+func (r *webhookEndpointResolver) Conditions(ctx context.Context, obj *domain.WebhookEndpoint) ([]*domain.Condition, error) {
+	return conditionList(obj.Conditions), nil
+}
+
+// Match is the resolver for the match field.
+func (r *webhookEndpointResolver) Match(ctx context.Context, obj *domain.WebhookEndpoint) (*domain.ConditionMatch, error) {
+	return conditionMatch(obj.Conditions), nil
+}
+
+// Expression is the resolver for the expression field.
+func (r *webhookEndpointResolver) Expression(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error) {
+	return optionalString(obj.Conditions.Expression), nil
+}
+
 // TimeoutSeconds is the resolver for the timeoutSeconds field.
 func (r *webhookEndpointResolver) TimeoutSeconds(ctx context.Context, obj *domain.WebhookEndpoint) (float64, error) {
 	return obj.Timeout.Seconds(), nil
@@ -400,31 +415,17 @@ func (r *webhookSubscriptionResolver) PreviousSecretsExpireAt(ctx context.Contex
 
 // Conditions is the resolver for the conditions field.
 func (r *webhookSubscriptionResolver) Conditions(ctx context.Context, obj *domain.WebhookSubscription) ([]*domain.Condition, error) {
-	out := make([]*domain.Condition, len(obj.Conditions.List))
-	for i := range obj.Conditions.List {
-		out[i] = &obj.Conditions.List[i]
-	}
-	return out, nil
+	return conditionList(obj.Conditions), nil
 }
 
 // Match is the resolver for the match field.
 func (r *webhookSubscriptionResolver) Match(ctx context.Context, obj *domain.WebhookSubscription) (*domain.ConditionMatch, error) {
-	if obj.Conditions.IsZero() {
-		return nil, nil
-	}
-	m := obj.Conditions.Match
-	if m == "" {
-		m = domain.MatchAll
-	}
-	return &m, nil
+	return conditionMatch(obj.Conditions), nil
 }
 
 // Expression is the resolver for the expression field.
 func (r *webhookSubscriptionResolver) Expression(ctx context.Context, obj *domain.WebhookSubscription) (*string, error) {
-	if obj.Conditions.Expression == "" {
-		return nil, nil
-	}
-	return &obj.Conditions.Expression, nil
+	return optionalString(obj.Conditions.Expression), nil
 }
 
 // EventLogs is the resolver for the eventLogs field.
