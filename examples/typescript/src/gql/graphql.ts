@@ -256,10 +256,16 @@ export type ConversationStatus =
 
 /** A new outbound webhook endpoint. */
 export type CreateWebhookEndpointInput = {
+  /** Numbered conditions an event must also meet, tested with its conversation's state when it is pushed; none: every event the filter selects. */
+  conditions?: InputMaybe<Array<ConditionInput>>;
   /** False creates it disabled; true when absent. */
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3. */
+  expression?: InputMaybe<Scalars['String']['input']>;
   /** The events pushed; absent: every event. */
   filter?: InputMaybe<EventFilter>;
+  /** How the conditions combine; ALL when absent. */
+  match?: InputMaybe<ConditionMatch>;
   /** A name for people to recognise it by. */
   name: Scalars['String']['input'];
   /** ENDPOINT when absent. */
@@ -515,6 +521,8 @@ export type EventType =
   | 'CONVERSATION_TAGGED'
   /** A conversation's details changed (subject, channel, custom attributes, priority...). */
   | 'CONVERSATION_UPDATED'
+  /** Written by the gateway (provider GATEWAY) when it disables a webhook endpoint itself: payload {endpointId, name, url, reason}. */
+  | 'ENDPOINT_DISABLED'
   /** A message from the customer or an agent; Event.message holds it. */
   | 'MESSAGE_CREATED'
   /** A message was edited or its delivery state changed. */
@@ -880,6 +888,8 @@ export type Provider =
   | 'CLOUDCX'
   /** Dixa: conversation events carrying the conversation's snapshot; signed (X-DIXA-SIGNATURE). */
   | 'DIXA'
+  /** The gateway itself, for events it writes of its own accord (ENDPOINT_DISABLED). */
+  | 'GATEWAY'
   /** Voxsig: conversations, messages and contacts; signed (X-Chatwoot-Signature) when the subscription has a secret. */
   | 'VOXSIG';
 
@@ -1056,10 +1066,16 @@ export type SubscriptionEventStreamArgs = {
 
 /** Patch: an absent field is unchanged, an explicit null clears it (name, url, ordering and enabled cannot be null). */
 export type UpdateWebhookEndpointInput = {
+  /** New conditions; null clears them (and match and expression). */
+  conditions?: InputMaybe<Array<ConditionInput>>;
   /** False stops deliveries; true resumes them from the cursor. */
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** With match EXPRESSION: the logic expression over the conditions' ids; null clears it. */
+  expression?: InputMaybe<Scalars['String']['input']>;
   /** The events pushed; null: every event. */
   filter?: InputMaybe<EventFilter>;
+  /** How the conditions combine; null: ALL. */
+  match?: InputMaybe<ConditionMatch>;
   /** A new name. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** The order events are pushed in. */
@@ -1144,6 +1160,8 @@ export type WebhookEndpoint = {
   __typename?: 'WebhookEndpoint';
   /** The attempts, newest first. */
   attempts: WebhookAttemptConnection;
+  /** Numbered conditions an event must also meet; empty: none. */
+  conditions: Array<Condition>;
   /** When the endpoint was created. */
   createdAt: Scalars['Time']['output'];
   /** Every event up to this cursor was delivered or given up; null: none yet. */
@@ -1156,16 +1174,20 @@ export type WebhookEndpoint = {
   disabledReason?: Maybe<Scalars['String']['output']>;
   /** False: nothing is delivered until it is enabled again. */
   enabled: Scalars['Boolean']['output'];
+  /** With match EXPRESSION: the logic expression over the conditions' ids, e.g. (1 or 2) and 3. */
+  expression?: Maybe<Scalars['String']['output']>;
   /** Events given up after their retries so far. */
   failed: Scalars['Int']['output'];
   /** The events pushed; null: every event. */
   filter?: Maybe<EndpointFilter>;
   /** The endpoint's id. */
   id: Scalars['ID']['output'];
-  /** Events still to deliver. */
+  /** Events still to deliver: those after the cursor that the filter selects (conditions are tested as they are pushed). */
   lagEvents: Scalars['Int']['output'];
   /** How long ago the oldest event still to deliver was received; 0 when none. */
   lagSeconds: Scalars['Float']['output'];
+  /** How the conditions combine; null when there are none. */
+  match?: Maybe<ConditionMatch>;
   /** A name for people to recognise it by. */
   name: Scalars['String']['output'];
   /** The order events are pushed in. */
