@@ -182,7 +182,8 @@ const commandsHelp = `Commands:
   serve                           serve (the default)
   migrate up|down|version         manage the schema
   prune --before <time|duration>  remove old history once
-  bench ingest                    put a running gateway under load
+  bench ingest|outbound           put a running gateway under load
+  demo                            run a gateway fed by sample deliveries
   healthcheck                     ask the gateway at -addr whether it is up (or ready)
   version                         print the version, revision and build time
 Each command has its own -h.

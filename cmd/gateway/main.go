@@ -1,7 +1,9 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
 // `gateway migrate up|down|version` manages the schema, `gateway prune`
 // removes old history, `gateway bench ingest` puts a running gateway
-// under load, `gateway healthcheck` asks a local gateway whether it is up
+// under load, `gateway bench outbound` measures its pushes to webhook
+// endpoints, `gateway demo` runs one fed by a stream of sample
+// deliveries, `gateway healthcheck` asks a local gateway whether it is up
 // (the container's health check) and `gateway version` tells what was
 // built.
 package main
@@ -84,6 +86,10 @@ func run(args []string, stdout io.Writer) error {
 		return benchCommand(rest, stdout, osGetenv)
 	case "prune":
 		return pruneCommand(cfg, rest, stdout)
+	case "demo":
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		return demoCommand(ctx, cfg, rest, stdout)
 	case "healthcheck":
 		return healthcheckCommand(cfg, rest, stdout)
 	case "version":
@@ -92,7 +98,7 @@ func run(args []string, stdout io.Writer) error {
 	if command == "true" || command == "false" {
 		return fmt.Errorf("unknown command %q: a boolean flag takes its value after =, as in -introspection=%s", command, command)
 	}
-	return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, prune --before <time|duration>, bench ingest, healthcheck or version", command)
+	return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, prune --before <time|duration>, bench ingest|outbound, demo, healthcheck or version", command)
 }
 
 // serve runs the gateway until SIGTERM or SIGINT, then drains and shuts
@@ -268,7 +274,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Outbound = outbound.New(outbound.Config{
 		Store: store, Broker: m.Broker, Owner: m.Config.InstanceID, AllowPrivate: oc.AllowPrivate,
 		RetryBase: oc.RetryBase, MaxAge: oc.MaxAge, DisableAfter: oc.DisableAfter, Width: oc.Width,
-		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger,
+		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger, Registerer: m.Registry,
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopBackground = stop
