@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +38,9 @@ const warmProbe = 1_000_000_000
 // (a stream starts at the head, so only a received event proves it is
 // established), then posts SUB_BENCH_RATE (20) signed Dixa deliveries a
 // second for SUB_BENCH_SECONDS (10) and reports p50/p99/max of the time
-// from each delivery's 2xx answer to each subscriber's receipt of it. Then,
+// from each delivery's 2xx answer to each subscriber's receipt of it,
+// beside the CPU time the gateway and the clients (this process) used
+// meanwhile: clients near one core a second would be the bottleneck. Then,
 // on a fresh gateway, the process's VmRSS before and after
 // SUB_BENCH_IDLE (1000) established idle subscribers, and the difference
 // per subscriber.
@@ -66,13 +69,15 @@ func BenchmarkStreamSubscribers(b *testing.B) {
 			}
 			g := startGatewayProcess(b, bin, url(), subscribers)
 			subs := g.subscribe(b, subscribers, seconds*rate)
+			clientCPU, gatewayCPU := selfCPU(b), g.cpu(b)
 			took := g.fanOut(b, subs, rate, seconds)
+			clientCPU, gatewayCPU = selfCPU(b)-clientCPU, g.cpu(b)-gatewayCPU
 			p50, p99, pmax := quantile(took, 0.5), quantile(took, 0.99), quantile(took, 1)
 			b.ReportMetric(ms(p50), store+"-p50-ms")
 			b.ReportMetric(ms(p99), store+"-p99-ms")
 			b.ReportMetric(ms(pmax), store+"-max-ms")
-			fmt.Printf("%-8s %d subscribers  %d deliveries/s for %d s  %d receipts  answer→receipt p50 %.1f ms  p99 %.1f ms  max %.1f ms\n",
-				store, subscribers, rate, seconds, len(took), ms(p50), ms(p99), ms(pmax))
+			fmt.Printf("%-8s %d subscribers  %d deliveries/s for %d s  %d receipts  answer→receipt p50 %.1f ms  p99 %.1f ms  max %.1f ms  CPU: gateway %.1f s, clients %.1f s\n",
+				store, subscribers, rate, seconds, len(took), ms(p50), ms(p99), ms(pmax), gatewayCPU.Seconds(), clientCPU.Seconds())
 			g.stop()
 
 			g = startGatewayProcess(b, bin, url(), idle)
@@ -170,6 +175,30 @@ func (g *gatewayProcess) rss(b *testing.B) int64 {
 	}
 	b.Fatal("no VmRSS in /proc status")
 	return 0
+}
+
+// cpu is the user and system CPU time the process has used.
+func (g *gatewayProcess) cpu(b *testing.B) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", g.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; the
+	// command name (field 2) ends with the last ')'.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// selfCPU is the user and system CPU time this process (the clients) has
+// used.
+func selfCPU(b *testing.B) time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 // benchSubscriber is one eventStream subscription: when it received each
