@@ -86,6 +86,21 @@ func (db *DB) AppendDeliveries(ctx context.Context, ds []*domain.Delivery) ([]do
 	return results, nil
 }
 
+// AppendEvent appends one event the gateway writes of its own accord, with
+// no delivery behind it: no delivery log, no deduplication beyond its own
+// dedupe key.
+func (db *DB) AppendEvent(ctx context.Context, e *domain.Event) error {
+	err := db.write(ctx, func(w writer) error {
+		_, err := appendEvents(ctx, w, []*domain.Event{e})
+		return err
+	})
+	if err != nil {
+		e.Position = 0
+		return storeError(fmt.Errorf("append event: %w", err))
+	}
+	return nil
+}
+
 // dataError reports whether PostgreSQL refused a value itself (SQLSTATE
 // class 22, such as a NUL character in text): the delivery is at fault, and
 // sending it again cannot succeed.

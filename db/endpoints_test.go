@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -98,6 +99,58 @@ func TestRecordAttemptNeedsTheLeaseAndTheGeneration(t *testing.T) {
 		}
 		if all, _ := store.EndpointAttempts(ctx, e.ID, 0, 10); len(all) != 2 || all[0].Attempt != 2 {
 			t.Fatalf("attempts, newest first: %+v", all)
+		}
+	})
+}
+
+func TestEndpointConditionsRoundTripThroughCreateAndUpdate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		e := newEndpoint(t, store)
+		got, err := store.FindEndpoint(ctx, e.ID)
+		if err != nil || !got.Conditions.IsZero() {
+			t.Fatalf("new endpoint: conditions %+v, %v; want none", got.Conditions, err)
+		}
+		e.Conditions = domain.Conditions{
+			List: []domain.Condition{
+				{ID: 1, Field: domain.FieldChannel, Operator: domain.OpEquals, Values: []string{"EMAIL"}},
+				{ID: 2, Field: domain.FieldStatus, Operator: domain.OpIsOneOf, Values: []string{"OPEN", "PENDING"}},
+			},
+			Match: domain.MatchExpression, Expression: "1 or 2",
+		}
+		if err := store.UpdateEndpoint(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = store.FindEndpoint(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.Conditions.Match != domain.MatchExpression || got.Conditions.Expression != "1 or 2" || len(got.Conditions.List) != 2 ||
+			got.Conditions.List[1].Values[1] != "PENDING" || got.Conditions.List[0].Field != domain.FieldChannel {
+			t.Errorf("stored conditions %+v, want %+v", got.Conditions, e.Conditions)
+		}
+	})
+}
+
+func TestEndpointLagCountsThePendingEventsAndTheFirstOnesReceipt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.DB) {
+		e := newEndpoint(t, store)
+		if lag, err := store.EndpointLag(ctx, e); err != nil || lag.Events != 0 || !lag.Oldest.IsZero() {
+			t.Fatalf("no events: lag %+v, %v; want none", lag, err)
+		}
+		sub := newSubscription(t, store)
+		first := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		var events []*domain.Event
+		for i := range 3 {
+			ev := newEvent(sub, fmt.Sprintf("lag-%d", i), "c1", domain.StatusOpen, first.Add(time.Duration(i)*time.Minute))
+			ev.ReceivedAt = first.Add(time.Duration(i) * time.Minute)
+			events = append(events, ev)
+		}
+		if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, events...)}); err != nil {
+			t.Fatal(err)
+		}
+		e.Cursor = events[0].Position
+		lag, err := store.EndpointLag(ctx, e)
+		if err != nil || lag.Events != 2 || !lag.Oldest.Equal(first.Add(time.Minute)) {
+			t.Errorf("after the first event: lag %+v, %v; want 2 events, the oldest received at %s", lag, err, first.Add(time.Minute))
 		}
 	})
 }

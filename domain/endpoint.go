@@ -63,9 +63,12 @@ type WebhookEndpoint struct {
 	Name string
 	URL  string
 	// Filter selects the events pushed; nil pushes every event.
-	Filter   *EventFilter
-	Ordering EndpointOrdering
-	Enabled  bool
+	Filter *EventFilter
+	// Conditions further select the events pushed, tested on each event
+	// with its conversation's state when it is delivered.
+	Conditions Conditions
+	Ordering   EndpointOrdering
+	Enabled    bool
 	// Secret signs the deliveries: "whsec_" and the base64 of the key.
 	Secret string
 	// PreviousSecrets still sign deliveries until they expire: the grace

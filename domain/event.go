@@ -35,6 +35,10 @@ const (
 	EventCallEnded                 EventType = "CALL_ENDED"
 	EventSLAUpdated                EventType = "SLA_UPDATED"
 	EventOther                     EventType = "OTHER"
+	// EventEndpointDisabled is written by the gateway (ProviderGateway)
+	// when it disables an outbound webhook endpoint itself, so that the
+	// integrators watching the history learn of it.
+	EventEndpointDisabled EventType = "ENDPOINT_DISABLED"
 )
 
 // EventTypes lists every unified event type.
@@ -44,7 +48,7 @@ var EventTypes = []EventType{
 	EventConversationDeleted, EventMessageCreated, EventMessageUpdated, EventNoteAdded,
 	EventContactCreated, EventContactUpdated, EventContactDeleted, EventTypingStarted,
 	EventTypingStopped, EventWidgetOpened, EventCallStarted, EventCallEnded, EventSLAUpdated,
-	EventOther,
+	EventOther, EventEndpointDisabled,
 }
 
 // IsValid reports whether t is a known event type.

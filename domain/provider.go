@@ -17,11 +17,20 @@ const (
 	ProviderVoxsig  Provider = "VOXSIG"
 )
 
+// ProviderGateway is the gateway itself, for the events it writes on the
+// history of its own accord (EventEndpointDisabled). It is not among
+// Providers: no helpdesk sends its webhooks, so it has no adapter and no
+// ingest URL.
+const ProviderGateway Provider = "GATEWAY"
+
 // Providers lists every provider.
 var Providers = []Provider{ProviderCINNOX, ProviderCloudCX, ProviderDixa, ProviderVoxsig}
 
-// IsValid reports whether p is a known provider.
+// IsValid reports whether p is a known provider or the gateway.
 func (p Provider) IsValid() bool {
+	if p == ProviderGateway {
+		return true
+	}
 	for _, q := range Providers {
 		if p == q {
 			return true

@@ -250,6 +250,31 @@ const (
 	OutcomeChallenge DeliveryOutcome = "challenge"
 )
 
+// DeliveryOutcomes lists every outcome.
+var DeliveryOutcomes = []DeliveryOutcome{OutcomeAccepted, OutcomeDuplicate, OutcomeFiltered, OutcomeRefused, OutcomeChallenge}
+
+// IsValid reports whether o is a known outcome.
+func (o DeliveryOutcome) IsValid() bool {
+	for _, v := range DeliveryOutcomes {
+		if o == v {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalGQL writes the outcome as a GraphQL enum value: the log and the
+// metrics keep the lower-case word, GraphQL enum values are upper case.
+func (o DeliveryOutcome) MarshalGQL(w io.Writer) { writeQuoted(w, strings.ToUpper(string(o))) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (o *DeliveryOutcome) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "DeliveryOutcome", func(str string) bool {
+		*o = DeliveryOutcome(strings.ToLower(str))
+		return str == strings.ToUpper(str) && o.IsValid()
+	})
+}
+
 // DeliveryLog is one delivery received for a subscription, as logged.
 type DeliveryLog struct {
 	ID             int64

@@ -31,7 +31,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Conversation() ConversationResolver
 	Event() EventResolver
-	EventLog() EventLogResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -297,17 +296,20 @@ type ComplexityRoot struct {
 
 	WebhookEndpoint struct {
 		Attempts                func(childComplexity int, first *int, after *string) int
+		Conditions              func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		Cursor                  func(childComplexity int) int
 		Delivered               func(childComplexity int) int
 		DeliveredBy             func(childComplexity int) int
 		DisabledReason          func(childComplexity int) int
 		Enabled                 func(childComplexity int) int
+		Expression              func(childComplexity int) int
 		Failed                  func(childComplexity int) int
 		Filter                  func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		LagEvents               func(childComplexity int) int
 		LagSeconds              func(childComplexity int) int
+		Match                   func(childComplexity int) int
 		Name                    func(childComplexity int) int
 		Ordering                func(childComplexity int) int
 		PreviousSecretsExpireAt func(childComplexity int) int
@@ -361,9 +363,6 @@ type EventResolver interface {
 	Reason(ctx context.Context, obj *domain.Event) (*string, error)
 	Corrects(ctx context.Context, obj *domain.Event) (*domain.Event, error)
 	CorrectedBy(ctx context.Context, obj *domain.Event) (*domain.Event, error)
-}
-type EventLogResolver interface {
-	Outcome(ctx context.Context, obj *domain.DeliveryLog) (string, error)
 }
 type MessageResolver interface {
 	Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error)
@@ -421,6 +420,10 @@ type WebhookEndpointResolver interface {
 
 	State(ctx context.Context, obj *domain.WebhookEndpoint) (domain.EndpointState, error)
 	DisabledReason(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error)
+
+	Conditions(ctx context.Context, obj *domain.WebhookEndpoint) ([]*domain.Condition, error)
+	Match(ctx context.Context, obj *domain.WebhookEndpoint) (*domain.ConditionMatch, error)
+	Expression(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error)
 
 	TimeoutSeconds(ctx context.Context, obj *domain.WebhookEndpoint) (float64, error)
 	RateLimit(ctx context.Context, obj *domain.WebhookEndpoint) (*float64, error)
@@ -1624,6 +1627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.Attempts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "WebhookEndpoint.conditions":
+		if e.ComplexityRoot.WebhookEndpoint.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Conditions(childComplexity), true
 	case "WebhookEndpoint.createdAt":
 		if e.ComplexityRoot.WebhookEndpoint.CreatedAt == nil {
 			break
@@ -1660,6 +1669,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.Enabled(childComplexity), true
+	case "WebhookEndpoint.expression":
+		if e.ComplexityRoot.WebhookEndpoint.Expression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Expression(childComplexity), true
 	case "WebhookEndpoint.failed":
 		if e.ComplexityRoot.WebhookEndpoint.Failed == nil {
 			break
@@ -1690,6 +1705,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.LagSeconds(childComplexity), true
+	case "WebhookEndpoint.match":
+		if e.ComplexityRoot.WebhookEndpoint.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Match(childComplexity), true
 	case "WebhookEndpoint.name":
 		if e.ComplexityRoot.WebhookEndpoint.Name == nil {
 			break
@@ -1985,47 +2006,175 @@ scalar Time
 "Any JSON value; an event's payload is the body exactly as received."
 scalar JSON
 
-enum Provider { CINNOX CLOUDCX DIXA VOXSIG }
-
-enum EventType {
-  CONVERSATION_CREATED CONVERSATION_UPDATED CONVERSATION_STATUS_CHANGED CONVERSATION_ASSIGNED
-  CONVERSATION_TAGGED CONVERSATION_RATED CONVERSATION_DELETED
-  MESSAGE_CREATED MESSAGE_UPDATED NOTE_ADDED
-  CONTACT_CREATED CONTACT_UPDATED CONTACT_DELETED
-  TYPING_STARTED TYPING_STOPPED WIDGET_OPENED CALL_STARTED CALL_ENDED SLA_UPDATED
-  OTHER
+"""
+A helpdesk provider whose webhooks the gateway receives. Its webhook URL path uses the lower-case
+name: /webhooks/cinnox/{subscriptionId}, and so on.
+"""
+enum Provider {
+  "CINNOX: enquiries, calls, contacts and staff; its URL challenge is answered."
+  CINNOX
+  "CloudCX: tickets and contacts; its notifications carry ids rather than content."
+  CLOUDCX
+  "Dixa: conversation events carrying the conversation's snapshot; signed (X-DIXA-SIGNATURE)."
+  DIXA
+  "Voxsig: conversations, messages and contacts; signed (X-Chatwoot-Signature) when the subscription has a secret."
+  VOXSIG
+  "The gateway itself, for events it writes of its own accord (ENDPOINT_DISABLED)."
+  GATEWAY
 }
 
-enum ConversationStatus { OPEN PENDING SNOOZED RESOLVED CLOSED DELETED UNKNOWN }
+"""
+The unified kind of an event, whatever the provider called it (Event.providerEventType keeps the
+provider's own name).
+"""
+enum EventType {
+  "A conversation, ticket or enquiry began (a call begins with CALL_STARTED)."
+  CONVERSATION_CREATED
+  "A conversation's details changed (subject, channel, custom attributes, priority...)."
+  CONVERSATION_UPDATED
+  "A conversation moved to another status; Conversation.status holds the new one."
+  CONVERSATION_STATUS_CHANGED
+  "A conversation was assigned, reassigned or unassigned; Conversation.assignee holds the result."
+  CONVERSATION_ASSIGNED
+  "A tag or label was added to or removed from a conversation; Conversation.tags holds the result."
+  CONVERSATION_TAGGED
+  "The customer rated the conversation."
+  CONVERSATION_RATED
+  "The conversation was deleted or moved to the provider's recycle bin."
+  CONVERSATION_DELETED
+  "A message from the customer or an agent; Event.message holds it."
+  MESSAGE_CREATED
+  "A message was edited or its delivery state changed."
+  MESSAGE_UPDATED
+  "An agents-only note was added; Event.message holds it, private."
+  NOTE_ADDED
+  "A person was created: a contact (customer), or a CINNOX staff member."
+  CONTACT_CREATED
+  "A person's details changed: a contact's, or a CINNOX staff member's."
+  CONTACT_UPDATED
+  "A contact was deleted; the Person stays, with deleted: true."
+  CONTACT_DELETED
+  "Someone started typing in a conversation."
+  TYPING_STARTED
+  "Someone stopped typing in a conversation."
+  TYPING_STOPPED
+  "A visitor opened the website chat widget."
+  WIDGET_OPENED
+  "A phone call began."
+  CALL_STARTED
+  "A phone call ended."
+  CALL_ENDED
+  "A service-level target was evaluated, achieved, breached or voided."
+  SLA_UPDATED
+  """
+  Anything else: a provider event with no unified kind, or a delivery the adapter could not
+  translate (then Event.reason says why).
+  """
+  OTHER
+  "Written by the gateway (provider GATEWAY) when it disables a webhook endpoint itself: payload {endpointId, name, url, reason}."
+  ENDPOINT_DISABLED
+}
+
+"A conversation's status, mapped from each provider's own values (Conversation.providerStatus keeps the raw one)."
+enum ConversationStatus {
+  "Waiting for an agent or being worked on."
+  OPEN
+  "Waiting for the customer or a third party."
+  PENDING
+  "Put aside until a set time."
+  SNOOZED
+  "Answered; the customer may still reopen it."
+  RESOLVED
+  "Finished."
+  CLOSED
+  "Deleted at the provider."
+  DELETED
+  "A provider status the gateway does not know; see providerStatus."
+  UNKNOWN
+}
 
 "What the provider calls the conversation."
-enum ConversationKind { ENQUIRY TICKET CONVERSATION CALL }
+enum ConversationKind {
+  "A CINNOX enquiry."
+  ENQUIRY
+  "A CloudCX ticket."
+  TICKET
+  "A Dixa or Voxsig conversation."
+  CONVERSATION
+  "A phone call (CINNOX)."
+  CALL
+}
 
-enum AuthorizationType { NONE BASIC TOKEN }
+"How a provider authenticates its deliveries to a webhook subscription, besides any signature."
+enum AuthorizationType {
+  "No Authorization header is required."
+  NONE
+  "Authorization: Basic with the subscription's username and password."
+  BASIC
+  "Authorization: Bearer (or Token) with the subscription's token."
+  TOKEN
+}
 
 "Which side of the helpdesk a person is on."
-enum PersonRole { CONTACT AGENT SYSTEM }
+enum PersonRole {
+  "A customer."
+  CONTACT
+  "A member of the helpdesk team."
+  AGENT
+  "The helpdesk itself: bots, automations."
+  SYSTEM
+}
 
 "INBOUND: from the customer; OUTBOUND: to the customer; INTERNAL: agents only (notes, activity)."
-enum MessageDirection { INBOUND OUTBOUND INTERNAL }
+enum MessageDirection {
+  "From the customer."
+  INBOUND
+  "To the customer."
+  OUTBOUND
+  "Agents only: notes and activity."
+  INTERNAL
+}
 
 """
 What a phone number is for. PHONE: the provider's one phone field, whose kind it does not say;
 OTHER: a number whose label names none of the other kinds.
 """
-enum PhoneKind { PHONE MOBILE OFFICE HOME WHATSAPP SMS FAX OTHER }
+enum PhoneKind {
+  "The provider's one phone field, of unstated kind."
+  PHONE
+  "A mobile number."
+  MOBILE
+  "A work number."
+  OFFICE
+  "A home number."
+  HOME
+  "A WhatsApp number."
+  WHATSAPP
+  "A number for text messages."
+  SMS
+  "A fax number."
+  FAX
+  "A number whose label names none of the kinds above."
+  OTHER
+}
 
 "One of a person's phone numbers."
 type Phone {
+  "The number as the provider sent it."
   number: String!
+  "What the number is for."
   kind: PhoneKind!
 }
 
 "A contact (customer) or an agent, as the provider last described them."
 type Person implements Node {
+  "The gateway's id of the person; node(id) fetches it."
   id: ID!
+  "The provider that knows the person."
   provider: Provider!
+  "The provider's id of the person (scoped by account where the provider's ids are)."
   externalId: String!
+  "Customer, agent or system."
   role: PersonRole!
   "The whole name, as the provider shows it."
   name: String
@@ -2045,68 +2194,99 @@ type Person implements Node {
   company: String
   "The address of the person's picture."
   avatarUrl: String
+  "True once a contact-deleted event named the person; the record stays for history."
   deleted: Boolean!
+  "When the facts shown were true: the provider's update time, or else the time of the event that told them."
   updatedAt: Time!
 }
 
 "A message or note. Thin providers (CloudCX) send only its id and direction."
 type Message implements Node {
+  "The gateway's id of the message; node(id) fetches it."
   id: ID!
+  "The provider's id of the message."
   externalId: String!
+  "Who the message is from or for; null when the provider does not say."
   direction: MessageDirection
   "True for agents-only notes."
   private: Boolean!
+  "The text as the provider sent it (plain text or HTML, see contentType); null for thin providers."
   content: String
+  "The content's format as the provider names it, such as text/plain or text/html."
   contentType: String
+  "Who wrote it; null when the provider does not say."
   author: Person
+  "The conversation the message belongs to."
   conversation: Conversation
+  "When the message was written, by the provider's clock."
   createdAt: Time!
+  "When the message last changed (edited, delivered, seen), by the provider's clock."
   updatedAt: Time!
 }
 
+"A message and its place in the conversation's list."
 type MessageEdge {
+  "The message's place: pass it as after (or before) to page on from here."
   cursor: String!
+  "The message."
   node: Message!
 }
 
+"One page of a conversation's messages, oldest first."
 type MessageConnection {
+  "The page's messages."
   edges: [MessageEdge!]!
+  "Where the page starts and ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A person and their place in the list."
 type PersonEdge {
+  "The person's place: pass it as after to page on from here."
   cursor: String!
+  "The person."
   node: Person!
 }
 
+"One page of contacts or agents."
 type PersonConnection {
+  "The page's people."
   edges: [PersonEdge!]!
+  "Where the page starts and ends and whether more follow."
   pageInfo: PageInfo!
+  "How many people match the search, on every page."
   totalCount: Int!
 }
 
 "Anything with a global id: node(id) fetches it."
 interface Node {
+  "The object's global id."
   id: ID!
 }
 
 "One thing a provider told the gateway, in the unified model. Events are append-only."
 type Event implements Node {
+  "The gateway's id of the event; node(id) fetches it."
   id: ID!
   "Its stream position; valid as ` + "`" + `after` + "`" + ` in Query.events and Subscription.eventStream."
   cursor: String!
+  "The provider that sent the event."
   provider: Provider!
+  "The unified kind of the event."
   type: EventType!
   "The provider's own name of the event."
   providerEventType: String!
   "What identifies the provider's event: a redelivery has the same key and is stored once."
   dedupeKey: String!
+  "When it happened, by the provider's clock (the time of receipt when the provider gives none)."
   occurredAt: Time!
+  "When the gateway received the delivery."
   receivedAt: Time!
+  "The conversation the event is about, in its current state; null for events about no conversation (contacts, staff)."
   conversation: Conversation
-  "The webhook subscription the event was delivered to."
+  "The webhook subscription the event was delivered to; null once that subscription is deleted."
   subscription: WebhookSubscription
-  "The message or note the event created or updated."
+  "The message or note the event created or updated; null for events about no message."
   message: Message
   "The body exactly as received; ` + "`" + `{}` + "`" + ` once payload retention (PAYLOAD_RETENTION) removed it, with payloadExpired true."
   payload: JSON!
@@ -2120,62 +2300,114 @@ type Event implements Node {
   correctedBy: Event
 }
 
+"An event and its stream position."
 type EventEdge {
+  "The event's stream position, the same as node.cursor."
   cursor: String!
+  "The event."
   node: Event!
 }
 
+"Relay page information."
 type PageInfo {
+  """
+  True when more items follow this page, or when a page asked for before a cursor (paging backward)
+  has items after it. A page of events may also end early because its payloads reached the
+  response's byte limit: page on with endCursor either way.
+  """
   hasNextPage: Boolean!
+  "True when items come before this page: it was asked for after a cursor, or more precede it when paging backward with last."
   hasPreviousPage: Boolean!
+  "The cursor of the page's first item; null when the page is empty."
   startCursor: String
+  """
+  The cursor of the page's last item: pass it as after for the next page. On an empty page asked for
+  after a cursor it is that cursor, so a reader keeps its place; null on an empty first page.
+  """
   endCursor: String
 }
 
+"One page of events in stream order."
 type EventConnection {
+  "The page's events, oldest first."
   edges: [EventEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
 "A provider's conversation, enquiry, ticket or call, as its events describe it."
 type Conversation implements Node {
+  "The gateway's id of the conversation; node(id) fetches it, EventFilter.conversationId takes it."
   id: ID!
+  "The provider the conversation lives at."
   provider: Provider!
   "Dixa csid, Voxsig conversation id, CloudCX ticketId, CINNOX eid."
   externalId: String!
+  "What the provider calls it."
   kind: ConversationKind!
+  "Its status by its latest event; an older event arriving late never moves it back."
   status: ConversationStatus!
   "The provider's raw status value."
   providerStatus: String
+  "The channel as the provider names it (EMAIL, WHATSAPP, Channel::WebWidget...)."
   channel: String
+  "The subject or title, where the provider sends one."
   subject: String
+  "When the conversation began: the provider's creation time, or its earliest event's time if that is earlier."
   createdAt: Time!
+  "When the latest of its events happened."
   updatedAt: Time!
   "Scopes externalId where the provider's ids are unique per account only (Dixa organization, Voxsig account)."
   account: String
+  "The customer who started the conversation."
   requester: Person
+  "The agent it is assigned to; null when unassigned or unknown."
   assignee: Person
+  "Its tags or labels, as the provider names them."
   tags: [String!]!
   "The conversation's messages and notes, oldest first; last: 10 gives the ten newest."
-  messages(first: Int, after: String, last: Int, before: String): MessageConnection!
+  messages(
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE (1000 by default)."
+    first: Int
+    "A message's cursor: the page starts after it."
+    after: String
+    "How many of the newest to return (with before: the newest before it)."
+    last: Int
+    "A message's cursor: the page ends before it."
+    before: String
+  ): MessageConnection!
   "The conversation's events in stream order."
-  events(first: Int, after: String): EventConnection!
+  events(
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE (1000 by default)."
+    first: Int
+    "An event's cursor: the page starts after it."
+    after: String
+  ): EventConnection!
 }
 
+"A conversation and its place in the list."
 type ConversationEdge {
+  "The conversation's place: pass it as after (or before) to page on from here."
   cursor: String!
+  "The conversation."
   node: Conversation!
 }
 
+"One page of conversations."
 type ConversationConnection {
+  "The page's conversations."
   edges: [ConversationEdge!]!
+  "Where the page starts and ends and whether more follow."
   pageInfo: PageInfo!
   "How many conversations pass the filter."
   totalCount: Int!
 }
 
+"Which conversations to list; every field given must hold."
 input ConversationFilter {
+  "Only these providers' conversations."
   providers: [Provider!]
+  "Only conversations in one of these statuses."
   statuses: [ConversationStatus!]
   "Channel names as the providers send them, compared case-insensitively."
   channels: [String!]
@@ -2187,10 +2419,15 @@ input ConversationFilter {
   search: String
 }
 
+"Which events to read; every field given must hold, an absent or null field filters nothing."
 input EventFilter {
+  "Only these providers' events."
   providers: [Provider!]
+  "Only events of these unified types."
   types: [EventType!]
+  "Only the events of this conversation (Conversation.id)."
   conversationId: ID
+  "Only the events delivered to this webhook subscription (WebhookSubscription.id)."
   subscriptionId: ID
   "Events that occurred at or after this instant."
   since: Time
@@ -2204,8 +2441,11 @@ input EventFilter {
 
 "An endpoint a provider delivers webhooks to."
 type WebhookSubscription implements Node {
+  "The subscription's id: the last part of its url."
   id: ID!
+  "The provider that delivers to it; deliveries from another provider's path are refused with 404."
   provider: Provider!
+  "A name for people to recognise it by."
   name: String!
   "Provider event names kept; empty means all."
   subscribedEvents: [String!]!
@@ -2213,80 +2453,173 @@ type WebhookSubscription implements Node {
   url: String!
   "The signing secret: in full only in the answer of create, masked elsewhere."
   secretKey: String
+  "How deliveries authenticate, besides any signature."
   authorizationType: AuthorizationType!
   "The BASIC username; passwords and tokens are stored hashed and never shown."
   authorizationUsername: String
   "When secrets replaced by rotateWebhookSecret stop verifying."
   previousSecretsExpireAt: [Time!]!
+  "Numbered conditions a delivery's events must meet to be kept; empty: every delivery is kept."
   conditions: [Condition!]!
+  "How the conditions combine; null when there are none."
   match: ConditionMatch
+  "With match EXPRESSION, the logic expression over the condition numbers."
   expression: String
+  "False: deliveries are refused with 403 and nothing is stored."
   enabled: Boolean!
+  "When the subscription was created."
   createdAt: Time!
+  "When the subscription last changed."
   updatedAt: Time!
+  "The name of the API key (or admin) that created it."
   createdBy: String!
+  "The name of the API key (or admin) that changed it last."
   updatedBy: String!
-  "The latest deliveries, newest first."
-  eventLogs(event: String, first: Int): [EventLog!]!
+  "The latest deliveries, newest first. The log keeps the latest DELIVERY_LOG_LIMIT (1000 by default) of each subscription; refusals are logged by sample."
+  eventLogs(
+    "Only deliveries of this provider event name."
+    event: String
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE."
+    first: Int
+  ): [EventLog!]!
   "The latest delivery of each subscribed event."
   deliveryStatuses: [EventDeliveryStatus!]!
 }
 
+"One delivery a provider made to a webhook subscription, as the delivery log keeps it."
 type EventLog {
+  "How the gateway answered the delivery."
   deliveryDetail: DeliveryDetail!
+  "The delivery's body as received (cut short when long)."
   payload: String!
   "The provider's event name, empty when the delivery was refused before it could be read."
   event: String!
-  "accepted, duplicate, filtered, refused or challenge."
-  outcome: String!
+  "What the gateway did with the delivery."
+  outcome: DeliveryOutcome!
 }
 
+"What the gateway did with a delivery."
+enum DeliveryOutcome {
+  "Its events were stored (answered 2xx once durable)."
+  ACCEPTED
+  "A redelivery of events already stored: answered 2xx, nothing new stored."
+  DUPLICATE
+  "The subscription's event list or conditions kept none of its events: answered 2xx, nothing stored."
+  FILTERED
+  "Refused with a 4xx or 5xx: bad authorization or signature, disabled subscription, body too large or not JSON, store unavailable; nothing stored."
+  REFUSED
+  "A provider's URL verification (CINNOX challenge) answered with the challenge; nothing stored."
+  CHALLENGE
+}
+
+"How the gateway answered one delivery."
 type DeliveryDetail {
+  "When the delivery arrived."
   deliveryTimestamp: Time!
+  "True when the answer was 2xx."
   success: Boolean!
+  "The HTTP status of the answer."
   responseCode: Int!
+  "The answer's body, or what was wrong."
   responseText: String!
 }
 
+"A subscribed event the log holds no delivery of."
 type NoRecentDelivery {
+  "The provider's event name."
   event: String!
 }
 
+"The latest delivery of an event: its DeliveryDetail, or NoRecentDelivery."
 union DeliveryStatus = DeliveryDetail | NoRecentDelivery
 
+"A subscribed provider event and its latest delivery."
 type EventDeliveryStatus {
+  "The provider's event name."
   event: String!
+  "Its latest delivery, or NoRecentDelivery."
   deliveryStatus: DeliveryStatus!
 }
 
+"How deliveries authenticate; the password and token are stored hashed."
 input AuthorizationInput {
+  "NONE, BASIC (username and password) or TOKEN (token)."
   type: AuthorizationType!
+  "The Basic username; required with BASIC."
   username: String
+  "The Basic password; required with BASIC."
   password: String
+  "The token the Authorization header carries; required with TOKEN."
   token: String
 }
 
 "How numbered conditions combine: all, any, or a logic expression such as (1 or 2) and 3."
-enum ConditionMatch { ALL ANY EXPRESSION }
+enum ConditionMatch {
+  "Every condition holds."
+  ALL
+  "At least one condition holds."
+  ANY
+  "The expression over the condition numbers holds."
+  EXPRESSION
+}
 
 "Unified facts a condition can test. OPERATION_ORIGIN is Dixa's operation origin."
-enum ConditionField { CHANNEL STATUS QUEUE_ID INBOX_ID ASSIGNEE_ID TAG EVENT_TYPE PROVIDER_EVENT_TYPE OPERATION_ORIGIN }
+enum ConditionField {
+  "The conversation's channel."
+  CHANNEL
+  "The conversation's unified status (OPEN, CLOSED...)."
+  STATUS
+  "The provider's queue id (Dixa)."
+  QUEUE_ID
+  "The provider's inbox id (Voxsig)."
+  INBOX_ID
+  "The provider's id of the assigned agent."
+  ASSIGNEE_ID
+  "The conversation's tags; the condition holds when some tag satisfies it."
+  TAG
+  "The unified event type (MESSAGE_CREATED...)."
+  EVENT_TYPE
+  "The provider's own event name."
+  PROVIDER_EVENT_TYPE
+  "Dixa's operation origin."
+  OPERATION_ORIGIN
+}
 
 "Comparisons are case-insensitive. On TAG (several values) a condition holds when some tag satisfies it; NOT_EQUALS and IS_NOT_ONE_OF when none equals a value."
-enum ConditionOperator { EQUALS NOT_EQUALS IS_ONE_OF IS_NOT_ONE_OF CONTAINS }
+enum ConditionOperator {
+  "Equals the one value."
+  EQUALS
+  "Differs from the one value."
+  NOT_EQUALS
+  "Equals one of the values."
+  IS_ONE_OF
+  "Equals none of the values."
+  IS_NOT_ONE_OF
+  "Contains the value as a substring."
+  CONTAINS
+}
 
+"A numbered test of a delivery's event and its conversation."
 input ConditionInput {
   "The number the expression refers to."
   id: Int!
+  "What is tested."
   field: ConditionField!
+  "How it is compared."
   operator: ConditionOperator!
+  "What it is compared with: one value for EQUALS, NOT_EQUALS and CONTAINS."
   values: [String!]!
 }
 
+"A numbered test of a delivery's event and its conversation."
 type Condition {
+  "The number the expression refers to."
   id: Int!
+  "What is tested."
   field: ConditionField!
+  "How it is compared."
   operator: ConditionOperator!
+  "What it is compared with."
   values: [String!]!
 }
 
@@ -2294,25 +2627,33 @@ type Condition {
 input DixaFiltersInput {
   "All or Any."
   strategy: String!
+  "The conditions, combined by strategy."
   conditions: [DixaConditionInput!]!
 }
 
+"One of Dixa's filter conditions."
 input DixaConditionInput {
   "IsOneOf or IsNotOneOf (Dixa's _type)."
   type: String!
   "InitialChannel, OperationOrigin or QueueId."
   field: String!
+  "The values compared with."
   values: [String!]!
 }
 
+"A new webhook subscription."
 input CreateWebhookSubscriptionInput {
+  "The provider that will deliver to it."
   provider: Provider!
+  "A name for people to recognise it by."
   name: String!
   "Provider event names to keep; empty or absent keeps all."
   events: [String!]
+  "How deliveries authenticate; absent: NONE."
   authorization: AuthorizationInput
   "The signing secret; generated when absent for providers that always sign (Dixa)."
   secretKey: String
+  "False creates it disabled; true when absent."
   enabled: Boolean
   "Numbered conditions a delivery must meet; none: every delivery."
   conditions: [ConditionInput!]
@@ -2326,16 +2667,23 @@ input CreateWebhookSubscriptionInput {
 
 "Patch: an absent field is unchanged, an explicit null clears it (name and enabled cannot be null)."
 input UpdateWebhookSubscriptionInput {
+  "A new name."
   name: String @goField(omittable: true)
+  "The provider event names to keep; null or empty keeps all."
   events: [String!] @goField(omittable: true)
+  "New authorization; null: none."
   authorization: AuthorizationInput @goField(omittable: true)
-  "null turns signature checks off."
+  "A new signing secret, replacing the old one at once (rotateWebhookSecret keeps the old one for a while); null turns signature checks off."
   secretKey: String @goField(omittable: true)
+  "False refuses deliveries with 403; true accepts them again."
   enabled: Boolean @goField(omittable: true)
   "null clears the conditions (and match and expression)."
   conditions: [ConditionInput!] @goField(omittable: true)
+  "How the conditions combine."
   match: ConditionMatch @goField(omittable: true)
+  "With match EXPRESSION: the logic expression, e.g. (1 or 2) and 3."
   expression: String @goField(omittable: true)
+  "Instead of conditions: Dixa's CombinedFilters."
   dixaFilters: DixaFiltersInput @goField(omittable: true)
 }
 
@@ -2348,91 +2696,149 @@ enum EndpointOrdering {
 }
 
 "ACTIVE: the latest attempt succeeded (or none was made); FAILING: it failed and the event is being retried; DISABLED: nothing is delivered."
-enum EndpointState { ACTIVE FAILING DISABLED }
+enum EndpointState {
+  "The latest attempt succeeded, or none was made."
+  ACTIVE
+  "The latest attempt failed and the event is being retried."
+  FAILING
+  "Nothing is delivered: disabled by a person, or by the gateway (see disabledReason)."
+  DISABLED
+}
 
 "The events an endpoint receives."
 type EndpointFilter {
+  "Only these providers' events."
   providers: [Provider!]
+  "Only events of these unified types."
   types: [EventType!]
+  "Only the events of this conversation."
   conversationId: ID
+  "Only the events delivered to this webhook subscription."
   subscriptionId: ID
+  "Only events that occurred at or after this instant."
   since: Time
+  "Only events that occurred before this instant."
   until: Time
 }
 
 "An integrator's URL the gateway pushes the event history to, signed per the Standard Webhooks specification."
 type WebhookEndpoint {
+  "The endpoint's id."
   id: ID!
+  "A name for people to recognise it by."
   name: String!
+  "Where the events are POSTed."
   url: String!
   "The signing secret (whsec_...): in full only in the answers of create and rotate, masked elsewhere."
   secret: String
   "When secrets replaced by rotateWebhookEndpointSecret stop signing."
   previousSecretsExpireAt: [Time!]!
+  "False: nothing is delivered until it is enabled again."
   enabled: Boolean!
+  "Whether deliveries succeed, are being retried, or are off."
   state: EndpointState!
   "Why the gateway disabled the endpoint itself (410 Gone, failing too long)."
   disabledReason: String
+  "The events pushed; null: every event."
   filter: EndpointFilter
+  "Numbered conditions an event must also meet; empty: none."
+  conditions: [Condition!]!
+  "How the conditions combine; null when there are none."
+  match: ConditionMatch
+  "With match EXPRESSION: the logic expression over the conditions' ids, e.g. (1 or 2) and 3."
+  expression: String
+  "The order events are pushed in."
   ordering: EndpointOrdering!
+  "Each attempt's time limit, in seconds."
   timeoutSeconds: Float!
   "The most attempts per second; null: no limit."
   rateLimit: Float
   "Every event up to this cursor was delivered or given up; null: none yet."
   cursor: String
-  "Events still to deliver."
+  "Events still to deliver: those after the cursor that the filter selects (conditions are tested as they are pushed)."
   lagEvents: Int!
   "How long ago the oldest event still to deliver was received; 0 when none."
   lagSeconds: Float!
+  "Events delivered so far."
   delivered: Int!
+  "Events given up after their retries so far."
   failed: Int!
   "The gateway process delivering to the endpoint, while its lease lasts."
   deliveredBy: String
+  "When the endpoint was created."
   createdAt: Time!
+  "When the endpoint last changed."
   updatedAt: Time!
   "The attempts, newest first."
-  attempts(first: Int, after: String): WebhookAttemptConnection!
+  attempts(
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE."
+    first: Int
+    "An attempt's cursor: the page starts after it."
+    after: String
+  ): WebhookAttemptConnection!
 }
 
 "One HTTP request that pushed an event to an endpoint."
 type WebhookAttempt {
+  "The attempt's id."
   id: ID!
+  "The event pushed; null when it is no longer stored."
   event: Event
+  "The id of the event pushed."
   eventId: ID!
   "The event's attempts are numbered from 1."
   attempt: Int!
+  "When the attempt was made."
   at: Time!
   "The HTTP status; null when no answer came."
   status: Int
+  "How long the answer took, in milliseconds."
   latencyMs: Float!
   "The start of the response body."
   response: String!
+  "Why no usable answer came (connection refused, timeout...); null when one came."
   error: String
   "delivered, retry (tried again at retryAt) or failed (given up; the cursor moved on)."
   outcome: String!
+  "When the event is tried again, for outcome retry."
   retryAt: Time
 }
 
+"An attempt and its place in the list."
 type WebhookAttemptEdge {
+  "The attempt's place: pass it as after to page on from here."
   cursor: String!
+  "The attempt."
   node: WebhookAttempt!
 }
 
+"One page of an endpoint's attempts, newest first."
 type WebhookAttemptConnection {
+  "The page's attempts."
   edges: [WebhookAttemptEdge!]!
+  "Where the page ends and whether more follow."
   pageInfo: PageInfo!
 }
 
+"A new outbound webhook endpoint."
 input CreateWebhookEndpointInput {
+  "A name for people to recognise it by."
   name: String!
   "http or https; loopback, private and link-local addresses are refused unless the gateway allows private targets."
   url: String!
   "The events pushed; absent: every event."
   filter: EventFilter
+  "Numbered conditions an event must also meet, tested with its conversation's state when it is pushed; none: every event the filter selects."
+  conditions: [ConditionInput!]
+  "How the conditions combine; ALL when absent."
+  match: ConditionMatch
+  "With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3."
+  expression: String
   "ENDPOINT when absent."
   ordering: EndpointOrdering
+  "False creates it disabled; true when absent."
   enabled: Boolean
-  "Each attempt's time limit; 10 when absent."
+  "Each attempt's time limit in seconds; 10 when absent."
   timeoutSeconds: Float
   "The most attempts per second; absent: no limit."
   rateLimit: Float
@@ -2440,60 +2846,149 @@ input CreateWebhookEndpointInput {
 
 "Patch: an absent field is unchanged, an explicit null clears it (name, url, ordering and enabled cannot be null)."
 input UpdateWebhookEndpointInput {
+  "A new name."
   name: String @goField(omittable: true)
+  "A new URL, checked as on create."
   url: String @goField(omittable: true)
+  "The events pushed; null: every event."
   filter: EventFilter @goField(omittable: true)
+  "New conditions; null clears them (and match and expression)."
+  conditions: [ConditionInput!] @goField(omittable: true)
+  "How the conditions combine; null: ALL."
+  match: ConditionMatch @goField(omittable: true)
+  "With match EXPRESSION: the logic expression over the conditions' ids; null clears it."
+  expression: String @goField(omittable: true)
+  "The order events are pushed in."
   ordering: EndpointOrdering @goField(omittable: true)
+  "False stops deliveries; true resumes them from the cursor."
   enabled: Boolean @goField(omittable: true)
+  "Each attempt's time limit in seconds; null: 10."
   timeoutSeconds: Float @goField(omittable: true)
+  "The most attempts per second; null: no limit."
   rateLimit: Float @goField(omittable: true)
 }
 
+"""
+The read side. Every query needs a bearer token: ADMIN or READ scope, except where a field says
+ADMIN only.
+"""
 type Query {
-  "The event history in stream order. Page with ` + "`" + `after` + "`" + ` = the last ` + "`" + `endCursor` + "`" + `."
-  events(filter: EventFilter, first: Int, after: String): EventConnection!
+  """
+  The event history in stream order (oldest first). Page with ` + "`" + `after` + "`" + ` = the last ` + "`" + `endCursor` + "`" + `: each
+  event appears exactly once across the pages, and events committed later appear on later pages.
+  """
+  events(
+    "Which events; absent: all."
+    filter: EventFilter
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE (1000 by default)."
+    first: Int
+    """
+    An event's cursor (Event.cursor, PageInfo.endCursor, or an export line's cursor): the page
+    starts after it. Absent or empty: from the start of the history. A cursor older than the
+    retention horizon fails with CURSOR_EXPIRED.
+    """
+    after: String
+  ): EventConnection!
   "Conversations in the order the gateway first saw them; page forward with first/after, backward with last/before."
-  conversations(filter: ConversationFilter, first: Int, after: String, last: Int, before: String): ConversationConnection!
+  conversations(
+    "Which conversations; absent: all."
+    filter: ConversationFilter
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE (1000 by default)."
+    first: Int
+    "A conversation's cursor: the page starts after it."
+    after: String
+    "How many of the last to return (with before: the last before it)."
+    last: Int
+    "A conversation's cursor: the page ends before it."
+    before: String
+  ): ConversationConnection!
   "Customers, in the order the gateway first saw them."
-  contacts(search: String, first: Int, after: String): PersonConnection!
+  contacts(
+    "Case-insensitive text in the name, e-mail or external id."
+    search: String
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE (1000 by default)."
+    first: Int
+    "A person's cursor: the page starts after it."
+    after: String
+  ): PersonConnection!
   "Agents, in the order the gateway first saw them."
-  agents(search: String, first: Int, after: String): PersonConnection!
-  "Any object by its global id."
-  node(id: ID!): Node
+  agents(
+    "Case-insensitive text in the name, e-mail or external id."
+    search: String
+    "How many to return: 100 when absent, at most MAX_PAGE_SIZE (1000 by default)."
+    first: Int
+    "A person's cursor: the page starts after it."
+    after: String
+  ): PersonConnection!
+  "Any object by its global id; null when there is none."
+  node(
+    "The id of an Event, Conversation, Person, Message or WebhookSubscription."
+    id: ID!
+  ): Node
   "Every API key, newest first, revoked ones too (ADMIN only)."
   apiKeys: [ApiKey!]!
-  conversation(id: ID!): Conversation
+  "A conversation by its gateway id; null when there is none."
+  conversation(
+    "The gateway's id of the conversation (Conversation.id)."
+    id: ID!
+  ): Conversation
+  "Every webhook subscription, oldest first; secrets are masked."
   webhookSubscriptions: [WebhookSubscription!]!
-  webhookSubscription(id: ID!): WebhookSubscription
+  "A webhook subscription by its id; null when there is none."
+  webhookSubscription(
+    "The subscription's id."
+    id: ID!
+  ): WebhookSubscription
   "Outbound webhook endpoints, oldest first (ADMIN only)."
   webhookEndpoints: [WebhookEndpoint!]!
-  "(ADMIN only.)"
-  webhookEndpoint(id: ID!): WebhookEndpoint
+  "An outbound webhook endpoint by its id; null when there is none (ADMIN only)."
+  webhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+  ): WebhookEndpoint
 }
 
-enum ApiKeyScope { ADMIN READ }
+"What an API key may do."
+enum ApiKeyScope {
+  "Everything: queries, subscriptions, export, every mutation and the ADMIN-only queries."
+  ADMIN
+  "Queries (but the ADMIN-only ones), subscriptions and the export."
+  READ
+}
 
 "An API key. Its token is shown once, by createApiKey; only a hash is kept."
 type ApiKey {
+  "The key's id, for revokeApiKey."
   id: ID!
+  "The name given at creation; createdBy and updatedBy of what the key changes show it."
   name: String!
+  "What the key may do."
   scope: ApiKeyScope!
   "The first characters of the token, to recognise it."
   prefix: String!
+  "When the key was created."
   createdAt: Time!
+  "The name of the key (or admin) that created it."
   createdBy: String!
+  "When the key was revoked; null while it works."
   revokedAt: Time
+  "When the key was last used, recorded at most once a minute; null if never."
   lastUsedAt: Time
 }
 
+"A new API key with its token, which is shown only in this answer."
 type CreatedApiKey {
+  "The key's id, for revokeApiKey."
   id: ID!
+  "The name given."
   name: String!
+  "What the key may do."
   scope: ApiKeyScope!
   "Send it as Authorization: Bearer <token>. It is shown only here."
   token: String!
 }
 
+"What reprocessEvents did."
 type ReprocessResult {
   "Stored events read."
   examined: Int!
@@ -2507,24 +3002,61 @@ type ReprocessResult {
   payloadExpired: Int!
 }
 
+"""
+Changes. Every mutation needs an ADMIN token; a READ token is refused with FORBIDDEN.
+"""
 type Mutation {
-  createWebhookSubscription(input: CreateWebhookSubscriptionInput!): WebhookSubscription!
+  "Creates a webhook subscription; the answer shows its url to register at the provider and the signing secret in full."
+  createWebhookSubscription(
+    "The subscription."
+    input: CreateWebhookSubscriptionInput!
+  ): WebhookSubscription!
   "Patch semantics: absent fields are unchanged."
-  updateWebhookSubscription(id: ID!, input: UpdateWebhookSubscriptionInput!): WebhookSubscription!
-  "Deletes the subscription and its delivery log; its events stay in the history."
-  deleteWebhookSubscription(id: ID!): Boolean!
+  updateWebhookSubscription(
+    "The subscription's id."
+    id: ID!
+    "The fields to change."
+    input: UpdateWebhookSubscriptionInput!
+  ): WebhookSubscription!
+  "Deletes the subscription and its delivery log; its events stay in the history. NOT_FOUND when there is none."
+  deleteWebhookSubscription(
+    "The subscription's id."
+    id: ID!
+  ): Boolean!
   """
   Replaces the signing secret with secretKey, or a generated one. The old secret keeps verifying for
   gracePeriodSeconds (default 86400; 0 stops it at once). The answer shows the new secret in full.
   """
-  rotateWebhookSecret(id: ID!, secretKey: String, gracePeriodSeconds: Int): WebhookSubscription!
-  enableWebhookSubscription(id: ID!): WebhookSubscription!
+  rotateWebhookSecret(
+    "The subscription's id."
+    id: ID!
+    "The new secret; absent: a generated one."
+    secretKey: String
+    "How long the old secret keeps verifying, in seconds: 86400 when absent, 0 stops it at once."
+    gracePeriodSeconds: Int
+  ): WebhookSubscription!
+  "Accepts deliveries again."
+  enableWebhookSubscription(
+    "The subscription's id."
+    id: ID!
+  ): WebhookSubscription!
   "ADMIN keys may do everything; READ keys may query, subscribe and export."
-  createApiKey(name: String!, scope: ApiKeyScope!): CreatedApiKey!
+  createApiKey(
+    "A name for people to recognise the key by."
+    name: String!
+    "What the key may do."
+    scope: ApiKeyScope!
+  ): CreatedApiKey!
   "The key stops working at once, on open websockets too."
-  revokeApiKey(id: ID!): Boolean!
+  revokeApiKey(
+    "The key's id."
+    id: ID!
+  ): Boolean!
   "A disabled subscription refuses deliveries with 403."
-  disableWebhookSubscription(id: ID!): WebhookSubscription!
+  disableWebhookSubscription(
+    "The subscription's id."
+    id: ID!
+  ): WebhookSubscription!
   """
   Re-runs translation over stored bodies, after an adapter was fixed: the events that pass the
   filter (by default only the untranslated ones; all: true for every event) and that no event
@@ -2532,25 +3064,64 @@ type Mutation {
   head of the history (Event.corrects names the original, which stays as it was; see
   docs/corrections.md). Running it twice stores nothing twice.
   """
-  reprocessEvents(filter: EventFilter, all: Boolean = false): ReprocessResult!
+  reprocessEvents(
+    "Which stored events to translate again; absent: all (limited by all)."
+    filter: EventFilter
+    "False: only untranslated events (OTHER with a reason); true: every event that passes the filter."
+    all: Boolean = false
+  ): ReprocessResult!
   "Pushes the events after its creation to url; the answer shows the signing secret in full."
-  createWebhookEndpoint(input: CreateWebhookEndpointInput!): WebhookEndpoint!
+  createWebhookEndpoint(
+    "The endpoint."
+    input: CreateWebhookEndpointInput!
+  ): WebhookEndpoint!
   "Patch semantics: absent fields are unchanged."
-  updateWebhookEndpoint(id: ID!, input: UpdateWebhookEndpointInput!): WebhookEndpoint!
-  "Deletes the endpoint and its attempts."
-  deleteWebhookEndpoint(id: ID!): Boolean!
+  updateWebhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+    "The fields to change."
+    input: UpdateWebhookEndpointInput!
+  ): WebhookEndpoint!
+  "Deletes the endpoint and its attempts. NOT_FOUND when there is none."
+  deleteWebhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+  ): Boolean!
   "Enabling resumes from the cursor and clears the failing state."
-  enableWebhookEndpoint(id: ID!): WebhookEndpoint!
-  disableWebhookEndpoint(id: ID!): WebhookEndpoint!
+  enableWebhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+  ): WebhookEndpoint!
+  "Stops deliveries; the cursor stays, so enabling resumes where it stopped."
+  disableWebhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+  ): WebhookEndpoint!
   """
   Replaces the signing secret with a generated one. The old one keeps signing beside it for
   gracePeriodSeconds (default 86400; 0 stops it at once). The answer shows the new secret in full.
   """
-  rotateWebhookEndpointSecret(id: ID!, gracePeriodSeconds: Int): WebhookEndpoint!
+  rotateWebhookEndpointSecret(
+    "The endpoint's id."
+    id: ID!
+    "How long the old secret keeps signing beside the new one, in seconds: 86400 when absent."
+    gracePeriodSeconds: Int
+  ): WebhookEndpoint!
   "Pushes again the events after the cursor ` + "`" + `after` + "`" + `, or those received since ` + "`" + `since` + "`" + `; neither: the whole history."
-  replayWebhookEndpoint(id: ID!, after: String, since: Time): WebhookEndpoint!
+  replayWebhookEndpoint(
+    "The endpoint's id."
+    id: ID!
+    "An event's cursor: the events after it are pushed again."
+    after: String
+    "Push again the events received at or after this instant."
+    since: Time
+  ): WebhookEndpoint!
 }
 
+"""
+Live streams, over websocket (graphql-transport-ws or graphql-ws) or SSE, with a bearer token of
+ADMIN or READ scope.
+"""
 type Subscription {
   """
   Streams the events that commit from the moment the subscription is established. With ` + "`" + `after` + "`" + `,
@@ -2559,9 +3130,25 @@ type Subscription {
   Conditions (as on webhook subscriptions) test the event and its conversation's current state.
   A reader that falls behind is closed (websocket code 4008) with the cursor to resume from.
   """
-  eventStream(filter: EventFilter, after: String, conditions: [ConditionInput!], match: ConditionMatch, expression: String, fromBeginning: Boolean = false): Event!
+  eventStream(
+    "Which events; absent: all."
+    filter: EventFilter
+    "An event's cursor: the stream replays the events after it, then goes on live. Resume with the last cursor received."
+    after: String
+    "Numbered conditions an event must meet."
+    conditions: [ConditionInput!]
+    "How the conditions combine; ALL when absent."
+    match: ConditionMatch
+    "With match EXPRESSION: the logic expression, e.g. (1 or 2) and 3."
+    expression: String
+    "Without after: true replays the whole stored history first; false (the default) starts at the head, with new events only."
+    fromBeginning: Boolean = false
+  ): Event!
   "The conversation's new state after each of its events."
-  conversationUpdated(id: ID!): Conversation!
+  conversationUpdated(
+    "The gateway's id of the conversation."
+    id: ID!
+  ): Conversation!
 }
 `, BuiltIn: false},
 }
@@ -3007,6 +3594,12 @@ func (ec *executionContext) childFields_WebhookEndpoint(ctx context.Context, fie
 		return ec.fieldContext_WebhookEndpoint_disabledReason(ctx, field)
 	case "filter":
 		return ec.fieldContext_WebhookEndpoint_filter(ctx, field)
+	case "conditions":
+		return ec.fieldContext_WebhookEndpoint_conditions(ctx, field)
+	case "match":
+		return ec.fieldContext_WebhookEndpoint_match(ctx, field)
+	case "expression":
+		return ec.fieldContext_WebhookEndpoint_expression(ctx, field)
 	case "ordering":
 		return ec.fieldContext_WebhookEndpoint_ordering(ctx, field)
 	case "timeoutSeconds":
@@ -5776,18 +6369,18 @@ func (ec *executionContext) _EventLog_outcome(ctx context.Context, field graphql
 			return ec.fieldContext_EventLog_outcome(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EventLog().Outcome(ctx, obj)
+			return obj.Outcome, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v domain.DeliveryOutcome) graphql.Marshaler {
+			return ec.marshalNDeliveryOutcome2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryOutcome(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_EventLog_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EventLog", field, true, true, "String")
+	return graphql.NewScalarFieldContext("EventLog", field, false, false, "DeliveryOutcome")
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *domain.Message) (ret graphql.Marshaler) {
@@ -8842,6 +9435,84 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_filter(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _WebhookEndpoint_conditions(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpoint_conditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookEndpoint().Conditions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Condition) graphql.Marshaler {
+			return ec.marshalNCondition2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpoint_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Condition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpoint_match(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpoint_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookEndpoint().Match(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ConditionMatch) graphql.Marshaler {
+			return ec.marshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpoint_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "ConditionMatch")
+}
+
+func (ec *executionContext) _WebhookEndpoint_expression(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpoint_expression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WebhookEndpoint().Expression(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpoint_expression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookEndpoint", field, true, true, "String")
+}
+
 func (ec *executionContext) _WebhookEndpoint_ordering(ctx context.Context, field graphql.CollectedField, obj *domain.WebhookEndpoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10902,7 +11573,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "url", "filter", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
+	fieldsInOrder := [...]string{"name", "url", "filter", "conditions", "match", "expression", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10930,6 +11601,27 @@ func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context
 				return it, err
 			}
 			it.Filter = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = data
+		case "expression":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expression"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expression = data
 		case "ordering":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ordering"))
 			data, err := ec.unmarshalOEndpointOrdering2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEndpointOrdering(ctx, v)
@@ -11287,7 +11979,7 @@ func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "url", "filter", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
+	fieldsInOrder := [...]string{"name", "url", "filter", "conditions", "match", "expression", "ordering", "enabled", "timeoutSeconds", "rateLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11315,6 +12007,27 @@ func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context
 				return it, err
 			}
 			it.Filter = graphql.OmittableOf(data)
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOConditionInput2ᚕᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = graphql.OmittableOf(data)
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOConditionMatch2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐConditionMatch(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = graphql.OmittableOf(data)
+		case "expression":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expression"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expression = graphql.OmittableOf(data)
 		case "ordering":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ordering"))
 			data, err := ec.unmarshalOEndpointOrdering2ᚖgithubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐEndpointOrdering(ctx, v)
@@ -12236,24 +12949,23 @@ func (ec *executionContext) _EventLog(ctx context.Context, sel ast.SelectionSet,
 		case "deliveryDetail":
 			out.Values[i] = ec._EventLog_deliveryDetail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "payload":
 			out.Values[i] = ec._EventLog_payload(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "event":
 			out.Values[i] = ec._EventLog_event(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "outcome":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._EventLog_outcome(ctx, field, obj)
-				})
+			out.Values[i] = ec._EventLog_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13294,6 +14006,24 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "conditions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_conditions(ctx, field, obj)
+				})
+		case "match":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_match(ctx, field, obj)
+				})
+		case "expression":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WebhookEndpoint_expression(ctx, field, obj)
+				})
 		case "ordering":
 			out.Values[i] = ec._WebhookEndpoint_ordering(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14062,6 +14792,16 @@ func (ec *executionContext) marshalNCreatedApiKey2ᚖgithubᚗcomᚋhelpdeskᚑg
 
 func (ec *executionContext) marshalNDeliveryDetail2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryDetail(ctx context.Context, sel ast.SelectionSet, v domain.DeliveryDetail) graphql.Marshaler {
 	return ec._DeliveryDetail(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNDeliveryOutcome2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryOutcome(ctx context.Context, v any) (domain.DeliveryOutcome, error) {
+	var res domain.DeliveryOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeliveryOutcome2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryOutcome(ctx context.Context, sel ast.SelectionSet, v domain.DeliveryOutcome) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNDeliveryStatus2githubᚗcomᚋhelpdeskᚑgatewayᚋgatewayᚋdomainᚐDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v domain.DeliveryStatus) graphql.Marshaler {

@@ -7,120 +7,197 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
+// One page of conversations.
 type ConversationConnection struct {
-	Edges    []*ConversationEdge `json:"edges"`
-	PageInfo *PageInfo           `json:"pageInfo"`
+	// The page's conversations.
+	Edges []*ConversationEdge `json:"edges"`
+	// Where the page starts and ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// How many conversations pass the filter.
 	TotalCount int `json:"totalCount"`
 }
 
+// A conversation and its place in the list.
 type ConversationEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *domain.Conversation `json:"node"`
+	// The conversation's place: pass it as after (or before) to page on from here.
+	Cursor string `json:"cursor"`
+	// The conversation.
+	Node *domain.Conversation `json:"node"`
 }
 
+// A new outbound webhook endpoint.
 type CreateWebhookEndpointInput struct {
+	// A name for people to recognise it by.
 	Name string `json:"name"`
 	// http or https; loopback, private and link-local addresses are refused unless the gateway allows private targets.
 	URL string `json:"url"`
 	// The events pushed; absent: every event.
 	Filter *domain.EventFilter `json:"filter,omitempty"`
+	// Numbered conditions an event must also meet, tested with its conversation's state when it is pushed; none: every event the filter selects.
+	Conditions []*domain.Condition `json:"conditions,omitempty"`
+	// How the conditions combine; ALL when absent.
+	Match *domain.ConditionMatch `json:"match,omitempty"`
+	// With match EXPRESSION: CloudCX's logic expression, e.g. (1 or 2) and 3.
+	Expression *string `json:"expression,omitempty"`
 	// ENDPOINT when absent.
 	Ordering *domain.EndpointOrdering `json:"ordering,omitempty"`
-	Enabled  *bool                    `json:"enabled,omitempty"`
-	// Each attempt's time limit; 10 when absent.
+	// False creates it disabled; true when absent.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Each attempt's time limit in seconds; 10 when absent.
 	TimeoutSeconds *float64 `json:"timeoutSeconds,omitempty"`
 	// The most attempts per second; absent: no limit.
 	RateLimit *float64 `json:"rateLimit,omitempty"`
 }
 
+// A new API key with its token, which is shown only in this answer.
 type CreatedAPIKey struct {
-	ID    string             `json:"id"`
-	Name  string             `json:"name"`
+	// The key's id, for revokeApiKey.
+	ID string `json:"id"`
+	// The name given.
+	Name string `json:"name"`
+	// What the key may do.
 	Scope domain.APIKeyScope `json:"scope"`
 	// Send it as Authorization: Bearer <token>. It is shown only here.
 	Token string `json:"token"`
 }
 
+// One page of events in stream order.
 type EventConnection struct {
-	Edges    []*EventEdge `json:"edges"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	// The page's events, oldest first.
+	Edges []*EventEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An event and its stream position.
 type EventEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *domain.Event `json:"node"`
+	// The event's stream position, the same as node.cursor.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *domain.Event `json:"node"`
 }
 
+// One page of a conversation's messages, oldest first.
 type MessageConnection struct {
-	Edges    []*MessageEdge `json:"edges"`
-	PageInfo *PageInfo      `json:"pageInfo"`
+	// The page's messages.
+	Edges []*MessageEdge `json:"edges"`
+	// Where the page starts and ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// A message and its place in the conversation's list.
 type MessageEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *domain.Message `json:"node"`
+	// The message's place: pass it as after (or before) to page on from here.
+	Cursor string `json:"cursor"`
+	// The message.
+	Node *domain.Message `json:"node"`
 }
 
+// Changes. Every mutation needs an ADMIN token; a READ token is refused with FORBIDDEN.
 type Mutation struct {
 }
 
+// Relay page information.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// True when more items follow this page, or when a page asked for before a cursor (paging backward)
+	// has items after it. A page of events may also end early because its payloads reached the
+	// response's byte limit: page on with endCursor either way.
+	HasNextPage bool `json:"hasNextPage"`
+	// True when items come before this page: it was asked for after a cursor, or more precede it when paging backward with last.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first item; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last item: pass it as after for the next page. On an empty page asked for
+	// after a cursor it is that cursor, so a reader keeps its place; null on an empty first page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// One page of contacts or agents.
 type PersonConnection struct {
-	Edges      []*PersonEdge `json:"edges"`
-	PageInfo   *PageInfo     `json:"pageInfo"`
-	TotalCount int           `json:"totalCount"`
+	// The page's people.
+	Edges []*PersonEdge `json:"edges"`
+	// Where the page starts and ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many people match the search, on every page.
+	TotalCount int `json:"totalCount"`
 }
 
+// A person and their place in the list.
 type PersonEdge struct {
-	Cursor string         `json:"cursor"`
-	Node   *domain.Person `json:"node"`
+	// The person's place: pass it as after to page on from here.
+	Cursor string `json:"cursor"`
+	// The person.
+	Node *domain.Person `json:"node"`
 }
 
+// The read side. Every query needs a bearer token: ADMIN or READ scope, except where a field says
+// ADMIN only.
 type Query struct {
 }
 
+// Live streams, over websocket (graphql-transport-ws or graphql-ws) or SSE, with a bearer token of
+// ADMIN or READ scope.
 type Subscription struct {
 }
 
 // Patch: an absent field is unchanged, an explicit null clears it (name, url, ordering and enabled cannot be null).
 type UpdateWebhookEndpointInput struct {
-	Name           graphql.Omittable[*string]                  `json:"name,omitempty"`
-	URL            graphql.Omittable[*string]                  `json:"url,omitempty"`
-	Filter         graphql.Omittable[*domain.EventFilter]      `json:"filter,omitempty"`
-	Ordering       graphql.Omittable[*domain.EndpointOrdering] `json:"ordering,omitempty"`
-	Enabled        graphql.Omittable[*bool]                    `json:"enabled,omitempty"`
-	TimeoutSeconds graphql.Omittable[*float64]                 `json:"timeoutSeconds,omitempty"`
-	RateLimit      graphql.Omittable[*float64]                 `json:"rateLimit,omitempty"`
+	// A new name.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// A new URL, checked as on create.
+	URL graphql.Omittable[*string] `json:"url,omitempty"`
+	// The events pushed; null: every event.
+	Filter graphql.Omittable[*domain.EventFilter] `json:"filter,omitempty"`
+	// New conditions; null clears them (and match and expression).
+	Conditions graphql.Omittable[[]*domain.Condition] `json:"conditions,omitempty"`
+	// How the conditions combine; null: ALL.
+	Match graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
+	// With match EXPRESSION: the logic expression over the conditions' ids; null clears it.
+	Expression graphql.Omittable[*string] `json:"expression,omitempty"`
+	// The order events are pushed in.
+	Ordering graphql.Omittable[*domain.EndpointOrdering] `json:"ordering,omitempty"`
+	// False stops deliveries; true resumes them from the cursor.
+	Enabled graphql.Omittable[*bool] `json:"enabled,omitempty"`
+	// Each attempt's time limit in seconds; null: 10.
+	TimeoutSeconds graphql.Omittable[*float64] `json:"timeoutSeconds,omitempty"`
+	// The most attempts per second; null: no limit.
+	RateLimit graphql.Omittable[*float64] `json:"rateLimit,omitempty"`
 }
 
 // Patch: an absent field is unchanged, an explicit null clears it (name and enabled cannot be null).
 type UpdateWebhookSubscriptionInput struct {
-	Name          graphql.Omittable[*string]                    `json:"name,omitempty"`
-	Events        graphql.Omittable[[]string]                   `json:"events,omitempty"`
+	// A new name.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// The provider event names to keep; null or empty keeps all.
+	Events graphql.Omittable[[]string] `json:"events,omitempty"`
+	// New authorization; null: none.
 	Authorization graphql.Omittable[*domain.AuthorizationInput] `json:"authorization,omitempty"`
-	// null turns signature checks off.
+	// A new signing secret, replacing the old one at once (rotateWebhookSecret keeps the old one for a while); null turns signature checks off.
 	SecretKey graphql.Omittable[*string] `json:"secretKey,omitempty"`
-	Enabled   graphql.Omittable[*bool]   `json:"enabled,omitempty"`
+	// False refuses deliveries with 403; true accepts them again.
+	Enabled graphql.Omittable[*bool] `json:"enabled,omitempty"`
 	// null clears the conditions (and match and expression).
-	Conditions  graphql.Omittable[[]*domain.Condition]    `json:"conditions,omitempty"`
-	Match       graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
-	Expression  graphql.Omittable[*string]                `json:"expression,omitempty"`
-	DixaFilters graphql.Omittable[*domain.DixaFilters]    `json:"dixaFilters,omitempty"`
+	Conditions graphql.Omittable[[]*domain.Condition] `json:"conditions,omitempty"`
+	// How the conditions combine.
+	Match graphql.Omittable[*domain.ConditionMatch] `json:"match,omitempty"`
+	// With match EXPRESSION: the logic expression, e.g. (1 or 2) and 3.
+	Expression graphql.Omittable[*string] `json:"expression,omitempty"`
+	// Instead of conditions: Dixa's CombinedFilters.
+	DixaFilters graphql.Omittable[*domain.DixaFilters] `json:"dixaFilters,omitempty"`
 }
 
+// One page of an endpoint's attempts, newest first.
 type WebhookAttemptConnection struct {
-	Edges    []*WebhookAttemptEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
+	// The page's attempts.
+	Edges []*WebhookAttemptEdge `json:"edges"`
+	// Where the page ends and whether more follow.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// An attempt and its place in the list.
 type WebhookAttemptEdge struct {
-	Cursor string                 `json:"cursor"`
-	Node   *domain.WebhookAttempt `json:"node"`
+	// The attempt's place: pass it as after to page on from here.
+	Cursor string `json:"cursor"`
+	// The attempt.
+	Node *domain.WebhookAttempt `json:"node"`
 }

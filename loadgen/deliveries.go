@@ -114,8 +114,11 @@ func splitmix(x uint64) uint64 {
 
 // uuid formats the tag's i-th key as a version 4 UUID; all 64 bits of the
 // key are in it, so distinct keys give distinct UUIDs.
-func (g *Generator) uuid(tag uint64, i int) string {
-	a, b := g.key(tag, i), splitmix(g.key(tag, i))
+func (g *Generator) uuid(tag uint64, i int) string { return uuidOf(g.key(tag, i)) }
+
+// uuidOf formats a 64-bit key as a version 4 UUID.
+func uuidOf(a uint64) string {
+	b := splitmix(a)
 	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x",
 		a>>32, a>>16&0xffff, a>>4&0xfff, 0x8000|(a&0xf)<<10|b&0x3ff, b>>16)
 }

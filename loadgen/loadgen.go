@@ -142,6 +142,9 @@ type Ingest struct {
 	timing    timing
 	maxErrors int
 	events    []string
+	// answered is when the 2xx answer naming each event arrived: after
+	// the event's commit.
+	answered map[string]time.Time
 }
 
 // Rate returns the 2xx answers per second.
@@ -177,7 +180,7 @@ func (r *Runner) Post(ctx context.Context) (*Ingest, error) {
 	if r.sub == nil {
 		return nil, fmt.Errorf("post deliveries: no subscription: call Subscribe first")
 	}
-	in := &Ingest{Provider: r.cfg.Provider, Clients: r.cfg.Clients, maxErrors: r.cfg.MaxErrors}
+	in := &Ingest{Provider: r.cfg.Provider, Clients: r.cfg.Clients, maxErrors: r.cfg.MaxErrors, answered: map[string]time.Time{}}
 	answers := make(chan []answer, r.cfg.Clients)
 	in.timing = measure(ctx, r.cfg.Clients, len(r.bodies), r.cfg.MaxErrors, func() (operation, func()) {
 		// One transport per client: each keeps its own connection alive,
@@ -188,6 +191,7 @@ func (r *Runner) Post(ctx context.Context) (*Ingest, error) {
 		deliver := func(ctx context.Context, i int) outcome {
 			a, out := r.deliver(ctx, client, r.bodies[i])
 			if out.failure == "" {
+				a.at = time.Now()
 				mine = append(mine, a)
 			}
 			return out
@@ -209,6 +213,9 @@ func (r *Runner) Post(ctx context.Context) (*Ingest, error) {
 				in.Filtered++
 			}
 			in.events = append(in.events, a.Events...)
+			for _, id := range a.Events {
+				in.answered[id] = a.at
+			}
 		}
 	}
 	in.Posted = in.timing.succeeded + in.timing.failed()
@@ -221,6 +228,7 @@ func (r *Runner) Post(ctx context.Context) (*Ingest, error) {
 type answer struct {
 	Status domain.DeliveryOutcome `json:"status"`
 	Events []string               `json:"events"`
+	at     time.Time
 }
 
 // deliver posts one body and reads its answer.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/helpdesk-gateway/gateway/broker"
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Store is what the deliveries read and record.
@@ -34,6 +35,7 @@ type Store interface {
 	EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error)
 	Head(ctx context.Context) (domain.Position, error)
 	FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error)
+	FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error)
 	ListEndpoints(ctx context.Context) ([]*domain.WebhookEndpoint, error)
 	FindEndpoint(ctx context.Context, id string) (*domain.WebhookEndpoint, error)
 	AcquireEndpointLease(ctx context.Context, id, owner string, ttl time.Duration) (bool, error)
@@ -42,6 +44,8 @@ type Store interface {
 	RecordAttempt(ctx context.Context, owner string, a *domain.WebhookAttempt, advance domain.Position) (*time.Time, error)
 	AdvanceEndpoint(ctx context.Context, id, owner string, generation int64, to domain.Position) error
 	DisableEndpoint(ctx context.Context, id, reason string) error
+	// AppendEvent appends an event the gateway writes of its own accord.
+	AppendEvent(ctx context.Context, e *domain.Event) error
 	PruneEndpointAttempts(ctx context.Context, keep int) (int64, error)
 }
 
@@ -83,8 +87,11 @@ type Config struct {
 	KeepAttempts int
 	// MaxResponseBytes is the most of a response body read (default 64 KiB).
 	MaxResponseBytes int64
-	Logger           *slog.Logger
-	Now              func() time.Time
+	// Registerer takes the dispatcher's metrics; nil: they are kept but
+	// not exported.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Dispatcher runs the deliveries of the endpoints whose lease this process
@@ -93,6 +100,7 @@ type Dispatcher struct {
 	cfg     Config
 	client  *http.Client
 	changed chan struct{}
+	metrics *metrics
 
 	mu      sync.Mutex
 	workers map[string]*worker
@@ -146,7 +154,7 @@ func New(cfg Config) *Dispatcher {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
-	return &Dispatcher{
+	d := &Dispatcher{
 		cfg: cfg,
 		client: &http.Client{
 			Transport: transport,
@@ -157,6 +165,8 @@ func New(cfg Config) *Dispatcher {
 		changed: make(chan struct{}, 1),
 		workers: map[string]*worker{},
 	}
+	d.metrics = newMetrics(cfg.Registerer, d)
+	return d
 }
 
 // Owner returns the name of this process in the endpoints' leases.
@@ -218,6 +228,7 @@ func (d *Dispatcher) sync(ctx context.Context) {
 		}
 		return
 	}
+	d.metrics.countStates(endpoints)
 	seen := map[string]bool{}
 	for _, e := range endpoints {
 		if !e.Enabled {

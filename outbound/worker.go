@@ -3,6 +3,7 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/helpdesk-gateway/gateway/condition"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/export"
 )
@@ -29,6 +31,8 @@ type worker struct {
 	// leaseUntil is when the lease ends as far as this process knows, in
 	// Unix nanoseconds.
 	leaseUntil atomic.Int64
+
+	lag lagMark
 
 	paceMu sync.Mutex
 	next   time.Time // the rate limit's next free slot
@@ -140,6 +144,7 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 	}
 	full := len(events) == w.d.cfg.Batch || cut
 	if len(events) == 0 {
+		w.lag.behind(nil)
 		if head > ep.Cursor {
 			return false, store.AdvanceEndpoint(ctx, ep.ID, w.d.cfg.Owner, ep.Generation, head)
 		}
@@ -166,11 +171,18 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	last := events[len(events)-1].Position
+	if events, err = w.selected(ctx, ep, events, convs); err != nil {
+		return false, err
+	}
 	state := func(e *domain.Event) *eventState {
 		if s := states[e.ID]; s != nil {
 			return s
 		}
 		return &eventState{}
+	}
+	if len(events) > 0 {
+		w.lag.behind(events[0])
 	}
 	if ep.Ordering == domain.OrderConversation {
 		if err := w.byConversation(ctx, ep, events, convs, state); err != nil {
@@ -178,14 +190,16 @@ func (w *worker) pass(ctx context.Context) (bool, error) {
 		}
 	} else {
 		for _, e := range events {
+			w.lag.behind(e)
 			if err := w.settle(ctx, ep, e, convs[e.ConversationID], state(e), e.Position); err != nil {
 				return false, err
 			}
 		}
 	}
-	to := events[len(events)-1].Position
+	to := last
 	if !full {
 		to = max(to, head)
+		w.lag.behind(nil)
 	}
 	if to > ep.Cursor {
 		if err := store.AdvanceEndpoint(ctx, ep.ID, w.d.cfg.Owner, ep.Generation, to); err != nil {
@@ -256,6 +270,50 @@ func (w *worker) byConversation(ctx context.Context, ep *domain.WebhookEndpoint,
 		return first
 	}
 	return ctx.Err()
+}
+
+// selected returns the events that meet the endpoint's conditions,
+// tested as the streams test them: each event with its conversation's
+// state as stored when it is pushed (condition.Facts).
+func (w *worker) selected(ctx context.Context, ep *domain.WebhookEndpoint, events []*domain.Event, convs map[string]*domain.Conversation) ([]*domain.Event, error) {
+	if ep.Conditions.IsZero() {
+		return events, nil
+	}
+	matcher, err := condition.Compile(ep.Conditions)
+	if err != nil {
+		// Conditions are validated when they are saved; a stored set that
+		// no longer compiles pushes every event rather than none.
+		w.d.cfg.Logger.Error("webhook endpoint conditions do not compile; pushing every event", "endpoint", ep.ID, "err", err)
+		return events, nil
+	}
+	var ids []string
+	for _, c := range convs {
+		if c.AssigneeID != nil {
+			ids = append(ids, *c.AssigneeID)
+		}
+	}
+	people := map[string]*domain.Person{}
+	if len(ids) > 0 {
+		list, err := w.d.cfg.Store.FindPeople(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range list {
+			people[p.ID] = p
+		}
+	}
+	out := events[:0:0]
+	for _, e := range events {
+		var assignee *domain.Person
+		c := convs[e.ConversationID]
+		if c != nil && c.AssigneeID != nil {
+			assignee = people[*c.AssigneeID]
+		}
+		if matcher.Match(condition.Facts(e, c, assignee)) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func (w *worker) conversations(ctx context.Context, events []*domain.Event) (map[string]*domain.Conversation, error) {
@@ -355,14 +413,21 @@ func (w *worker) settle(ctx context.Context, ep *domain.WebhookEndpoint, e *doma
 		if err != nil {
 			return err
 		}
+		w.d.metrics.recorded(a, e, cfg.Now())
 		if disable == "" && failingSince != nil && cfg.Now().Sub(*failingSince) >= cfg.DisableAfter {
 			disable = fmt.Sprintf("failing without a success since %s", failingSince.Format(time.RFC3339))
 		}
 		if disable != "" {
 			cfg.Logger.Warn("webhook endpoint disabled", "endpoint", ep.ID, "reason", disable)
-			if err := cfg.Store.DisableEndpoint(ctx, ep.ID, disable); err != nil {
+			// The disabling stops this worker (its notification comes back
+			// to the dispatcher), so the announcement after it must not
+			// end with the worker's context.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), announceTimeout)
+			defer cancel()
+			if err := cfg.Store.DisableEndpoint(wctx, ep.ID, disable); err != nil {
 				return err
 			}
+			w.announceDisabled(wctx, ep, disable)
 			return errStopped
 		}
 		if a.Final() {
@@ -370,6 +435,34 @@ func (w *worker) settle(ctx context.Context, ep *domain.WebhookEndpoint, e *doma
 		}
 		st.retryAt = *a.RetryAt
 	}
+}
+
+// announceTimeout bounds disabling an endpoint and announcing it.
+const announceTimeout = 10 * time.Second
+
+// announceDisabled writes an ENDPOINT_DISABLED event on the history, for
+// the streams, exports and other endpoints, and publishes it. The history
+// rather than the broker alone: a stream resuming from a cursor, another
+// replica and an export all see it, in its place. A failure is logged:
+// the endpoint is disabled all the same.
+func (w *worker) announceDisabled(ctx context.Context, ep *domain.WebhookEndpoint, reason string) {
+	cfg := &w.d.cfg
+	now := cfg.Now().UTC()
+	payload, err := json.Marshal(map[string]string{"endpointId": ep.ID, "name": ep.Name, "url": ep.URL, "reason": reason})
+	if err != nil {
+		cfg.Logger.Warn("announce disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+		return
+	}
+	e := &domain.Event{
+		ID: domain.NewID(), Provider: domain.ProviderGateway, Type: domain.EventEndpointDisabled,
+		ProviderEventType: "endpoint.disabled", OccurredAt: now, ReceivedAt: now,
+		DedupeKey: "endpoint.disabled:" + ep.ID + ":" + now.Format(time.RFC3339Nano), Payload: payload,
+	}
+	if err := cfg.Store.AppendEvent(ctx, e); err != nil {
+		cfg.Logger.Warn("announce disabled webhook endpoint", "endpoint", ep.ID, "err", err)
+		return
+	}
+	cfg.Broker.Publish([]*domain.Event{e})
 }
 
 // backoff is the delay before retry n (from 1): base doubled n-1 times,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/graph"
+	"github.com/helpdesk-gateway/gateway/subscriptions"
 )
 
 // defaultEndpointTimeout bounds an attempt when the endpoint names no
@@ -26,6 +27,11 @@ func (r *Resolver) newEndpoint(ctx context.Context, in graph.CreateWebhookEndpoi
 		return nil, err
 	}
 	e.Filter = in.Filter
+	conds, err := subscriptions.Conditions(in.Conditions, in.Match, in.Expression, nil)
+	if err != nil {
+		return nil, err
+	}
+	e.Conditions = conds
 	if in.Ordering != nil {
 		e.Ordering = *in.Ordering
 	}
@@ -64,6 +70,11 @@ func (r *Resolver) patchEndpoint(ctx context.Context, e *domain.WebhookEndpoint,
 	if v, set := in.Filter.ValueOK(); set {
 		e.Filter = v
 	}
+	conds, err := subscriptions.PatchConditions(e.Conditions, optionalConditions(in.Conditions), optional(in.Match), optional(in.Expression), domain.Optional[domain.DixaFilters]{})
+	if err != nil {
+		return err
+	}
+	e.Conditions = conds
 	if v, set := in.Ordering.ValueOK(); set {
 		if v == nil {
 			return domain.Errorf(domain.EINVALID, "input.ordering cannot be null")

@@ -79,11 +79,6 @@ func (r *eventResolver) CorrectedBy(ctx context.Context, obj *domain.Event) (*do
 	return r.Store.CorrectionOf(ctx, obj.ID)
 }
 
-// Outcome is the resolver for the outcome field.
-func (r *eventLogResolver) Outcome(ctx context.Context, obj *domain.DeliveryLog) (string, error) {
-	return string(obj.Outcome), nil
-}
-
 // Direction is the resolver for the direction field.
 func (r *messageResolver) Direction(ctx context.Context, obj *domain.Message) (*domain.MessageDirection, error) {
 	if obj.Direction == "" {
@@ -314,6 +309,21 @@ func (r *webhookEndpointResolver) DisabledReason(ctx context.Context, obj *domai
 	return optionalString(obj.DisabledReason), nil
 }
 
+// Conditions is the resolver for the conditions field.
+func (r *webhookEndpointResolver) Conditions(ctx context.Context, obj *domain.WebhookEndpoint) ([]*domain.Condition, error) {
+	return conditionList(obj.Conditions), nil
+}
+
+// Match is the resolver for the match field.
+func (r *webhookEndpointResolver) Match(ctx context.Context, obj *domain.WebhookEndpoint) (*domain.ConditionMatch, error) {
+	return conditionMatch(obj.Conditions), nil
+}
+
+// Expression is the resolver for the expression field.
+func (r *webhookEndpointResolver) Expression(ctx context.Context, obj *domain.WebhookEndpoint) (*string, error) {
+	return optionalString(obj.Conditions.Expression), nil
+}
+
 // TimeoutSeconds is the resolver for the timeoutSeconds field.
 func (r *webhookEndpointResolver) TimeoutSeconds(ctx context.Context, obj *domain.WebhookEndpoint) (float64, error) {
 	return obj.Timeout.Seconds(), nil
@@ -405,31 +415,17 @@ func (r *webhookSubscriptionResolver) PreviousSecretsExpireAt(ctx context.Contex
 
 // Conditions is the resolver for the conditions field.
 func (r *webhookSubscriptionResolver) Conditions(ctx context.Context, obj *domain.WebhookSubscription) ([]*domain.Condition, error) {
-	out := make([]*domain.Condition, len(obj.Conditions.List))
-	for i := range obj.Conditions.List {
-		out[i] = &obj.Conditions.List[i]
-	}
-	return out, nil
+	return conditionList(obj.Conditions), nil
 }
 
 // Match is the resolver for the match field.
 func (r *webhookSubscriptionResolver) Match(ctx context.Context, obj *domain.WebhookSubscription) (*domain.ConditionMatch, error) {
-	if obj.Conditions.IsZero() {
-		return nil, nil
-	}
-	m := obj.Conditions.Match
-	if m == "" {
-		m = domain.MatchAll
-	}
-	return &m, nil
+	return conditionMatch(obj.Conditions), nil
 }
 
 // Expression is the resolver for the expression field.
 func (r *webhookSubscriptionResolver) Expression(ctx context.Context, obj *domain.WebhookSubscription) (*string, error) {
-	if obj.Conditions.Expression == "" {
-		return nil, nil
-	}
-	return &obj.Conditions.Expression, nil
+	return optionalString(obj.Conditions.Expression), nil
 }
 
 // EventLogs is the resolver for the eventLogs field.
@@ -451,9 +447,6 @@ func (r *Resolver) Conversation() graph.ConversationResolver { return &conversat
 
 // Event returns graph.EventResolver implementation.
 func (r *Resolver) Event() graph.EventResolver { return &eventResolver{r} }
-
-// EventLog returns graph.EventLogResolver implementation.
-func (r *Resolver) EventLog() graph.EventLogResolver { return &eventLogResolver{r} }
 
 // Message returns graph.MessageResolver implementation.
 func (r *Resolver) Message() graph.MessageResolver { return &messageResolver{r} }
@@ -483,7 +476,6 @@ func (r *Resolver) WebhookSubscription() graph.WebhookSubscriptionResolver {
 type (
 	conversationResolver        struct{ *Resolver }
 	eventResolver               struct{ *Resolver }
-	eventLogResolver            struct{ *Resolver }
 	messageResolver             struct{ *Resolver }
 	mutationResolver            struct{ *Resolver }
 	queryResolver               struct{ *Resolver }

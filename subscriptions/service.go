@@ -196,11 +196,24 @@ func applyPatch(s *domain.WebhookSubscription, in domain.SubscriptionPatch) erro
 }
 
 func patchConditions(s *domain.WebhookSubscription, in domain.SubscriptionPatch) error {
-	if !in.Conditions.Set && !in.Match.Set && !in.Expression.Set && !in.DixaFilters.Set {
-		return nil
+	out, err := PatchConditions(s.Conditions, in.Conditions, in.Match, in.Expression, in.DixaFilters)
+	if err != nil {
+		return err
+	}
+	s.Conditions = out
+	return nil
+}
+
+// PatchConditions applies the conditions, match, expression and Dixa
+// filters a patch names to cur, the stored conditions, and validates the
+// result; with none named, cur is unchanged. Endpoints and subscriptions
+// share it, so that a patch means the same on both.
+func PatchConditions(cur domain.Conditions, list domain.Optional[[]*domain.Condition], match domain.Optional[domain.ConditionMatch],
+	expr domain.Optional[string], dixa domain.Optional[domain.DixaFilters]) (domain.Conditions, error) {
+	if !list.Set && !match.Set && !expr.Set && !dixa.Set {
+		return cur, nil
 	}
 	// Start from what is stored, then apply what the patch names.
-	cur := s.Conditions
 	var conds []*domain.Condition
 	for i := range cur.List {
 		conds = append(conds, &cur.List[i])
@@ -212,30 +225,25 @@ func patchConditions(s *domain.WebhookSubscription, in domain.SubscriptionPatch)
 	if cur.Expression == "" {
 		e = nil
 	}
-	if in.Conditions.Set {
+	if list.Set {
 		conds = nil
-		if in.Conditions.Value != nil {
-			conds = *in.Conditions.Value
-		} else if !in.Match.Set && !in.Expression.Set {
+		if list.Value != nil {
+			conds = *list.Value
+		} else if !match.Set && !expr.Set {
 			m, e = nil, nil // clearing the conditions clears how they combine
 		}
 	}
-	if in.Match.Set {
-		m = in.Match.Value
+	if match.Set {
+		m = match.Value
 	}
-	if in.Expression.Set {
-		e = in.Expression.Value
+	if expr.Set {
+		e = expr.Value
 	}
 	var d *domain.DixaFilters
-	if in.DixaFilters.Set && in.DixaFilters.Value != nil {
-		d, conds = in.DixaFilters.Value, nil
+	if dixa.Set && dixa.Value != nil {
+		d, conds = dixa.Value, nil
 	}
-	out, err := Conditions(conds, m, e, d)
-	if err != nil {
-		return err
-	}
-	s.Conditions = out
-	return nil
+	return Conditions(conds, m, e, d)
 }
 
 // conditionsOf validates conditions (or Dixa filters) by compiling them.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,24 +15,52 @@ import (
 	"github.com/helpdesk-gateway/gateway/loadgen"
 )
 
-// benchCommand runs `gateway bench ingest`: a load run against a running
-// gateway, optionally after the database's own baseline.
+// benchCommand runs `gateway bench ingest` or `gateway bench outbound`.
 func benchCommand(args []string, stdout io.Writer, getenv func(string) string) error {
-	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: gateway bench ingest [flags] (gateway bench ingest -h lists them)")
+	switch {
+	case len(args) > 0 && args[0] == "ingest":
+		return benchIngest(args, stdout, getenv)
+	case len(args) > 0 && args[0] == "outbound":
+		return benchOutbound(args, stdout, getenv)
 	}
-	fs := flag.NewFlagSet("gateway bench ingest", flag.ContinueOnError)
+	return errors.New("usage: gateway bench ingest|outbound [flags] (gateway bench ingest -h lists them)")
+}
+
+// benchFlags starts the flags of `gateway bench <name>` with those every
+// bench command takes: the gateway's URL and the admin token.
+func benchFlags(name string, stdout io.Writer, about string) (fs *flag.FlagSet, target, token *string) {
+	fs = flag.NewFlagSet("gateway bench "+name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: gateway bench ingest [flags]\n\n"+
-			"Posts signed deliveries to a running gateway through a webhook subscription of its own,\n"+
-			"reports deliveries/s and latency, and checks that every accepted delivery is stored.")
+		fmt.Fprintf(fs.Output(), "usage: gateway bench %s [flags]\n\n%s\n", name, about)
 		fs.PrintDefaults()
 	}
-	target := fs.String("target", "http://localhost:8080", "the gateway's base URL")
-	// The environment's token and URL are read after parsing, so that -h
-	// does not print them (a database URL may hold a password).
-	token := fs.String("token", "", "admin bearer token (default: env GATEWAY_ADMIN_TOKEN)")
+	target = fs.String("target", "http://localhost:8080", "the gateway's base URL")
+	token = fs.String("token", "", "admin bearer token (default: env GATEWAY_ADMIN_TOKEN)")
+	return fs, target, token
+}
+
+// parseBenchFlags parses a bench command's arguments (after its name). The
+// environment's token is read after parsing, so that -h does not print it.
+func parseBenchFlags(fs *flag.FlagSet, args []string, token *string, getenv func(string) string) error {
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *token == "" {
+		*token = getenv("GATEWAY_ADMIN_TOKEN")
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected arguments %q", strings.TrimPrefix(fs.Name(), "gateway "), fs.Args())
+	}
+	return nil
+}
+
+// benchIngest runs `gateway bench ingest`: a load run against a running
+// gateway, optionally after the database's own baseline.
+func benchIngest(args []string, stdout io.Writer, getenv func(string) string) error {
+	fs, target, token := benchFlags("ingest", stdout,
+		"Posts signed deliveries to a running gateway through a webhook subscription of its own,\n"+
+			"reports deliveries/s and latency, and checks that every accepted delivery is stored.")
 	provider := fs.String("provider", "dixa", "whose deliveries to post: dixa, voxsig, cloudcx or cinnox")
 	clients := fs.Int("clients", 64, "concurrent clients, each on a keep-alive connection of its own")
 	n := fs.Int("n", 20000, "deliveries to post")
@@ -40,17 +69,13 @@ func benchCommand(args []string, stdout io.Writer, getenv func(string) string) e
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each request")
 	baseline := fs.Bool("baseline", false, "first measure one-row-per-commit inserts of the same payloads on the gateway's database")
 	databaseURL := fs.String("database-url", "", "the gateway's database, for -baseline: postgres://... or sqlite://<path> (default: env DATABASE_URL)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseBenchFlags(fs, args, token, getenv); err != nil {
 		return err
 	}
-	if *token == "" {
-		*token = getenv("GATEWAY_ADMIN_TOKEN")
-	}
+	// Read after parsing, as the token, so that -h does not print it (a
+	// database URL may hold a password).
 	if *databaseURL == "" {
 		*databaseURL = getenv("DATABASE_URL")
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench ingest: unexpected arguments %q", fs.Args())
 	}
 	p, err := domain.ParseProviderSlug(*provider)
 	if err != nil {

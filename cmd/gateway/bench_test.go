@@ -90,3 +90,30 @@ func TestBenchIngestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchOutboundAgainstARunningGateway runs `gateway bench outbound`
+// against a gateway that allows private targets and checks the report
+// says every event reached every endpoint once.
+func TestBenchOutboundAgainstARunningGateway(t *testing.T) {
+	m := startGateway(t, dbtest.SQLiteURL(t), outboundFlags...)
+	var out bytes.Buffer
+	err := run([]string{"bench", "outbound", "-target", m.URL(), "-token", adminToken, "-endpoints", "3", "-n", "40", "-live", "10", "-clients", "4"}, &out)
+	if err != nil {
+		t.Fatalf("bench outbound: %v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^receiver  baseline: 3 clients one request at a time each, no gateway: \d+/s  p50 \S+ p99 \S+ max \S+  errors 0$`),
+		regexp.MustCompile(`(?m)^drain     3 endpoints  120/120 deliveries in \S+  \d+/s \(\d+% of the receiver's baseline\)  duplicates 0$`),
+		regexp.MustCompile(`(?m)^live      3 endpoints  30/30 deliveries  \d+/s  commit→receipt p50 \S+ p99 \S+ max \S+ \(from receipt at the gateway\), p50 \S+ p99 \S+ max \S+ \(from the 2xx answer\)  duplicates 0$`),
+	} {
+		if !want.MatchString(report) {
+			t.Errorf("report does not match %s:\n%s", want, report)
+		}
+	}
+	var left struct{ WebhookEndpoints []struct{ ID string } }
+	graphQL(t, m, `{ webhookEndpoints { id } }`, nil, &left)
+	if len(left.WebhookEndpoints) != 0 {
+		t.Errorf("%d endpoints left after the run, want none", len(left.WebhookEndpoints))
+	}
+}

@@ -1,7 +1,8 @@
 // Command gateway runs the helpdesk webhook gateway: `gateway` serves,
 // `gateway migrate up|down|version` manages the schema, `gateway prune`
-// removes old history, and
-// `gateway bench ingest` puts a running gateway under load.
+// removes old history, `gateway bench ingest` puts a running gateway under
+// load, `gateway bench outbound` measures its pushes to webhook endpoints,
+// and `gateway demo` runs one fed by a stream of sample deliveries.
 package main
 
 import (
@@ -70,11 +71,14 @@ func run(args []string, stdout io.Writer) error {
 	if len(rest) > 0 && rest[0] == "prune" {
 		return pruneCommand(cfg, rest[1:], stdout)
 	}
-	if len(rest) > 0 && rest[0] != "serve" {
-		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, prune --before <time|duration> or bench ingest", rest[0])
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if len(rest) > 0 && rest[0] == "demo" {
+		return demoCommand(ctx, cfg, rest[1:], stdout)
+	}
+	if len(rest) > 0 && rest[0] != "serve" {
+		return fmt.Errorf("unknown command %q: use serve (the default), migrate up|down|version, prune --before <time|duration>, bench ingest|outbound or demo", rest[0])
+	}
 	m := NewMain(cfg, newLogger(cfg.LogLevel, os.Stderr))
 	// The standard library's log package, and gqlgen's messages through
 	// it, write to the same JSON log.
@@ -220,7 +224,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Outbound = outbound.New(outbound.Config{
 		Store: store, Broker: m.Broker, Owner: m.Config.InstanceID, AllowPrivate: oc.AllowPrivate,
 		RetryBase: oc.RetryBase, MaxAge: oc.MaxAge, DisableAfter: oc.DisableAfter, Width: oc.Width,
-		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger,
+		LeaseTTL: oc.LeaseTTL, Poll: oc.Poll, Logger: m.Logger, Registerer: m.Registry,
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopBackground = stop

@@ -77,10 +77,16 @@ func graphQL(t testing.TB, m *Main, query string, vars map[string]any, out any) 
 
 func graphQLRaw(t testing.TB, m *Main, token, query string, vars map[string]any) gqlResponse {
 	t.Helper()
+	return graphQLAt(t, m.URL(), token, query, vars)
+}
+
+// graphQLAt posts a query to the gateway at base.
+func graphQLAt(t testing.TB, base, token, query string, vars map[string]any) gqlResponse {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -157,19 +157,21 @@ func countAccepted(lines []receiverLine) int {
 }
 
 type endpointState struct {
-	State     string  `json:"state"`
-	Secret    string  `json:"secret"`
-	Cursor    *string `json:"cursor"`
-	LagEvents int     `json:"lagEvents"`
-	Delivered int     `json:"delivered"`
-	Failed    int     `json:"failed"`
-	Attempts  struct {
+	State          string  `json:"state"`
+	DisabledReason *string `json:"disabledReason"`
+	Secret         string  `json:"secret"`
+	Cursor         *string `json:"cursor"`
+	LagEvents      int     `json:"lagEvents"`
+	Delivered      int     `json:"delivered"`
+	Failed         int     `json:"failed"`
+	Attempts       struct {
 		Edges []struct {
 			Node struct {
-				EventID string `json:"eventId"`
-				Attempt int    `json:"attempt"`
-				Status  *int   `json:"status"`
-				Outcome string `json:"outcome"`
+				EventID string  `json:"eventId"`
+				Attempt int     `json:"attempt"`
+				Status  *int    `json:"status"`
+				Outcome string  `json:"outcome"`
+				Error   *string `json:"error"`
 				Event   *struct {
 					ID string `json:"id"`
 				} `json:"event"`
@@ -183,8 +185,8 @@ func readEndpoint(t *testing.T, m *Main, id string) endpointState {
 	var out struct {
 		E endpointState `json:"webhookEndpoint"`
 	}
-	graphQL(t, m, `query($id: ID!) { webhookEndpoint(id: $id) { state secret cursor lagEvents delivered failed
-		attempts(first: 1000) { edges { node { eventId attempt status outcome event { id } } } } } }`, map[string]any{"id": id}, &out)
+	graphQL(t, m, `query($id: ID!) { webhookEndpoint(id: $id) { state disabledReason secret cursor lagEvents delivered failed
+		attempts(first: 1000) { edges { node { eventId attempt status outcome error event { id } } } } } }`, map[string]any{"id": id}, &out)
 	return out.E
 }
 

@@ -183,7 +183,7 @@ func TestCINNOXChallengeIsAnsweredAndStoresNothing(t *testing.T) {
 		} `json:"webhookSubscription"`
 	}
 	graphQL(t, m, `query($id: ID!) { webhookSubscription(id: $id) { eventLogs { outcome } } }`, map[string]any{"id": sub.ID}, &logs)
-	if len(logs.S.EventLogs) != 1 || logs.S.EventLogs[0].Outcome != "challenge" {
+	if len(logs.S.EventLogs) != 1 || logs.S.EventLogs[0].Outcome != "CHALLENGE" {
 		t.Fatalf("delivery log: %+v", logs.S.EventLogs)
 	}
 }

@@ -258,7 +258,7 @@ func TestConditionsFilterDeliveries(t *testing.T) {
 			deliveryStatuses { event deliveryStatus { __typename ... on DeliveryDetail { responseCode } ... on NoRecentDelivery { event } } } } }`,
 			map[string]any{"id": sub.ID}, &out)
 		logs := out.S.EventLogs
-		if len(logs) != 2 || logs[0].Outcome != "filtered" || logs[0].Event != "ConversationOpen" || logs[1].Outcome != "accepted" ||
+		if len(logs) != 2 || logs[0].Outcome != "FILTERED" || logs[0].Event != "ConversationOpen" || logs[1].Outcome != "ACCEPTED" ||
 			!logs[0].DeliveryDetail.Success || logs[0].DeliveryDetail.ResponseCode != 200 || !strings.Contains(logs[1].Payload, `"event_id":"p"`) {
 			t.Fatalf("event logs: %+v", logs)
 		}
