@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,6 +43,7 @@ const (
 func BenchmarkReadSide(b *testing.B) {
 	events := envInt(b, "READ_BENCH_EVENTS", 20000)
 	seconds := envInt(b, "READ_BENCH_SECONDS", 5)
+	rounds := envInt(b, "READ_BENCH_ROUNDS", 2)
 	url := dbtest.PostgresURL(b)
 	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", url, "-admin-token", adminToken,
 		"-graphql-rate", "1000000", "-max-concurrent-graphql", "1024"}, func(string) string { return "" })
@@ -68,28 +68,45 @@ func BenchmarkReadSide(b *testing.B) {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	post := func(query string, vars map[string]any) ([]byte, error) {
-		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-		req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		res, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer res.Body.Close()
-		answer, err := io.ReadAll(res.Body)
-		if err == nil && (res.StatusCode != http.StatusOK || bytes.Contains(answer, []byte(`"errors"`))) {
-			err = fmt.Errorf("status %d: %.300s", res.StatusCode, answer)
-		}
-		return answer, err
+		return postGraphQL(client, m.URL()+"/graphql", adminToken, query, vars)
 	}
+	pgURL := startPostGraphile(b, url)
+	queries := []struct{ name, gateway, postgraphile string }{
+		{"events-page", benchEventsPage, postgraphileEventsPage},
+		{"conversation-page", benchConversationPage, postgraphileConversationPage},
+	}
+	for _, q := range queries {
+		g, err := post(q.gateway, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := postGraphQL(client, pgURL, "", q.postgraphile, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sameRows(b, q.name, g, p)
+	}
+	round := time.Duration(seconds) * time.Second
 	b.ResetTimer()
 	for range b.N {
-		for _, q := range []struct{ name, query string }{{"events-page", benchEventsPage}, {"conversation-page", benchConversationPage}} {
+		for _, q := range queries {
 			for _, clients := range []int{32, 128} {
-				rate, p99 := closedLoop(b, clients, time.Duration(seconds)*time.Second, func() error { _, err := post(q.query, nil); return err })
-				b.ReportMetric(rate, fmt.Sprintf("%s-%d-req/s", q.name, clients))
-				b.ReportMetric(float64(p99.Microseconds())/1000, fmt.Sprintf("%s-%d-p99-ms", q.name, clients))
+				// Alternating rounds, so that load from elsewhere on the
+				// machine falls on both servers alike.
+				var gw, pg closedLoopResult
+				for range rounds {
+					gw.add(closedLoop(b, clients, round, func() error { _, err := post(q.gateway, nil); return err }))
+					pg.add(closedLoop(b, clients, round, func() error {
+						_, err := postGraphQL(client, pgURL, "", q.postgraphile, nil)
+						return err
+					}))
+				}
+				b.ReportMetric(gw.rate(), fmt.Sprintf("%s-%d-req/s", q.name, clients))
+				b.ReportMetric(ms(gw.p99()), fmt.Sprintf("%s-%d-p99-ms", q.name, clients))
+				b.ReportMetric(pg.rate(), fmt.Sprintf("%s-%d-postgraphile-req/s", q.name, clients))
+				b.ReportMetric(ms(pg.p99()), fmt.Sprintf("%s-%d-postgraphile-p99-ms", q.name, clients))
+				fmt.Printf("%-17s %3d clients  gateway %7.0f req/s p99 %7.1f ms  postgraphile %7.0f req/s p99 %7.1f ms  ratio %.2f\n",
+					q.name, clients, gw.rate(), ms(gw.p99()), pg.rate(), ms(pg.p99()), gw.rate()/pg.rate())
 			}
 		}
 		copyRate := copyEvents(b, url)
@@ -149,9 +166,31 @@ func BenchmarkReadSide(b *testing.B) {
 	}
 }
 
-// closedLoop runs do from clients goroutines for d and returns the rate of
-// completed calls and their p99; a failed call ends the benchmark.
-func closedLoop(b *testing.B, clients int, d time.Duration, do func() error) (float64, time.Duration) {
+// closedLoopResult gathers the calls of one or more closedLoop rounds.
+type closedLoopResult struct {
+	took    []time.Duration
+	elapsed time.Duration
+}
+
+// add appends the calls and the duration of another round.
+func (r *closedLoopResult) add(o closedLoopResult) {
+	r.took = append(r.took, o.took...)
+	r.elapsed += o.elapsed
+}
+
+// rate is completed calls per second.
+func (r closedLoopResult) rate() float64 { return float64(len(r.took)) / r.elapsed.Seconds() }
+
+// p99 is the 99th percentile latency of the calls.
+func (r closedLoopResult) p99() time.Duration { return quantile(r.took, 0.99) }
+
+// ms is d in milliseconds, for reports.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// closedLoop runs do from clients goroutines for d and returns the
+// latencies of the completed calls and the time they took; a failed call
+// ends the benchmark.
+func closedLoop(b *testing.B, clients int, d time.Duration, do func() error) closedLoopResult {
 	var mu sync.Mutex
 	var took []time.Duration
 	var wg sync.WaitGroup
@@ -177,7 +216,7 @@ func closedLoop(b *testing.B, clients int, d time.Duration, do func() error) (fl
 	if len(took) == 0 {
 		b.Fatal("no call completed")
 	}
-	return float64(len(took)) / time.Since(start).Seconds(), quantile(took, 0.99)
+	return closedLoopResult{took: took, elapsed: time.Since(start)}
 }
 
 // copyEvents copies every column of the events table out of PostgreSQL
