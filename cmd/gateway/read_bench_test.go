@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -45,27 +44,8 @@ func BenchmarkReadSide(b *testing.B) {
 	seconds := envInt(b, "READ_BENCH_SECONDS", 5)
 	rounds := envInt(b, "READ_BENCH_ROUNDS", 2)
 	url := dbtest.PostgresURL(b)
-	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", url, "-admin-token", adminToken,
-		"-graphql-rate", "1000000", "-max-concurrent-graphql", "1024"}, func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := m.Run(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	load, err := loadgen.NewRunner(loadgen.Config{Target: m.URL(), AdminToken: adminToken, Provider: domain.ProviderDixa,
-		Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := load.Subscribe(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := load.Post(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	m := startGateway(b, url, "-graphql-rate", "1000000", "-max-concurrent-graphql", "1024")
+	loadHistory(b, m, loadgen.Config{Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	post := func(query string, vars map[string]any) ([]byte, error) {
 		return postGraphQL(client, m.URL()+"/graphql", adminToken, query, vars)
@@ -248,4 +228,22 @@ func envInt(b *testing.B, name string, def int) int {
 		b.Fatalf("%s=%q: want a positive integer", name, v)
 	}
 	return n
+}
+
+// loadHistory posts cfg's Dixa deliveries to m through a webhook
+// subscription of their own, as providers do, and returns once all are
+// answered.
+func loadHistory(b *testing.B, m *Main, cfg loadgen.Config) {
+	b.Helper()
+	cfg.Target, cfg.AdminToken, cfg.Provider = m.URL(), adminToken, domain.ProviderDixa
+	load, err := loadgen.NewRunner(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := load.Subscribe(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := load.Post(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 }

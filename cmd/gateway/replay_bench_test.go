@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/helpdesk-gateway/gateway/db/dbtest"
-	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/loadgen"
 )
 
@@ -39,27 +36,8 @@ func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
 		replayQuery = `{"query":"subscription { eventStream(fromBeginning: true) { cursor payload } }"}`
 	)
 	url := dbtest.PostgresURL(b)
-	cfg, _, err := ParseConfig("bench", []string{"-addr", "127.0.0.1:0", "-database-url", url, "-admin-token", adminToken,
-		"-max-subscriptions-per-key", fmt.Sprint(streams)}, func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := m.Run(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	load, err := loadgen.NewRunner(loadgen.Config{Target: m.URL(), AdminToken: adminToken, Provider: domain.ProviderDixa,
-		Clients: 16, Deliveries: history, Conversations: 500, Agents: 20})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := load.Subscribe(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := load.Post(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	m := startGateway(b, url, "-max-subscriptions-per-key", fmt.Sprint(streams))
+	loadHistory(b, m, loadgen.Config{Clients: 16, Deliveries: history, Conversations: 500, Agents: 20})
 	sub := createDixaSubscription(b, m)
 
 	posted := 0
