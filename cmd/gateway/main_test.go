@@ -611,16 +611,22 @@ func TestEventStreamOverSSEAndShutdownEndsStreams(t *testing.T) {
 	expectSample(t, f, "gateway_stream_subscribers", map[string]string{"transport": "websocket"}, 0)
 }
 
+// sseRequest is a GraphQL subscription request over SSE with the admin
+// token.
+func sseRequest(ctx context.Context, m *Main, query string, vars map[string]any) *http.Request {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	return req
+}
+
 // openSSE starts a GraphQL subscription over SSE and returns the lines of
 // its answer as they arrive; the channel closes when the stream ends.
 func openSSE(t *testing.T, m *Main, query string) <-chan string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	res, err := http.DefaultClient.Do(req)
+	res, err := http.DefaultClient.Do(sseRequest(context.Background(), m, query, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -653,13 +659,9 @@ func TestSSEEventsCarryTheirCursorAndResumeWithLastEventID(t *testing.T) {
 	}
 	all := listEvents(t, m)
 	stream := func(lastEventID string, n int) (ids []string, types []string) {
-		body, _ := json.Marshal(map[string]any{"query": `subscription($after: String) { eventStream(after: $after, fromBeginning: true) { cursor providerEventType } }`})
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "text/event-stream")
-		req.Header.Set("Authorization", "Bearer "+adminToken)
+		req := sseRequest(ctx, m, `subscription($after: String) { eventStream(after: $after, fromBeginning: true) { cursor providerEventType } }`, nil)
 		if lastEventID != "" {
 			req.Header.Set("Last-Event-ID", lastEventID)
 		}

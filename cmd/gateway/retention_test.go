@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -166,14 +165,9 @@ func TestRetentionPrunesOldEventsAndExpiresTheirCursors(t *testing.T) {
 // must end within 10 seconds.
 func sseBody(t *testing.T, m *Main, query string, vars map[string]any) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	res, err := http.DefaultClient.Do(req)
+	res, err := http.DefaultClient.Do(sseRequest(ctx, m, query, vars))
 	if err != nil {
 		t.Fatal(err)
 	}

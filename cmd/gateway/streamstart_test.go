@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -140,12 +139,7 @@ func testSSEEventStreamStartsAtTheHead(t *testing.T, databaseURL string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	body, _ := json.Marshal(map[string]any{"query": `subscription { eventStream { ` + eventFields + ` } }`})
-	req, _ := http.NewRequestWithContext(ctx, "POST", m.URL()+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	res, err := http.DefaultClient.Do(req)
+	res, err := http.DefaultClient.Do(sseRequest(ctx, m, `subscription { eventStream { `+eventFields+` } }`, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
