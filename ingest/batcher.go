@@ -42,6 +42,14 @@ type Batcher struct {
 	closed bool
 	queue  chan *pending
 	wg     sync.WaitGroup
+
+	// inFlight counts the deliveries submitted whose commit has not
+	// ended; idle is closed while it is zero, since the last one ended
+	// at idleSince.
+	flightMu  sync.Mutex
+	inFlight  int
+	idle      chan struct{}
+	idleSince time.Time
 }
 
 type pending struct {
@@ -85,7 +93,9 @@ func NewBatcher(cfg BatcherConfig) *Batcher {
 		store: cfg.Store, pub: cfg.Publisher, logger: cfg.Logger, maxBatch: cfg.MaxBatch, timeout: 30 * time.Second,
 		metrics: cfg.Metrics, tracer: cfg.Tracer,
 		queue: make(chan *pending, cfg.Workers*cfg.MaxBatch),
+		idle:  make(chan struct{}),
 	}
+	close(b.idle)
 	for range cfg.Workers {
 		b.wg.Add(1)
 		go b.work()
@@ -96,6 +106,8 @@ func NewBatcher(cfg BatcherConfig) *Batcher {
 // Submit stores d and returns what the store did with it. It waits for the
 // commit even if ctx ends first, so that an answer never misreports.
 func (b *Batcher) Submit(ctx context.Context, d *domain.Delivery) (domain.DeliveryResult, error) {
+	b.begin()
+	defer b.end()
 	p := &pending{d: d, done: make(chan outcome, 1), span: oteltrace.SpanContextFromContext(ctx)}
 	b.mu.RLock()
 	if b.closed {
@@ -111,6 +123,35 @@ func (b *Batcher) Submit(ctx context.Context, d *domain.Delivery) (domain.Delive
 	}
 	o := <-p.done
 	return o.res, o.err
+}
+
+// Idle returns a channel that is closed once no delivery is waiting to
+// commit (it is closed already when none is), and when the last one
+// ended (the zero time if none has): background work, such as replaying
+// streams, waits on it so as not to compete with deliveries.
+func (b *Batcher) Idle() (idle <-chan struct{}, since time.Time) {
+	b.flightMu.Lock()
+	defer b.flightMu.Unlock()
+	return b.idle, b.idleSince
+}
+
+func (b *Batcher) begin() {
+	b.flightMu.Lock()
+	if b.inFlight == 0 {
+		b.idle = make(chan struct{})
+	}
+	b.inFlight++
+	b.flightMu.Unlock()
+}
+
+func (b *Batcher) end() {
+	b.flightMu.Lock()
+	b.inFlight--
+	if b.inFlight == 0 {
+		b.idleSince = time.Now()
+		close(b.idle)
+	}
+	b.flightMu.Unlock()
 }
 
 func (b *Batcher) work() {

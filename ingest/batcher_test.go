@@ -532,3 +532,46 @@ func TestSubmitWaitsForTheCommitWhenItsContextEnds(t *testing.T) {
 	// The delivery was committed, so its answer must say so.
 	checkOwnResults(t, []*domain.Delivery{d}, wait())
 }
+
+// isClosed reports whether c is closed, without waiting.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestIdleWhileNoDeliveryWaitsToCommit(t *testing.T) {
+	tr := &trace{}
+	store := newFakeStore(tr, true)
+	b := NewBatcher(BatcherConfig{Store: store, Publisher: &fakePublisher{tr: tr}, Workers: 1, MaxBatch: 64, Logger: discard()})
+	defer b.Close()
+
+	idle, since := b.Idle()
+	if !isClosed(idle) || !since.IsZero() {
+		t.Fatalf("a batcher that was never submitted to: idle closed %v, since %v", isClosed(idle), since)
+	}
+	first, second := testDelivery(1), testDelivery(1)
+	waitFirst := submitAll(ctx, b, []*domain.Delivery{first})
+	waitEntered(t, store)
+	busy, _ := b.Idle()
+	if isClosed(busy) {
+		t.Fatal("idle while a delivery is committing")
+	}
+	waitSecond := submitAll(ctx, b, []*domain.Delivery{second})
+	waitQueued(t, b, 1)
+	close(store.hold)
+	checkOwnResults(t, []*domain.Delivery{first}, waitFirst())
+	checkOwnResults(t, []*domain.Delivery{second}, waitSecond())
+	// Both deliveries were one busy spell: the channel handed out during
+	// it is closed once the last of them has committed.
+	if !isClosed(busy) {
+		t.Fatal("not idle once every delivery committed")
+	}
+	idle, since = b.Idle()
+	if !isClosed(idle) || since.IsZero() {
+		t.Fatalf("after the deliveries: idle closed %v, since %v", isClosed(idle), since)
+	}
+}

@@ -51,8 +51,11 @@ type Hub struct {
 	buffer      int
 	slowTimeout time.Duration
 	// replay holds a token for each page a stream behind the window
-	// reads and sends (see replayPage).
-	replay chan struct{}
+	// reads and sends (see replayPage); the turns yield to foreground
+	// for at most replayYield.
+	replay      chan struct{}
+	foreground  Foreground
+	replayYield time.Duration
 
 	blocked atomic.Int64 // streams waiting on a full buffer
 	metrics Metrics
@@ -91,8 +94,16 @@ type Config struct {
 	WindowEvents, WindowBytes int
 	// ReplayConcurrency bounds the streams behind the window that read
 	// and send a page at once (default DefaultReplayConcurrency); the
-	// others wait their turn.
+	// others wait their turn. A turn lasts from the read of a page until
+	// the stream's reader has taken all of it.
 	ReplayConcurrency int
+	// Foreground is the work replays yield to (deliveries waiting to
+	// commit): before each store read and each chunk of a page it hands
+	// its reader, a replaying stream waits until none has been in flight
+	// for ReplayQuiet, for at most ReplayYield (default
+	// DefaultReplayYield). Nil yields to nothing.
+	Foreground  Foreground
+	ReplayYield time.Duration
 	// Metrics is told of each stream opened and ended; nil tells no one.
 	Metrics Metrics
 }
@@ -137,9 +148,19 @@ func transportFrom(ctx context.Context) string {
 	return TransportUnknown
 }
 
-// DefaultReplayConcurrency is how many replaying streams read the store
-// at once by default: a quarter of the PostgreSQL pool of 16 connections.
-const DefaultReplayConcurrency = 4
+// DefaultReplayConcurrency is how many replaying streams take a turn at
+// once by default. A turn keeps about one core busy (the store reading a
+// page, then the stream's reader encoding and writing it), so on a machine
+// of two cores, shared with the database, one turn leaves the other core
+// to ingest and queries; more turns replay no faster there and delay
+// deliveries. Raise it on machines with more cores.
+const DefaultReplayConcurrency = 1
+
+// DefaultReplayYield is how long a replay waits at most, by default, for a
+// pause in the deliveries before it reads or hands on more regardless:
+// while deliveries never pause, each turn still moves on by one read or
+// one chunk of a page every DefaultReplayYield.
+const DefaultReplayYield = 20 * time.Millisecond
 
 // NewHub starts the hub's shared tail reader, configured by cfg; its
 // settings do not change afterwards.
@@ -159,9 +180,12 @@ func NewHub(cfg Config) *Hub {
 	if cfg.ReplayConcurrency <= 0 {
 		cfg.ReplayConcurrency = DefaultReplayConcurrency
 	}
+	if cfg.ReplayYield == 0 {
+		cfg.ReplayYield = DefaultReplayYield
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, metrics: cfg.Metrics,
-		replay: make(chan struct{}, cfg.ReplayConcurrency), ctx: ctx, cancel: cancel}
+		replay: make(chan struct{}, cfg.ReplayConcurrency), foreground: cfg.Foreground, replayYield: cfg.ReplayYield, ctx: ctx, cancel: cancel}
 	h.tail = newTail(cfg.Store, cfg.Broker, cfg.Poll, h.pageSize, cfg.WindowEvents, cfg.WindowBytes, func(err error) {
 		cfg.Logger.Warn("stream tail read failed; retrying", "err", err)
 	})
@@ -271,30 +295,6 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			return EndedShutdown
 		}
 	}
-}
-
-// replayPage reads a page of the store for a stream behind the window and
-// hands it to the reader, holding one of the replay tokens throughout: the
-// replays take turns on a bounded part of the database's connections and
-// of the CPU that encodes what they send, so ingest and queries keep the
-// rest however many streams replay. A reader that stops reading holds its
-// token until SlowTimeout ends its stream. It returns how many events the
-// page held and whether it was cut by bytes, or why the stream must end
-// (as send does).
-func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
-	select {
-	case h.replay <- struct{}{}:
-	case <-ctx.Done():
-		return 0, false, EndedByClient, nil
-	case <-h.ctx.Done():
-		return 0, false, EndedShutdown, nil
-	}
-	defer func() { <-h.replay }()
-	page, cut, err := h.store.EventsWithin(ctx, filter, *after, h.pageSize, pageBytes)
-	if err != nil {
-		return 0, false, "", err
-	}
-	return len(page), cut, h.send(ctx, page, after, out), nil
 }
 
 // send hands events to the reader, moving the cursor past each one. It

@@ -266,9 +266,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Adapters = adapters.NewRegistry(cinnox.New(), cloudcx.New(), dixa.New(), voxsig.New())
 	m.Broker = broker.New()
-	m.Hub = stream.NewHub(stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout,
-		ReplayConcurrency: m.Config.StreamReplayConcurrency, Metrics: m.Metrics})
 	m.Batcher = ingest.NewBatcher(ingest.BatcherConfig{Store: store, Publisher: m.Broker, Workers: workers, MaxBatch: m.Config.IngestBatch, Logger: m.Logger, Metrics: m.Metrics, Tracer: tracer})
+	hub := stream.Config{Store: store, Broker: m.Broker, Poll: m.Config.StreamPoll, Logger: m.Logger, SlowTimeout: m.Config.StreamSlowTimeout,
+		ReplayConcurrency: m.Config.StreamReplayConcurrency, Metrics: m.Metrics}
+	if m.Config.StreamReplayYield > 0 {
+		// Replaying streams are background work: they yield to the
+		// deliveries waiting to commit.
+		hub.Foreground, hub.ReplayYield = m.Batcher, m.Config.StreamReplayYield
+	}
+	m.Hub = stream.NewHub(hub)
 	m.Subscriptions = subscriptions.New(subscriptions.Config{Store: store, TTL: m.Config.SubscriptionCacheTTL})
 	oc := m.Config.Outbound
 	m.Outbound = outbound.New(outbound.Config{

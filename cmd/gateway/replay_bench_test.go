@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,10 +20,14 @@ import (
 // another) on a gateway idle of streams, and the same while 1,000 streams
 // replay the whole stored history (fromBeginning) at once, in alternating
 // rounds. It reports both p50s and p99s and the p99 ratio (target: at
-// most 2). At most STREAM_REPLAY_CONCURRENCY streams read and send a page
-// at once, so ingest keeps the rest of the pool; the CPU they take is
-// shared with ingest on the same machine, which is why this is a
-// benchmark with a same-run baseline and not a timed test.
+// most 2), and the replays' progress: the events a second the streams
+// receive during the timed deliveries (replaying-events/s) and in the
+// second before them, with no delivery (replay-alone-events/s). At most
+// STREAM_REPLAY_CONCURRENCY streams take a turn at once, each until its
+// reader has taken its page, and the turns yield to the deliveries (for
+// at most STREAM_REPLAY_YIELD at a time); the CPU they take is shared
+// with ingest on the same machine, which is why this is a benchmark with
+// a same-run baseline and not a timed test.
 //
 //	go test ./cmd/gateway -run '^$' -bench IngestBesideReplayingStreams -benchtime 1x
 //
@@ -41,6 +47,8 @@ func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
 	sub := createDixaSubscription(b, m)
 
 	posted := 0
+	var replayed atomic.Int64 // events the streams received
+	var alone progress        // while no delivery was posted
 	round := func() []time.Duration {
 		var took []time.Duration
 		for range perRound {
@@ -73,13 +81,23 @@ func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
 			conns = append(conns, conn)
 			go func() {
 				for {
-					if _, _, err := conn.Read(ctx); err != nil {
+					_, msg, err := conn.Read(ctx)
+					if err != nil {
 						return
+					}
+					if isNext(msg) {
+						replayed.Add(1)
 					}
 				}
 			}()
 		}
-		time.Sleep(time.Second) // the replays are under way
+		// The replays are under way; the second half of the wait measures
+		// them alone.
+		time.Sleep(time.Second / 2)
+		from, start := replayed.Load(), time.Now()
+		time.Sleep(time.Second / 2)
+		alone.n += replayed.Load() - from
+		alone.took += time.Since(start)
 		return func() {
 			cancel()
 			for _, c := range conns {
@@ -91,10 +109,14 @@ func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		var idle, busy []time.Duration
+		var during progress
 		for range roundsEach {
 			idle = append(idle, round()...)
 			stop := replaying()
+			from, start := replayed.Load(), time.Now()
 			busy = append(busy, round()...)
+			during.n += replayed.Load() - from
+			during.took += time.Since(start)
 			stop()
 		}
 		pIdle, pBusy := quantile(idle, 0.99), quantile(busy, 0.99)
@@ -103,8 +125,25 @@ func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
 		b.ReportMetric(float64(quantile(busy, 0.5).Microseconds())/1000, "replaying-p50-ms")
 		b.ReportMetric(float64(pBusy.Microseconds())/1000, "replaying-p99-ms")
 		b.ReportMetric(float64(pBusy)/float64(pIdle), "p99-ratio")
+		b.ReportMetric(during.rate(), "replaying-events/s")
+		b.ReportMetric(alone.rate(), "replay-alone-events/s")
 	}
 }
+
+// isNext reports whether a graphql-transport-ws message carries an event,
+// looking only at its ends, where its type is (before or after the payload).
+func isNext(msg []byte) bool {
+	next := []byte(`"type":"next"`)
+	return bytes.Contains(msg[:min(len(msg), 40)], next) || bytes.Contains(msg[max(0, len(msg)-40):], next)
+}
+
+// progress counts the events replaying streams received over some time.
+type progress struct {
+	n    int64
+	took time.Duration
+}
+
+func (p progress) rate() float64 { return float64(p.n) / p.took.Seconds() }
 
 // quantile returns the q-quantile of d.
 func quantile(d []time.Duration, q float64) time.Duration {

@@ -1,0 +1,158 @@
+package stream
+
+import (
+	"context"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/domain"
+)
+
+// Foreground is the work that replays yield to: deliveries waiting to
+// commit. Idle is safe for concurrent use.
+type Foreground interface {
+	// Idle returns a channel that is closed once no foreground work is in
+	// flight (it is closed already when none is), and when the last work
+	// ended (the zero time if none has).
+	Idle() (idle <-chan struct{}, since time.Time)
+}
+
+// replayChunk is how many events of a page a replaying stream hands its
+// reader at once. The reader encodes and writes them while the turn is
+// held; the next chunk waits until the reader has taken all but a few, so
+// that a turn never leaves more than a chunk of work behind it and yields
+// to deliveries between chunks.
+const replayChunk = 64
+
+// ReplayQuiet is how long no delivery must have been in flight before a
+// replay reads or hands on more: deliveries that follow one another
+// closely are one busy spell, which replays do not slip into.
+const ReplayQuiet = 2 * time.Millisecond
+
+// drainPoll is how often a replaying stream looks whether its reader has
+// taken what it was handed: a channel tells no one when it empties.
+// drainStall is how long a reader may take nothing before the stream gives
+// up its turn anyway.
+const (
+	drainPoll  = 200 * time.Microsecond
+	drainStall = 20 * time.Millisecond
+)
+
+// replayPage reads a page of the store for a stream behind the window and
+// hands it to the reader, holding one of the replay turns throughout: from
+// before the read until the reader has taken the whole page, so that the
+// turn covers the encoding and writing of the page as well as its read.
+// The replays thus take turns on a bounded part of the database's
+// connections and of the CPU, so that ingest and queries keep the rest
+// however many streams replay. Before the read and before each chunk of
+// the page, the stream yields to the deliveries in flight (see yield).
+//
+// A reader that stops reading keeps the turn for drainStall at a time while
+// its buffer has room, and once the buffer is full, until SlowTimeout ends
+// its stream. It returns how many events the page held and whether it was
+// cut by bytes, or why the stream must end (as send does).
+func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
+	select {
+	case h.replay <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false, EndedByClient, nil
+	case <-h.ctx.Done():
+		return 0, false, EndedShutdown, nil
+	}
+	defer func() { <-h.replay }()
+	if ended := h.yield(ctx); ended != "" {
+		return 0, false, ended, nil
+	}
+	page, cut, err := h.store.EventsWithin(ctx, filter, *after, h.pageSize, pageBytes)
+	if err != nil {
+		return 0, false, "", err
+	}
+	for i := 0; i < len(page); i += replayChunk {
+		if i > 0 {
+			if ended := h.drain(ctx, out, replayChunk/4); ended != "" {
+				return 0, false, ended, nil
+			}
+			if ended := h.yield(ctx); ended != "" {
+				return 0, false, ended, nil
+			}
+		}
+		if ended := h.send(ctx, page[i:min(i+replayChunk, len(page))], after, out); ended != "" {
+			return 0, false, ended, nil
+		}
+	}
+	if ended := h.drain(ctx, out, 0); ended != "" {
+		return 0, false, ended, nil
+	}
+	return len(page), cut, "", nil
+}
+
+// yield waits until no foreground work has been in flight for ReplayQuiet,
+// or for at most ReplayYield: while deliveries keep coming, a replay turn
+// still moves on by one read or chunk each ReplayYield. It says why the
+// stream must end if it was closed meanwhile.
+func (h *Hub) yield(ctx context.Context) (ended string) {
+	if h.foreground == nil {
+		return ""
+	}
+	var bound <-chan time.Time // started once the replay has to wait
+	for {
+		idle, since := h.foreground.Idle()
+		var busy <-chan struct{}   // closed when the work in flight ends
+		var quiet <-chan time.Time // fires when the quiet spell would be long enough
+		select {
+		case <-idle:
+			left := ReplayQuiet - time.Since(since)
+			if left <= 0 {
+				return ""
+			}
+			quiet = time.After(left)
+		default:
+			busy = idle
+		}
+		if bound == nil {
+			bound = time.After(h.replayYield)
+		}
+		select {
+		case <-busy:
+		case <-quiet:
+		case <-bound:
+			return ""
+		case <-ctx.Done():
+			return EndedByClient
+		case <-h.ctx.Done():
+			return EndedShutdown
+		}
+	}
+}
+
+// drain waits until at most left of the events handed to the reader are
+// still waiting in its buffer, or until the reader has taken none for
+// drainStall: a reader that is not taking events is not encoding them
+// either, and must not keep the other replays waiting for their turn. It
+// says why the stream must end if it was closed meanwhile.
+func (h *Hub) drain(ctx context.Context, out chan<- *domain.Event, left int) (ended string) {
+	waiting := len(out)
+	if waiting <= left {
+		return ""
+	}
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	progress := time.Now()
+	for {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return EndedByClient
+		case <-h.ctx.Done():
+			return EndedShutdown
+		}
+		now := len(out)
+		switch {
+		case now <= left:
+			return ""
+		case now < waiting:
+			waiting, progress = now, time.Now()
+		case time.Since(progress) >= drainStall:
+			return ""
+		}
+	}
+}

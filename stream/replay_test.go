@@ -1,0 +1,248 @@
+package stream_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-gateway/gateway/broker"
+	"github.com/helpdesk-gateway/gateway/db"
+	"github.com/helpdesk-gateway/gateway/db/dbtest"
+	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/helpdesk-gateway/gateway/stream"
+)
+
+// deliveries is a stream.Foreground whose deliveries in flight the test
+// sets; asked receives each time a replay finds one in flight.
+type deliveries struct {
+	mu    sync.Mutex
+	busy  chan struct{} // open while a delivery is in flight; nil when none is
+	asked chan struct{}
+}
+
+func newDeliveries(busy bool) *deliveries {
+	f := &deliveries{asked: make(chan struct{}, 1)}
+	if busy {
+		f.begin()
+	}
+	return f
+}
+
+func (f *deliveries) Idle() (<-chan struct{}, time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy != nil {
+		select {
+		case f.asked <- struct{}{}:
+		default:
+		}
+		return f.busy, time.Time{}
+	}
+	idle := make(chan struct{})
+	close(idle)
+	return idle, time.Time{} // long quiet
+}
+
+func (f *deliveries) begin() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy == nil {
+		f.busy = make(chan struct{})
+	}
+}
+
+func (f *deliveries) end() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	close(f.busy)
+	f.busy = nil
+}
+
+// head is the position of the newest stored event.
+func head(t *testing.T, store *db.DB) domain.Position {
+	t.Helper()
+	pos, err := store.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pos
+}
+
+// replayReads is a store that counts the reads of the history before
+// head (the replays'; the shared tail reads after it) and calls onRead,
+// if set, after each.
+type replayReads struct {
+	*db.DB
+	head   domain.Position
+	mu     sync.Mutex
+	reads  int
+	onRead func()
+}
+
+func (s *replayReads) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
+	page, cut, err := s.DB.EventsWithin(ctx, filter, after, limit, maxBytes)
+	if after < s.head {
+		s.mu.Lock()
+		s.reads++
+		onRead := s.onRead
+		s.mu.Unlock()
+		if onRead != nil {
+			onRead()
+		}
+	}
+	return page, cut, err
+}
+
+func (s *replayReads) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+// waitAsked waits until the replay finds a delivery in flight; an event
+// reaching the reader first means the replay did not wait for it.
+func waitAsked(t *testing.T, f *deliveries, s <-chan *domain.Event) {
+	t.Helper()
+	select {
+	case <-f.asked:
+	case e := <-s:
+		t.Fatalf("event %s replayed while a delivery was in flight", e.Cursor())
+	case <-time.After(10 * time.Second):
+		t.Fatal("the replay never asked for the deliveries in flight")
+	}
+}
+
+// TestReplaysYieldToDeliveriesInFlight: a replay neither reads the store
+// nor hands its reader another chunk of a page while a delivery is in
+// flight (with a yield bound too long to matter), and goes on once none
+// is.
+func TestReplaysYieldToDeliveriesInFlight(t *testing.T) {
+	const n = 200
+	store := &replayReads{DB: dbtest.Open(t, dbtest.SQLiteURL(t))}
+	b := broker.New()
+	appendEvents(t, store.DB, b, 0, n)
+	store.head = head(t, store.DB)
+	fg := newDeliveries(true)
+	hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, SlowTimeout: time.Hour,
+		Foreground: fg, ReplayYield: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer hub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	s := hub.Subscribe(ctx, nil, domain.Position(0))
+	waitAsked(t, fg, s)
+	if reads := store.count(); reads != 0 {
+		t.Fatalf("the replay read the store %d times while a delivery was in flight", reads)
+	}
+	// The next delivery arrives just after the replay has read its page:
+	// the replay hands on its first chunk and then waits again.
+	store.mu.Lock()
+	store.onRead = fg.begin
+	store.mu.Unlock()
+	fg.end()
+	first := receive(t, s, 64)
+	waitAsked(t, fg, s)
+	if len(s) != 0 {
+		t.Fatalf("%d more events handed on while a delivery was in flight", len(s))
+	}
+	store.mu.Lock()
+	store.onRead = nil
+	store.mu.Unlock()
+	fg.end()
+	rest := receive(t, s, n-64)
+	if first[0] != "0" || first[63] != "63" || rest[0] != "64" || rest[n-65] != "199" {
+		t.Fatalf("replayed %s..%s then %s..%s", first[0], first[63], rest[0], rest[n-65])
+	}
+}
+
+// TestReplaysGoOnWhileDeliveriesNeverPause: the yield is bounded, so a
+// replay still delivers the whole history while deliveries are always in
+// flight.
+func TestReplaysGoOnWhileDeliveriesNeverPause(t *testing.T) {
+	const n = 600
+	store := dbtest.Open(t, dbtest.SQLiteURL(t))
+	b := broker.New()
+	appendEvents(t, store, b, 0, n)
+	hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, SlowTimeout: time.Hour,
+		Foreground: newDeliveries(true), ReplayYield: time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer hub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := receive(t, hub.Subscribe(ctx, nil, domain.Position(0)), n)
+	if got[0] != "0" || got[n-1] != "599" {
+		t.Fatalf("replayed %s..%s", got[0], got[n-1])
+	}
+}
+
+// buffered is a store that, at each replay read, counts the streams
+// whose readers have not yet taken every event handed to them.
+type buffered struct {
+	*db.DB
+	head    domain.Position
+	mu      sync.Mutex
+	streams []<-chan *domain.Event
+	most    int
+}
+
+func (s *buffered) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) ([]*domain.Event, bool, error) {
+	if after < s.head {
+		s.mu.Lock()
+		pending := 0
+		for _, c := range s.streams {
+			if len(c) > 0 {
+				pending++
+			}
+		}
+		s.most = max(s.most, pending)
+		s.mu.Unlock()
+	}
+	return s.DB.EventsWithin(ctx, filter, after, limit, maxBytes)
+}
+
+// TestReplayTurnLastsUntilTheReaderTookThePage: a replay turn is given up
+// only once the reader has taken the page, so when a replay reads, at
+// most the other turns' readers still have events to encode and write.
+func TestReplayTurnLastsUntilTheReaderTookThePage(t *testing.T) {
+	const n, streams, turns = 1200, 6, 2
+	store := &buffered{DB: dbtest.Open(t, dbtest.SQLiteURL(t))}
+	b := broker.New()
+	appendEvents(t, store.DB, b, 0, n)
+	store.head = head(t, store.DB)
+	hub := stream.NewHub(stream.Config{Store: store, Broker: b, Poll: time.Hour, ReplayConcurrency: turns, SlowTimeout: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer hub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range streams {
+		s := hub.Subscribe(ctx, nil, domain.Position(0))
+		store.mu.Lock()
+		store.streams = append(store.streams, s)
+		store.mu.Unlock()
+		wg.Go(func() {
+			// A reader that takes its time over each event, as one that
+			// encodes and writes it does.
+			for k := range n {
+				select {
+				case e := <-s:
+					if want := fmt.Sprint(k); e.DedupeKey != want {
+						t.Errorf("stream %d: event %s, want %s", i, e.DedupeKey, want)
+						return
+					}
+				case <-time.After(10 * time.Second):
+					t.Errorf("stream %d: %d events of %d", i, k, n)
+					return
+				}
+				time.Sleep(20 * time.Microsecond)
+			}
+		})
+	}
+	wg.Wait()
+	if store.most > turns-1 {
+		t.Fatalf("a replay read while %d readers still had events handed to them, want at most the %d other turns'", store.most, turns-1)
+	}
+}
