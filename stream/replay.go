@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
@@ -31,7 +32,7 @@ const ReplayQuiet = 2 * time.Millisecond
 // drainPoll is how often a replaying stream looks whether its reader has
 // taken what it was handed: a channel tells no one when it empties.
 // drainStall is how long a reader may take nothing before the stream gives
-// up its turn anyway.
+// up its turn (see replayPage).
 const (
 	drainPoll  = 200 * time.Microsecond
 	drainStall = 20 * time.Millisecond
@@ -46,9 +47,11 @@ const (
 // however many streams replay. Before the read and before each chunk of
 // the page, the stream yields to the deliveries in flight (see yield).
 //
-// A reader that stops reading keeps the turn for drainStall at a time while
-// its buffer has room, and once the buffer is full, until SlowTimeout ends
-// its stream. It returns how many events the page held and whether it was
+// A reader that takes nothing for drainStall is not encoding either: the
+// stream gives up its turn and hands it the rest of the page as a live
+// stream would, without a turn, until SlowTimeout ends the stream if its
+// buffer stays full. A stuck reader thus never keeps the other replays
+// waiting. It returns how many events the page held and whether it was
 // cut by bytes, or why the stream must end (as send does).
 func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
 	select {
@@ -58,7 +61,8 @@ func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after 
 	case <-h.ctx.Done():
 		return 0, false, EndedShutdown, nil
 	}
-	defer func() { <-h.replay }()
+	release := sync.OnceFunc(func() { <-h.replay })
+	defer release()
 	if ended := h.yield(ctx); ended != "" {
 		return 0, false, ended, nil
 	}
@@ -66,20 +70,28 @@ func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after 
 	if err != nil {
 		return 0, false, "", err
 	}
-	for i := 0; i < len(page); i += replayChunk {
+	// A chunk always fits the room the drain leaves in the buffer, so
+	// handing it on never waits for the reader.
+	chunk := max(1, min(replayChunk, h.buffer/2))
+	for i := 0; i < len(page); i += chunk {
+		stalled, ended := h.drain(ctx, out, chunk/4)
+		if ended != "" {
+			return 0, false, ended, nil
+		}
+		if stalled {
+			release()
+			return len(page), cut, h.send(ctx, page[i:], after, out), nil
+		}
 		if i > 0 {
-			if ended := h.drain(ctx, out, replayChunk/4); ended != "" {
-				return 0, false, ended, nil
-			}
 			if ended := h.yield(ctx); ended != "" {
 				return 0, false, ended, nil
 			}
 		}
-		if ended := h.send(ctx, page[i:min(i+replayChunk, len(page))], after, out); ended != "" {
+		if ended := h.send(ctx, page[i:min(i+chunk, len(page))], after, out); ended != "" {
 			return 0, false, ended, nil
 		}
 	}
-	if ended := h.drain(ctx, out, 0); ended != "" {
+	if _, ended := h.drain(ctx, out, 0); ended != "" {
 		return 0, false, ended, nil
 	}
 	return len(page), cut, "", nil
@@ -125,14 +137,13 @@ func (h *Hub) yield(ctx context.Context) (ended string) {
 }
 
 // drain waits until at most left of the events handed to the reader are
-// still waiting in its buffer, or until the reader has taken none for
-// drainStall: a reader that is not taking events is not encoding them
-// either, and must not keep the other replays waiting for their turn. It
-// says why the stream must end if it was closed meanwhile.
-func (h *Hub) drain(ctx context.Context, out chan<- *domain.Event, left int) (ended string) {
+// still waiting in its buffer, or reports stalled once the reader has
+// taken none for drainStall. It says why the stream must end if it was
+// closed meanwhile.
+func (h *Hub) drain(ctx context.Context, out chan<- *domain.Event, left int) (stalled bool, ended string) {
 	waiting := len(out)
 	if waiting <= left {
-		return ""
+		return false, ""
 	}
 	tick := time.NewTicker(drainPoll)
 	defer tick.Stop()
@@ -141,18 +152,18 @@ func (h *Hub) drain(ctx context.Context, out chan<- *domain.Event, left int) (en
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			return EndedByClient
+			return false, EndedByClient
 		case <-h.ctx.Done():
-			return EndedShutdown
+			return false, EndedShutdown
 		}
 		now := len(out)
 		switch {
 		case now <= left:
-			return ""
+			return false, ""
 		case now < waiting:
 			waiting, progress = now, time.Now()
 		case time.Since(progress) >= drainStall:
-			return ""
+			return true, ""
 		}
 	}
 }

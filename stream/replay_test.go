@@ -242,7 +242,11 @@ func TestReplayTurnLastsUntilTheReaderTookThePage(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if store.most > turns-1 {
-		t.Fatalf("a replay read while %d readers still had events handed to them, want at most the %d other turns'", store.most, turns-1)
+	// A reader that takes nothing for a while (20 ms) gets the rest of its
+	// page without a turn: on a loaded machine one may, hence the margin
+	// of one. Were turns given up as soon as the page was handed on, most
+	// readers would still have events whenever a replay reads.
+	if store.most > turns {
+		t.Fatalf("a replay read while %d readers still had events handed to them, want at most the %d turns'", store.most, turns)
 	}
 }
