@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -82,6 +83,12 @@ func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilte
 // skip gorm's reflection over each row.
 func scanAll[T any](q *gorm.DB, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	rows, err := q.Rows()
+	return scanRows(rows, err, scan)
+}
+
+// scanRows reads rows with scan and closes them; err is the error of the
+// statement that returned them.
+func scanRows[T any](rows *sql.Rows, err error, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -183,10 +190,28 @@ func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.
 // conversations with their latest messages costs one query, not one per
 // conversation.
 func (db *DB) LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error) {
-	found, err := scanAll(db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
+	if len(conversationIDs) == 0 {
+		return map[string][]*domain.Message{}, nil
+	}
+	var found []*domain.Message
+	var err error
+	if db.dialect == Postgres {
+		// Each conversation's index walked backwards for its n newest: a
+		// few rows each, however long the conversations.
+		db.statements.Add(1)
+		rows, qerr := db.sql.QueryContext(ctx, `SELECT `+messageColumns+`
+			FROM (SELECT DISTINCT unnest($1::text[]) AS wanted) c
+			CROSS JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.wanted
+				ORDER BY created_at DESC, seq DESC LIMIT $2) m
+			ORDER BY conversation_id, created_at, seq`, conversationIDs, n)
+		found, err = scanRows(rows, qerr, scanMessage)
+	} else {
+		// SQLite has no LATERAL: the conversations' messages are ranked.
+		found, err = scanAll(db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
 			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY created_at DESC, seq DESC) AS rank
 			FROM messages m WHERE conversation_id IN ?) ranked
 		WHERE rank <= ? ORDER BY conversation_id, created_at, seq`, conversationIDs, n), scanMessage)
+	}
 	if err != nil {
 		return nil, storeError(fmt.Errorf("last messages: %w", err))
 	}

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,13 +38,22 @@ const (
 // (20 conversations, requester, last 3 messages) at 32 and 128 clients for
 // READ_BENCH_SECONDS each (default 5), the rate of paging the whole
 // history (events(first: 5000) with payloads) and of the NDJSON export,
-// each beside the same run's COPY of the events table.
+// each beside the same run's COPY of the events table. READ_BENCH_ONLY
+// (a comma-separated list of events-page, conversation-page, paging and
+// export) runs only those.
 //
 //	TEST_DATABASE_URL=postgres://... go test ./cmd/gateway -run '^$' -bench ReadSide -benchtime 1x
 func BenchmarkReadSide(b *testing.B) {
 	events := envInt(b, "READ_BENCH_EVENTS", 20000)
 	seconds := envInt(b, "READ_BENCH_SECONDS", 5)
 	rounds := envInt(b, "READ_BENCH_ROUNDS", 2)
+	only := map[string]bool{}
+	for _, name := range strings.Split(os.Getenv("READ_BENCH_ONLY"), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			only[name] = true
+		}
+	}
+	runs := func(name string) bool { return len(only) == 0 || only[name] }
 	url := dbtest.PostgresURL(b)
 	m := startGateway(b, url, "-graphql-rate", "1000000", "-max-concurrent-graphql", "1024")
 	loadHistory(b, m, loadgen.Config{Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
@@ -55,6 +66,7 @@ func BenchmarkReadSide(b *testing.B) {
 		{"events-page", benchEventsPage, postgraphileEventsPage},
 		{"conversation-page", benchConversationPage, postgraphileConversationPage},
 	}
+	queries = slices.DeleteFunc(queries, func(q struct{ name, gateway, postgraphile string }) bool { return !runs(q.name) })
 	for _, q := range queries {
 		g, err := post(q.gateway, nil)
 		if err != nil {
@@ -89,61 +101,83 @@ func BenchmarkReadSide(b *testing.B) {
 					q.name, clients, gw.rate(), ms(gw.p99()), pg.rate(), ms(pg.p99()), gw.rate()/pg.rate())
 			}
 		}
+		if !runs("paging") && !runs("export") {
+			continue
+		}
 		copyRate := copyEvents(b, url)
 		b.ReportMetric(copyRate, "copy-rows/s")
-
-		start, read := time.Now(), 0
-		var after any
-		for {
-			answer, err := post(benchHistoryPage, map[string]any{"after": after})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var page struct {
-				Data struct {
-					Events struct {
-						Edges    []struct{}
-						PageInfo struct {
-							HasNextPage bool
-							EndCursor   *string
-						}
-					}
-				}
-			}
-			if err := json.Unmarshal(answer, &page); err != nil {
-				b.Fatal(err)
-			}
-			read += len(page.Data.Events.Edges)
-			if !page.Data.Events.PageInfo.HasNextPage {
-				break
-			}
-			after = page.Data.Events.PageInfo.EndCursor
+		fmt.Printf("copy              %7.0f rows/s\n", copyRate)
+		if runs("paging") {
+			pageAllEvents(b, post, copyRate)
 		}
-		paging := float64(read) / time.Since(start).Seconds()
-		b.ReportMetric(paging, "paging-events/s")
-		b.ReportMetric(paging/copyRate, "paging/copy")
+		if runs("export") {
+			exportHistory(b, client, m.URL(), events, copyRate)
+		}
+	}
+}
 
-		start = time.Now()
-		req, _ := http.NewRequest("GET", m.URL()+"/export/events?format=ndjson", nil)
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		res, err := client.Do(req)
+// pageAllEvents pages the whole history through GraphQL and reports its
+// rate beside copyRate.
+func pageAllEvents(b *testing.B, post func(string, map[string]any) ([]byte, error), copyRate float64) {
+
+	start, read := time.Now(), 0
+	var after any
+	for {
+		answer, err := post(benchHistoryPage, map[string]any{"after": after})
 		if err != nil {
 			b.Fatal(err)
 		}
-		lines := 0
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 1<<20), 8<<20)
-		for sc.Scan() {
-			lines++
+		var page struct {
+			Data struct {
+				Events struct {
+					Edges    []struct{}
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   *string
+					}
+				}
+			}
 		}
-		res.Body.Close()
-		if lines < events {
-			b.Fatalf("export gave %d lines for %d events", lines, events)
+		if err := json.Unmarshal(answer, &page); err != nil {
+			b.Fatal(err)
 		}
-		export := float64(lines) / time.Since(start).Seconds()
-		b.ReportMetric(export, "export-lines/s")
-		b.ReportMetric(export/copyRate, "export/copy")
+		read += len(page.Data.Events.Edges)
+		if !page.Data.Events.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Data.Events.PageInfo.EndCursor
 	}
+	paging := float64(read) / time.Since(start).Seconds()
+	b.ReportMetric(paging, "paging-events/s")
+	b.ReportMetric(paging/copyRate, "paging/copy")
+	fmt.Printf("paging            %7.0f events/s  %.2f of copy\n", paging, paging/copyRate)
+}
+
+// exportHistory reads the whole NDJSON export and reports its rate beside
+// copyRate.
+func exportHistory(b *testing.B, client *http.Client, base string, events int, copyRate float64) {
+
+	start := time.Now()
+	req, _ := http.NewRequest("GET", base+"/export/events?format=ndjson", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := 0
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 8<<20)
+	for sc.Scan() {
+		lines++
+	}
+	res.Body.Close()
+	if lines < events {
+		b.Fatalf("export gave %d lines for %d events", lines, events)
+	}
+	export := float64(lines) / time.Since(start).Seconds()
+	b.ReportMetric(export, "export-lines/s")
+	b.ReportMetric(export/copyRate, "export/copy")
+	fmt.Printf("export            %7.0f lines/s   %.2f of copy\n", export, export/copyRate)
 }
 
 // closedLoopResult gathers the calls of one or more closedLoop rounds.
