@@ -52,6 +52,12 @@ func (db *DB) pgxQuery(ctx context.Context, q *gorm.DB, each func(rows pgx.Rows)
 	if stmt.Error != nil {
 		return stmt.Error
 	}
+	return db.pgxRaw(ctx, stmt.SQL.String(), stmt.Vars, each)
+}
+
+// pgxRaw runs query with args on a pgx connection of the pool, as
+// pgxQuery does.
+func (db *DB) pgxRaw(ctx context.Context, query string, args []any, each func(rows pgx.Rows) error) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -63,7 +69,7 @@ func (db *DB) pgxQuery(ctx context.Context, q *gorm.DB, each func(rows pgx.Rows)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", driverConn)
 		}
-		rows, err := sc.Conn().Query(ctx, stmt.SQL.String(), stmt.Vars...)
+		rows, err := sc.Conn().Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -422,6 +428,11 @@ func conversationArrays(cs []*domain.Conversation) []any {
 // conversationColumns are the columns scanConversation reads.
 const conversationColumns = `seq, id, provider, account, external_id, kind, status, provider_status, channel, subject,
 	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags, queue, inbox, origin`
+
+// conversationReadColumns are conversationColumns for readers: the merge
+// state, which only the projection writer uses (a map of marks per field
+// and tag, and most of a row's decoding), is left unread.
+var conversationReadColumns = strings.Replace(conversationColumns, "merge_state", "'{}' AS merge_state", 1)
 
 // collectConversations reads rows of conversationColumns, from pgx or
 // database/sql; the caller closes them.

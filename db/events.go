@@ -254,7 +254,7 @@ func (db *DB) CountEvents(ctx context.Context) (int64, error) {
 // FindPeople returns the people with the given ids, in no particular
 // order; unknown ids are left out.
 func (db *DB) FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error) {
-	out, err := scanAll(db.gorm.WithContext(ctx).Model(&personRow{}).Select(personReadColumns).Where("id IN ?", ids), scanPerson)
+	out, err := scanAll(db, db.gorm.WithContext(ctx).Model(&personRow{}).Select(personReadColumns).Where("id IN ?", ids), scanPerson)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("find people: %w", err))
 	}

@@ -2,13 +2,13 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -69,10 +69,11 @@ func conversationFilter(q *gorm.DB, f *domain.ConversationFilter) *gorm.DB {
 }
 
 // ListConversations returns one page of the conversations that pass the
-// filter, in the order the gateway first saw them.
+// filter, in the order the gateway first saw them, without their merge
+// state (domain.Conversation.Merge), which only the projection uses.
 func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilter, p domain.SeqPage) ([]*domain.Conversation, error) {
-	q := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationColumns), f), p)
-	out, err := scanAll(q, scanConversation)
+	q := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationReadColumns), f), p)
+	out, err := scanAll(db, q, scanConversation)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("list conversations: %w", err))
 	}
@@ -80,26 +81,31 @@ func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilte
 }
 
 // scanAll runs q and reads its rows with scan, by position: the hot reads
-// skip gorm's reflection over each row.
-func scanAll[T any](q *gorm.DB, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+// skip gorm's reflection over each row and, on PostgreSQL, database/sql's
+// conversion of every value (pgx scans the rows itself).
+func scanAll[T any](db *DB, q *gorm.DB, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	var out []T
+	each := func(row interface{ Scan(...any) error }) error {
+		x, err := scan(row)
+		if err != nil {
+			return err
+		}
+		out = append(out, x)
+		return nil
+	}
+	if db.dialect == Postgres {
+		err := db.pgxQuery(q.Statement.Context, q, func(rows pgx.Rows) error { return each(rows) })
+		return out, err
+	}
 	rows, err := q.Rows()
-	return scanRows(rows, err, scan)
-}
-
-// scanRows reads rows with scan and closes them; err is the error of the
-// statement that returned them.
-func scanRows[T any](rows *sql.Rows, err error, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
 	for rows.Next() {
-		x, err := scan(rows)
-		if err != nil {
+		if err := each(rows); err != nil {
 			return nil, err
 		}
-		out = append(out, x)
 	}
 	return out, rows.Err()
 }
@@ -114,9 +120,9 @@ func (db *DB) CountConversations(ctx context.Context, f *domain.ConversationFilt
 }
 
 // FindConversations returns the conversations with the given ids, in no
-// particular order; unknown ids are left out.
+// particular order, without their merge state; unknown ids are left out.
 func (db *DB) FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error) {
-	out, err := scanAll(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationColumns).Where("id IN ?", ids), scanConversation)
+	out, err := scanAll(db, db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationReadColumns).Where("id IN ?", ids), scanConversation)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("find conversations: %w", err))
 	}
@@ -178,7 +184,7 @@ func messagePage(q *gorm.DB, p domain.SeqPage) *gorm.DB {
 // by creation time.
 func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error) {
 	q := messagePage(db.gorm.WithContext(ctx).Model(&messageRow{}).Select(messageColumns).Where("conversation_id = ?", conversationID), p)
-	out, err := scanAll(q, scanMessage)
+	out, err := scanAll(db, q, scanMessage)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("list messages: %w", err))
 	}
@@ -198,16 +204,18 @@ func (db *DB) LastMessages(ctx context.Context, conversationIDs []string, n int)
 	if db.dialect == Postgres {
 		// Each conversation's index walked backwards for its n newest: a
 		// few rows each, however long the conversations.
-		db.statements.Add(1)
-		rows, qerr := db.sql.QueryContext(ctx, `SELECT `+messageColumns+`
+		err = db.pgxRaw(ctx, `SELECT `+messageColumns+`
 			FROM (SELECT DISTINCT unnest($1::text[]) AS wanted) c
 			CROSS JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.wanted
 				ORDER BY created_at DESC, seq DESC LIMIT $2) m
-			ORDER BY conversation_id, created_at, seq`, conversationIDs, n)
-		found, err = scanRows(rows, qerr, scanMessage)
+			ORDER BY conversation_id, created_at, seq`, []any{conversationIDs, n}, func(rows pgx.Rows) error {
+			m, err := scanMessage(rows)
+			found = append(found, m)
+			return err
+		})
 	} else {
 		// SQLite has no LATERAL: the conversations' messages are ranked.
-		found, err = scanAll(db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
+		found, err = scanAll(db, db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
 			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY created_at DESC, seq DESC) AS rank
 			FROM messages m WHERE conversation_id IN ?) ranked
 		WHERE rank <= ? ORDER BY conversation_id, created_at, seq`, conversationIDs, n), scanMessage)
