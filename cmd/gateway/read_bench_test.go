@@ -104,21 +104,48 @@ func BenchmarkReadSide(b *testing.B) {
 		if !runs("paging") && !runs("export") {
 			continue
 		}
-		copyRate := copyEvents(b, url)
+		// Alternating rounds again: COPY, paging, export, each round; a
+		// rate is the rows of all rounds over their time.
+		var copying, paging, exporting readRate
+		for range rounds {
+			copying.add(copyEvents(b, url))
+			if runs("paging") {
+				paging.add(pageAllEvents(b, post))
+			}
+			if runs("export") {
+				exporting.add(exportHistory(b, client, m.URL(), events))
+			}
+		}
+		copyRate := copying.rate()
 		b.ReportMetric(copyRate, "copy-rows/s")
 		fmt.Printf("copy              %7.0f rows/s\n", copyRate)
-		if runs("paging") {
-			pageAllEvents(b, post, copyRate)
-		}
-		if runs("export") {
-			exportHistory(b, client, m.URL(), events, copyRate)
+		for _, r := range []struct {
+			name, unit string
+			rate       readRate
+		}{{"paging", "events/s", paging}, {"export", "lines/s", exporting}} {
+			if r.rate.took == 0 {
+				continue
+			}
+			b.ReportMetric(r.rate.rate(), r.name+"-"+r.unit)
+			b.ReportMetric(r.rate.rate()/copyRate, r.name+"/copy")
+			fmt.Printf("%-17s %7.0f %-9s %.2f of copy\n", r.name, r.rate.rate(), r.unit, r.rate.rate()/copyRate)
 		}
 	}
 }
 
-// pageAllEvents pages the whole history through GraphQL and reports its
-// rate beside copyRate.
-func pageAllEvents(b *testing.B, post func(string, map[string]any) ([]byte, error), copyRate float64) {
+// readRate adds up rows read and the time they took, over rounds.
+type readRate struct {
+	rows int
+	took time.Duration
+}
+
+func (r *readRate) add(rows int, took time.Duration) { r.rows += rows; r.took += took }
+
+func (r readRate) rate() float64 { return float64(r.rows) / r.took.Seconds() }
+
+// pageAllEvents pages the whole history through GraphQL and returns the
+// events read and the time taken.
+func pageAllEvents(b *testing.B, post func(string, map[string]any) ([]byte, error)) (int, time.Duration) {
 
 	start, read := time.Now(), 0
 	var after any
@@ -147,15 +174,12 @@ func pageAllEvents(b *testing.B, post func(string, map[string]any) ([]byte, erro
 		}
 		after = page.Data.Events.PageInfo.EndCursor
 	}
-	paging := float64(read) / time.Since(start).Seconds()
-	b.ReportMetric(paging, "paging-events/s")
-	b.ReportMetric(paging/copyRate, "paging/copy")
-	fmt.Printf("paging            %7.0f events/s  %.2f of copy\n", paging, paging/copyRate)
+	return read, time.Since(start)
 }
 
-// exportHistory reads the whole NDJSON export and reports its rate beside
-// copyRate.
-func exportHistory(b *testing.B, client *http.Client, base string, events int, copyRate float64) {
+// exportHistory reads the whole NDJSON export and returns the lines read
+// and the time taken.
+func exportHistory(b *testing.B, client *http.Client, base string, events int) (int, time.Duration) {
 
 	start := time.Now()
 	req, _ := http.NewRequest("GET", base+"/export/events?format=ndjson", nil)
@@ -174,10 +198,7 @@ func exportHistory(b *testing.B, client *http.Client, base string, events int, c
 	if lines < events {
 		b.Fatalf("export gave %d lines for %d events", lines, events)
 	}
-	export := float64(lines) / time.Since(start).Seconds()
-	b.ReportMetric(export, "export-lines/s")
-	b.ReportMetric(export/copyRate, "export/copy")
-	fmt.Printf("export            %7.0f lines/s   %.2f of copy\n", export, export/copyRate)
+	return lines, time.Since(start)
 }
 
 // closedLoopResult gathers the calls of one or more closedLoop rounds.
@@ -233,9 +254,10 @@ func closedLoop(b *testing.B, clients int, d time.Duration, do func() error) clo
 	return closedLoopResult{took: took, elapsed: time.Since(start)}
 }
 
-// copyEvents copies every column of the events table out of PostgreSQL
-// and returns rows/s: the floor of reading the history.
-func copyEvents(b *testing.B, url string) float64 {
+// copyEvents copies the history page's columns of the events table out of
+// PostgreSQL and returns the rows and the time taken: the floor of reading
+// the history.
+func copyEvents(b *testing.B, url string) (int, time.Duration) {
 	conn, err := pgx.Connect(context.Background(), url)
 	if err != nil {
 		b.Fatal(err)
@@ -246,7 +268,7 @@ func copyEvents(b *testing.B, url string) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return float64(tag.RowsAffected()) / time.Since(start).Seconds()
+	return int(tag.RowsAffected()), time.Since(start)
 }
 
 // benchCopyColumns are the columns of an event the history page reads.
