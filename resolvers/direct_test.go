@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,13 +152,13 @@ func newListingStore() *listingStore {
 // directCounter counts the listings DirectEncoding wrote itself.
 type directCounter struct {
 	DirectEncoding
-	n *int
+	n *atomic.Int32 // root fields resolve concurrently
 }
 
 func (d directCounter) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := d.DirectEncoding.InterceptField(ctx, next)
 	if _, ok := res.(graphql.WriterFunc); ok {
-		*d.n++
+		d.n.Add(1)
 	}
 	return res, err
 }
@@ -167,7 +168,7 @@ func (d directCounter) InterceptField(ctx context.Context, next graphql.Resolver
 // selections it claims were written by it while the others fell back.
 func TestDirectEncodingWritesWhatGqlgenWrites(t *testing.T) {
 	store := newListingStore()
-	serve := func(direct *int) *httptest.Server {
+	serve := func(direct *atomic.Int32) *httptest.Server {
 		r := &Resolver{Store: store, MaxPageSize: 100, MaxEventPageSize: 100, Now: time.Now}
 		srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r}))
 		srv.AddTransport(transport.POST{})
@@ -180,7 +181,7 @@ func TestDirectEncodingWritesWhatGqlgenWrites(t *testing.T) {
 		t.Cleanup(ts.Close)
 		return ts
 	}
-	var written int
+	var written atomic.Int32
 	plain, direct := serve(nil), serve(&written)
 	post := func(ts *httptest.Server, query string, vars map[string]any) []byte {
 		t.Helper()
@@ -223,7 +224,7 @@ func TestDirectEncodingWritesWhatGqlgenWrites(t *testing.T) {
 		{"both listings at once", `{ events(first: 1) { edges { node { id } } } conversations(first: 1) { edges { node { id } } } }`, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := written
+			before := written.Load()
 			want, got := post(plain, tc.query, tc.vars), post(direct, tc.query, tc.vars)
 			if strings.Contains(string(want), `"errors"`) {
 				t.Fatalf("the query failed: %s", want)
@@ -231,7 +232,7 @@ func TestDirectEncodingWritesWhatGqlgenWrites(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatalf("direct encoding wrote\n%s\ngqlgen writes\n%s", got, want)
 			}
-			if used := written > before; used != tc.direct {
+			if used := written.Load() > before; used != tc.direct {
 				t.Errorf("written directly: %v, want %v", used, tc.direct)
 			}
 		})
