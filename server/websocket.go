@@ -594,4 +594,3 @@ func (c *wsConn) close(code int, reason string) {
 		cancel()
 	}
 }
-
