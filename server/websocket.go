@@ -41,8 +41,9 @@ const (
 // what a client that names no subprotocol gets). It implements
 // graphql.Transport.
 //
-// A connection costs one goroutine while it only waits: the request's own,
-// which reads the client's messages. Keep-alives, pings, the init timeout
+// A connection costs one goroutine while it only waits, which reads the
+// client's messages; the request's own returns once the socket is
+// accepted. Keep-alives, pings, the init timeout
 // and closing on a cancelled context are timers and context callbacks, not
 // goroutines. Each operation has a goroutine that writes its responses; a
 // live eventStream's takes each event from the stream's channel itself and
@@ -101,10 +102,19 @@ func (t websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec grap
 		base:        baseURL(r),
 		active:      map[string]context.CancelFunc{},
 	}
-	if !c.handshake(r.Context()) {
+	// Once initialised, the socket is served on a goroutine of its own,
+	// and the request's returns: the server's connection, its 4 KiB buffers and the deep
+	// stack of the handlers it ran through are freed. The socket's context
+	// keeps the request's values, and ends with the socket.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	if !c.handshake(ctx) {
+		cancel()
 		return
 	}
-	c.serve()
+	go func() {
+		defer cancel()
+		c.serve()
+	}()
 }
 
 // wsConn is one websocket: its protocol state and the operations it runs.
@@ -360,36 +370,11 @@ func (c *wsConn) setReadDeadlineLocked(d time.Duration) {
 }
 
 // subscribe starts the operation a start (graphql-ws) or subscribe
-// (graphql-transport-ws) message asks for.
+// (graphql-transport-ws) message asks for, on a goroutine of its own: the
+// reading goroutine parses, validates and executes nothing, so its stack
+// stays small.
 func (c *wsConn) subscribe(start time.Time, m clientMessage) {
-	ctx := graphql.StartOperationTrace(c.ctx)
-	params := &graphql.RawParams{}
-	dec := json.NewDecoder(bytes.NewReader(m.Payload))
-	dec.UseNumber()
-	if err := dec.Decode(params); err != nil {
-		c.sendError(m.ID, &gqlerror.Error{Message: "invalid json"})
-		c.complete(m.ID)
-		return
-	}
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	params.Headers = c.headers
-	rc, err := c.exec.CreateOperationContext(ctx, params)
-	if err != nil {
-		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), err)
-		if errcode.GetErrorKind(err) == errcode.KindProtocol {
-			c.sendError(m.ID, resp.Errors...)
-		} else {
-			c.sendResponse(m.ID, &graphql.Response{Errors: err})
-		}
-		c.complete(m.ID)
-		return
-	}
-	ctx = graphql.WithOperationContext(ctx, rc)
-	var tap *resolvers.EventTap
-	if rc.Operation.Operation == ast.Subscription && c.t.shared != nil {
-		ctx, tap = resolvers.WithEventTap(ctx)
-	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(c.ctx)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -398,12 +383,81 @@ func (c *wsConn) subscribe(start time.Time, m clientMessage) {
 	}
 	c.active[m.ID] = cancel
 	c.mu.Unlock()
-	go c.run(ctx, cancel, m.ID, rc, tap)
+	go c.start(ctx, cancel, m.ID, start, m.Payload)
 }
 
-// run executes an operation and writes its responses, then its end.
-func (c *wsConn) run(ctx context.Context, cancel context.CancelFunc, id string, rc *graphql.OperationContext, tap *resolvers.EventTap) {
+// start prepares and runs an operation. A live eventStream's responses
+// are then written by a goroutine started afresh (see relay), whose stack
+// holds none of what preparing the operation needed.
+func (c *wsConn) start(ctx context.Context, cancel context.CancelFunc, id string, start time.Time, payload json.RawMessage) {
+	ctx = graphql.StartOperationTrace(ctx)
+	rc := c.prepare(ctx, id, start, payload)
+	if rc == nil {
+		c.forget(id, cancel)
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+	var tap *resolvers.EventTap
+	if rc.Operation.Operation == ast.Subscription && c.t.shared != nil {
+		ctx, tap = resolvers.WithEventTap(ctx)
+	}
+	c.guard(ctx, rc, id, cancel, func() bool {
+		responses, ctx := c.exec.DispatchOperation(ctx, rc)
+		if tap != nil && tap.Events() != nil {
+			key := c.t.shared.key(ctx, rc, c.base)
+			go c.guard(ctx, rc, id, cancel, func() bool {
+				defer tap.Close()
+				c.relay(ctx, id, tap, responses, key)
+				return false
+			})
+			return true
+		}
+		for {
+			response := responses(ctx)
+			if response == nil {
+				return false
+			}
+			c.sendResponse(id, response)
+		}
+	})
+}
+
+// prepare decodes and validates an operation, or answers why it cannot
+// run (an error, then complete) and returns nil.
+func (c *wsConn) prepare(ctx context.Context, id string, start time.Time, payload json.RawMessage) *graphql.OperationContext {
+	params := &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
+		c.sendError(id, &gqlerror.Error{Message: "invalid json"})
+		c.complete(id)
+		return nil
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	params.Headers = c.headers
+	rc, err := c.exec.CreateOperationContext(ctx, params)
+	if err != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), err)
+		if errcode.GetErrorKind(err) == errcode.KindProtocol {
+			c.sendError(id, resp.Errors...)
+		} else {
+			c.sendResponse(id, &graphql.Response{Errors: err})
+		}
+		c.complete(id)
+		return nil
+	}
+	return rc
+}
+
+// guard runs an operation's responses, fn, and then ends the operation:
+// with complete, or with an error when fn panicked. When fn reports that
+// it handed the operation on, it is left running.
+func (c *wsConn) guard(ctx context.Context, rc *graphql.OperationContext, id string, cancel context.CancelFunc, fn func() (handedOn bool)) {
+	handedOn := false
 	defer func() {
+		if handedOn {
+			return
+		}
 		if r := recover(); r != nil {
 			err := rc.Recover(ctx, r)
 			var gqlErr *gqlerror.Error
@@ -419,24 +473,17 @@ func (c *wsConn) run(ctx context.Context, cancel context.CancelFunc, id string, 
 			// say the operation ended normally.
 			c.complete(id)
 		}
-		c.mu.Lock()
-		delete(c.active, id)
-		c.mu.Unlock()
-		cancel()
+		c.forget(id, cancel)
 	}()
-	responses, ctx := c.exec.DispatchOperation(ctx, rc)
-	if tap != nil && tap.Events() != nil {
-		defer tap.Close()
-		c.relay(ctx, id, tap, responses, c.t.shared.key(ctx, rc, c.base))
-		return
-	}
-	for {
-		response := responses(ctx)
-		if response == nil {
-			return
-		}
-		c.sendResponse(id, response)
-	}
+	handedOn = fn()
+}
+
+// forget removes an ended operation.
+func (c *wsConn) forget(id string, cancel context.CancelFunc) {
+	c.mu.Lock()
+	delete(c.active, id)
+	c.mu.Unlock()
+	cancel()
 }
 
 // relay writes the response to each event of a live eventStream, sharing
