@@ -7,13 +7,16 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/resolvers"
+	"github.com/helpdesk-gateway/gateway/stream"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -98,7 +101,6 @@ func (t websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec grap
 		ws:          ws,
 		transportWS: ws.Subprotocol() == protocolTransportWS,
 		exec:        exec,
-		headers:     r.Header,
 		base:        baseURL(r),
 		active:      map[string]context.CancelFunc{},
 	}
@@ -125,7 +127,6 @@ type wsConn struct {
 	ws          *websocket.Conn
 	transportWS bool // graphql-transport-ws, else graphql-ws
 	exec        graphql.GraphExecutor
-	headers     http.Header
 	base        string          // the base URL the request came to
 	ctx         context.Context // the connection's, once initialised
 
@@ -402,15 +403,19 @@ func (c *wsConn) start(ctx context.Context, cancel context.CancelFunc, id string
 		ctx, tap = resolvers.WithEventTap(ctx)
 	}
 	c.guard(ctx, rc, id, cancel, func() bool {
+		var r *relay
+		if tap != nil {
+			// Until it is set up, the relay is taken: wakes wait for it.
+			r = &relay{c: c, id: id, rc: rc, tap: tap, cancel: cancel}
+			r.running.Store(true)
+			ctx = stream.WithWake(ctx, r.wake)
+		}
 		responses, ctx := c.exec.DispatchOperation(ctx, rc)
-		if tap != nil && tap.Events() != nil {
-			key := c.t.shared.key(ctx, rc, c.base)
-			go c.guard(ctx, rc, id, cancel, func() bool {
-				defer tap.Close()
-				c.relay(ctx, id, tap, responses, key)
-				return false
-			})
-			return true
+		if r != nil && tap.Events() != nil {
+			r.ctx, r.responses, r.events = ctx, responses, tap.Events()
+			r.group = c.t.shared.join(c.t.shared.key(ctx, rc, c.base))
+			r.drain()
+			return true // the relay ends the operation
 		}
 		for {
 			response := responses(ctx)
@@ -434,7 +439,6 @@ func (c *wsConn) prepare(ctx context.Context, id string, start time.Time, payloa
 		return nil
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	params.Headers = c.headers
 	rc, err := c.exec.CreateOperationContext(ctx, params)
 	if err != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), err)
@@ -486,54 +490,109 @@ func (c *wsConn) forget(id string, cancel context.CancelFunc) {
 	cancel()
 }
 
-// relay writes the response to each event of a live eventStream, sharing
-// each event's response with the other subscriptions of the same key: one
-// of them executes the event, the others write what it made.
-func (c *wsConn) relay(ctx context.Context, id string, tap *resolvers.EventTap, responses graphql.ResponseHandler, key string) {
-	group := c.t.shared.join(key)
-	defer c.t.shared.leave(group)
-	events := tap.Events()
+// relay writes the responses to a live eventStream's events. It keeps no
+// goroutine while it waits: the stream wakes it (see stream.WithWake) after
+// each event it queues and when it ends, and a goroutine drains the queue
+// then, and is gone once the queue is empty. Each event's response is
+// shared with the other subscriptions of the same key (see
+// sharedResponses): one of them executes the event, the others write what
+// it made.
+type relay struct {
+	c         *wsConn
+	id        string
+	rc        *graphql.OperationContext
+	tap       *resolvers.EventTap
+	cancel    context.CancelFunc
+	ctx       context.Context
+	responses graphql.ResponseHandler
+	events    <-chan *domain.Event
+	group     *responseGroup
+
+	running atomic.Bool   // a goroutine drains the queue, or the relay ended
+	wakes   atomic.Uint64 // counts wakes, so a drain that stops sees one it missed
+}
+
+// wake starts a goroutine draining the queue, unless one runs.
+func (r *relay) wake() {
+	r.wakes.Add(1)
+	if r.running.CompareAndSwap(false, true) {
+		go r.drain()
+	}
+}
+
+// drain writes the queued events' responses, then lets go of the relay,
+// unless the stream woke it meanwhile. It ends the operation when the
+// stream ends.
+func (r *relay) drain() {
+	defer func() {
+		if p := recover(); p != nil {
+			r.end(p)
+		}
+	}()
 	for {
-		select {
-		case <-ctx.Done():
+		seen := r.wakes.Load()
+		for more := true; more; {
+			select {
+			case e, ok := <-r.events:
+				if !ok || !r.deliver(e) {
+					r.end(nil)
+					return // the relay stays taken: it ended
+				}
+			default:
+				more = false
+			}
+		}
+		r.running.Store(false)
+		if r.wakes.Load() == seen || !r.running.CompareAndSwap(false, true) {
 			return
-		case e, ok := <-events:
-			if !ok {
-				return
-			}
-			shared, encode := group.take(e)
-			if !encode {
-				select {
-				case <-shared.done:
-				case <-ctx.Done():
-					return
-				}
-				if shared.payload != nil {
-					c.write(c.frame(c.dataType(), id, shared.payload))
-					continue
-				}
-				shared = nil // its execution failed: execute it here
-			}
-			var payload []byte
-			func() {
-				defer func() { shared.finish(payload) }()
-				tap.Execute(e)
-				response := responses(ctx)
-				if response == nil {
-					return
-				}
-				b, err := json.Marshal(response)
-				if err != nil {
-					panic(err)
-				}
-				payload = b
-			}()
-			if payload == nil {
-				return
-			}
-			c.write(c.frame(c.dataType(), id, payload))
 		}
 	}
+}
+
+// deliver writes e's response; false when the operation ended instead.
+func (r *relay) deliver(e *domain.Event) bool {
+	if r.ctx.Err() != nil {
+		return false
+	}
+	shared, encode := r.group.take(e)
+	if !encode {
+		select {
+		case <-shared.done:
+		case <-r.ctx.Done():
+			return false
+		}
+		if shared.payload != nil {
+			r.c.write(r.c.frame(r.c.dataType(), r.id, shared.payload))
+			return true
+		}
+		shared = nil // its execution failed: execute it here
+	}
+	var payload []byte
+	defer func() { shared.finish(payload) }()
+	r.tap.Execute(e)
+	response := r.responses(r.ctx)
+	if response == nil {
+		return false
+	}
+	payload, err := json.Marshal(response)
+	if err != nil {
+		panic(err)
+	}
+	r.c.write(r.c.frame(r.c.dataType(), r.id, payload))
+	return true
+}
+
+// end ends the operation: with an error when it panicked, else with
+// complete while the connection is open.
+func (r *relay) end(panicked any) {
+	r.tap.Close()
+	r.c.t.shared.leave(r.group)
+	r.c.guard(r.ctx, r.rc, r.id, r.cancel, func() bool {
+		if panicked != nil {
+			panic(panicked)
+		}
+		return false
+	})
 }
 
 func (c *wsConn) dataType() string {
