@@ -260,7 +260,7 @@ func (r *subscriptionResolver) EventStream(ctx context.Context, filter *domain.E
 	if err != nil {
 		return nil, err
 	}
-	return tap(ctx, events), nil
+	return TapEvents(ctx, events), nil
 }
 
 // ConversationUpdated is the resolver for the conversationUpdated field.

@@ -43,9 +43,10 @@ func (t *EventTap) Close() {
 	}
 }
 
-// tap takes a stream's events into the tap in ctx, if there is one that
-// holds none yet, and returns what gqlgen should read instead.
-func tap(ctx context.Context, events <-chan *domain.Event) <-chan *domain.Event {
+// TapEvents takes a stream's events into the tap in ctx, if there is one
+// that holds none yet, and returns what gqlgen should read instead: the
+// stream itself when there is no tap.
+func TapEvents(ctx context.Context, events <-chan *domain.Event) <-chan *domain.Event {
 	t, _ := ctx.Value(eventTapKey{}).(*EventTap)
 	if t == nil || t.events != nil {
 		return events
