@@ -12,8 +12,8 @@ import (
 // reads Events, and for each event either writes a response it already
 // has for that event or hands the event to Execute, after which the
 // operation's next response is that event's. An EventTap belongs to one
-// operation and one goroutine; the transport calls Close when it stops
-// reading Events.
+// operation, and is used by one goroutine at a time; the transport calls
+// Close when it stops reading Events.
 type EventTap struct {
 	events <-chan *domain.Event
 	exec   chan *domain.Event

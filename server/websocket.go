@@ -44,15 +44,15 @@ const (
 // what a client that names no subprotocol gets). It implements
 // graphql.Transport.
 //
-// A connection costs one goroutine while it only waits, which reads the
-// client's messages; the request's own returns once the socket is
-// accepted. Keep-alives, pings, the init timeout
-// and closing on a cancelled context are timers and context callbacks, not
-// goroutines. Each operation has a goroutine that writes its responses; a
-// live eventStream's takes each event from the stream's channel itself and
-// writes the response the subscriptions asking the same of that event share
-// (see sharedResponses), so that an event is executed once per distinct
-// operation, variables and caller, not once per subscriber.
+// An idle connection costs one goroutine, which reads the client's
+// messages (the request's own returns once the socket is accepted, and the
+// handshake's buffers with it), plus the hub's one for each live stream:
+// keep-alives, pings, the init timeout and closing on a cancelled context
+// are timers and context callbacks. A live eventStream keeps no goroutine
+// of its own while it waits (see relay), and an event's response is
+// executed once for all the subscriptions that ask the same of it (see
+// sharedResponses), not once per subscriber. Other operations run on a
+// goroutine each until they end.
 type websocketTransport struct {
 	// init authenticates connection_init's payload. On success it returns
 	// the connection's context; on failure a *closeError saying how to
