@@ -10,6 +10,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
 )
 
 // writePostgres runs f in one transaction on a pgx connection of the pool:
@@ -39,6 +40,46 @@ func (db *DB) writePostgres(ctx context.Context, f func(w writer) error) error {
 			w.rollback()
 		}
 		return err
+	})
+}
+
+// pgxQuery runs the statement gorm builds for q on a pgx connection of the
+// pool and hands each row to each: pgx scans values into their
+// destinations directly, where database/sql converts each to a
+// driver.Value first. It counts as one statement (see Statements).
+func (db *DB) pgxQuery(ctx context.Context, q *gorm.DB, each func(rows pgx.Rows) error) error {
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&[]map[string]any{}).Statement
+	if stmt.Error != nil {
+		return stmt.Error
+	}
+	return db.pgxRaw(ctx, stmt.SQL.String(), stmt.Vars, each)
+}
+
+// pgxRaw runs query with args on a pgx connection of the pool, as
+// pgxQuery does.
+func (db *DB) pgxRaw(ctx context.Context, query string, args []any, each func(rows pgx.Rows) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	db.statements.Add(1)
+	return conn.Raw(func(driverConn any) error {
+		sc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", driverConn)
+		}
+		rows, err := sc.Conn().Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := each(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	})
 }
 
@@ -387,6 +428,11 @@ func conversationArrays(cs []*domain.Conversation) []any {
 // conversationColumns are the columns scanConversation reads.
 const conversationColumns = `seq, id, provider, account, external_id, kind, status, provider_status, channel, subject,
 	created_at, updated_at, state_at, requester_id, assignee_id, assignee_at, merge_state, tags, queue, inbox, origin`
+
+// conversationReadColumns are conversationColumns for readers: the merge
+// state, which only the projection writer uses (a map of marks per field
+// and tag, and most of a row's decoding), is left unread.
+var conversationReadColumns = strings.Replace(conversationColumns, "merge_state", "'{}' AS merge_state", 1)
 
 // collectConversations reads rows of conversationColumns, from pgx or
 // database/sql; the caller closes them.

@@ -185,7 +185,11 @@ func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
 
 // countStatements counts every SQL statement gorm runs, for Statements.
 func (db *DB) countStatements() error {
-	count := func(*gorm.DB) { db.statements.Add(1) }
+	count := func(tx *gorm.DB) {
+		if !tx.DryRun { // a statement built for pgx (pgxQuery) counts when pgx runs it
+			db.statements.Add(1)
+		}
+	}
 	cb := db.gorm.Callback()
 	for _, err := range []error{
 		cb.Create().After("gorm:create").Register("gateway:count", count),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -33,16 +34,19 @@ func (db *DB) EventsWithoutPayload(ctx context.Context, filter *domain.EventFilt
 // so the caller knows more events follow though the page is short. A page
 // of large payloads is thus bounded in memory, whatever their sizes.
 func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit, maxBytes int) (events []*domain.Event, cut bool, err error) {
-	limited := db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload").Where("position > ?", int64(after)).Where(keptEvents)
-	limited = applyEventFilter(limited, filter).Order("position").Limit(limit)
-	// The windows run over the limited page only, never the whole history.
-	inner := db.gorm.WithContext(ctx).Table("(?) AS limited", limited).
-		Select(eventColumns + ", payload, sum(length(payload)) OVER (ORDER BY position) AS running, count(*) OVER () AS fetched")
-	// length() of a stored value reads its size, not the value: only the
-	// payloads kept are read.
+	// The sizes of the page's payloads are summed first, over the page's
+	// positions only, and the events up to the cut read after: length() of
+	// a stored value reads its size, not the value, so no payload is read
+	// or copied that the page does not return.
+	sizes := applyEventFilter(db.gorm.WithContext(ctx).Table("events").Select("position, length(payload) AS size").
+		Where("position > ?", int64(after)).Where(keptEvents), filter).Order("position").Limit(limit)
+	running := db.gorm.WithContext(ctx).Table("(?) AS sized", sizes).
+		Select("position, sum(size) OVER (ORDER BY position) - size AS before, count(*) OVER () AS fetched")
 	var fetched int
-	events, err = scanEvents(db.gorm.WithContext(ctx).Table("(?) AS page", inner).Select(eventColumns+", payload, fetched").
-		Where("running - length(payload) < ?", maxBytes).Order("position"), true, &fetched)
+	events, err = db.scanEvents(ctx, db.gorm.WithContext(ctx).Table("events").
+		Select(qualified("events", eventColumns)+", events.payload, page.fetched").
+		Joins("JOIN (?) AS page ON page.position = events.position", running).
+		Where("page.before < ?", maxBytes).Order("events.position"), true, &fetched)
 	if err != nil {
 		return nil, false, storeError(fmt.Errorf("read events: %w", err))
 	}
@@ -52,16 +56,28 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 	return events, len(events) > 0 && fetched > len(events), nil
 }
 
+// qualified prefixes each of a list of columns with table, for a
+// statement that joins tables with columns of the same names; in an
+// expression such as length(payload) = 0, its argument.
+func qualified(table, columns string) string {
+	list := strings.Split(columns, ", ")
+	for i, c := range list {
+		if strings.Contains(c, "(") {
+			list[i] = strings.Replace(c, "(", "("+table+".", 1)
+		} else {
+			list[i] = table + "." + c
+		}
+	}
+	return strings.Join(list, ", ")
+}
+
 // scanEvents runs q, whose columns are eventColumns, then the payload
 // when withPayload, then one column for each of extra, and reads its rows
 // by position into events: the hot reads of the history skip gorm's
-// reflection over each row. extra holds the last row's values.
-func scanEvents(q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, error) {
-	rows, err := q.Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// reflection over each row and, on PostgreSQL, database/sql's conversion
+// of every value (pgx scans the rows itself). extra holds the last row's
+// values.
+func (db *DB) scanEvents(ctx context.Context, q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, error) {
 	var out []*domain.Event
 	var r eventRow
 	dest := []any{&r.Position, &r.ID, &r.Provider, &r.Type, &r.ProviderEventType, &r.DedupeKey, &r.FactKey,
@@ -70,12 +86,26 @@ func scanEvents(q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, er
 		dest = append(dest, &r.Payload)
 	}
 	dest = append(dest, extra...)
-	for rows.Next() {
+	each := func(scan func(...any) error) error {
 		r = eventRow{}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+		if err := scan(dest...); err != nil {
+			return err
 		}
 		out = append(out, r.toDomain())
+		return nil
+	}
+	if db.dialect == Postgres {
+		return out, db.pgxQuery(ctx, q, func(rows pgx.Rows) error { return each(rows.Scan) })
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return nil, err
+		}
 	}
 	return out, rows.Err()
 }
@@ -89,7 +119,7 @@ func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after doma
 		Select(columns).
 		Where("position > ?", int64(after)).Where(keptEvents)
 	q = applyEventFilter(q, filter)
-	out, err := scanEvents(q.Order("position").Limit(limit), withPayload)
+	out, err := db.scanEvents(ctx, q.Order("position").Limit(limit), withPayload)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("read events: %w", err))
 	}
@@ -224,7 +254,7 @@ func (db *DB) CountEvents(ctx context.Context) (int64, error) {
 // FindPeople returns the people with the given ids, in no particular
 // order; unknown ids are left out.
 func (db *DB) FindPeople(ctx context.Context, ids []string) ([]*domain.Person, error) {
-	out, err := scanAll(db.gorm.WithContext(ctx).Model(&personRow{}).Select(personReadColumns).Where("id IN ?", ids), scanPerson)
+	out, err := scanAll(db, db.gorm.WithContext(ctx).Model(&personRow{}).Select(personReadColumns).Where("id IN ?", ids), scanPerson)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("find people: %w", err))
 	}

@@ -215,12 +215,43 @@ func TestMessagesAreOrderedByCreationTime(t *testing.T) {
 		if got := contents(list(domain.SeqPage{Limit: 2, Backward: true, Before: all[2].Seq})); got != "bc" {
 			t.Errorf("last 2 before d: %s, want bc", got)
 		}
-		last, err := store.LastMessages(ctx, []string{conv}, 3)
+		// A second conversation, with messages arriving between: the
+		// newest n of each come in one read, each conversation's own, once
+		// however often its id is asked for.
+		for _, m := range []struct {
+			id      string
+			minutes int
+		}{{"x", 2}, {"y", 9}, {"z", 4}} {
+			u := &domain.ConversationUpdate{}
+			e := factEvent(sub, "other-"+m.id, t0.Add(time.Duration(m.minutes)*time.Minute), u)
+			u.ExternalID = "78"
+			e.Type = domain.EventMessageCreated
+			e.Message = &domain.Message{ExternalID: m.id, Content: m.id}
+			if _, err := store.AppendDeliveries(ctx, []*domain.Delivery{delivery(sub, e)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := domain.ConversationID(domain.ProviderDixa, "org-1", "78")
+		last, err := store.LastMessages(ctx, []string{conv, other, conv, "no-such-conversation"}, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := contents(last[conv]); got != "cda" {
 			t.Errorf("newest 3: %s, want cda", got)
+		}
+		if got := contents(last[other]); got != "xzy" {
+			t.Errorf("newest 3 of the other conversation: %s, want xzy", got)
+		}
+		if len(last) != 2 {
+			t.Errorf("newest messages of %d conversations, want 2", len(last))
+		}
+		if last, err := store.LastMessages(ctx, []string{conv, other}, 2); err != nil {
+			t.Fatal(err)
+		} else if got := contents(last[conv]) + "|" + contents(last[other]); got != "da|zy" {
+			t.Errorf("newest 2 of each: %s, want da|zy", got)
+		}
+		if last, err := store.LastMessages(ctx, nil, 2); err != nil || len(last) != 0 {
+			t.Errorf("newest of no conversation: %v, %v", last, err)
 		}
 	})
 }

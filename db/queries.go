@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/helpdesk-gateway/gateway/domain"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -68,10 +69,11 @@ func conversationFilter(q *gorm.DB, f *domain.ConversationFilter) *gorm.DB {
 }
 
 // ListConversations returns one page of the conversations that pass the
-// filter, in the order the gateway first saw them.
+// filter, in the order the gateway first saw them, without their merge
+// state (domain.Conversation.Merge), which only the projection uses.
 func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilter, p domain.SeqPage) ([]*domain.Conversation, error) {
-	q := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationColumns), f), p)
-	out, err := scanAll(q, scanConversation)
+	q := seqPage(conversationFilter(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationReadColumns), f), p)
+	out, err := scanAll(db, q, scanConversation)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("list conversations: %w", err))
 	}
@@ -79,20 +81,31 @@ func (db *DB) ListConversations(ctx context.Context, f *domain.ConversationFilte
 }
 
 // scanAll runs q and reads its rows with scan, by position: the hot reads
-// skip gorm's reflection over each row.
-func scanAll[T any](q *gorm.DB, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+// skip gorm's reflection over each row and, on PostgreSQL, database/sql's
+// conversion of every value (pgx scans the rows itself).
+func scanAll[T any](db *DB, q *gorm.DB, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	var out []T
+	each := func(row interface{ Scan(...any) error }) error {
+		x, err := scan(row)
+		if err != nil {
+			return err
+		}
+		out = append(out, x)
+		return nil
+	}
+	if db.dialect == Postgres {
+		err := db.pgxQuery(q.Statement.Context, q, func(rows pgx.Rows) error { return each(rows) })
+		return out, err
+	}
 	rows, err := q.Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
 	for rows.Next() {
-		x, err := scan(rows)
-		if err != nil {
+		if err := each(rows); err != nil {
 			return nil, err
 		}
-		out = append(out, x)
 	}
 	return out, rows.Err()
 }
@@ -107,9 +120,9 @@ func (db *DB) CountConversations(ctx context.Context, f *domain.ConversationFilt
 }
 
 // FindConversations returns the conversations with the given ids, in no
-// particular order; unknown ids are left out.
+// particular order, without their merge state; unknown ids are left out.
 func (db *DB) FindConversations(ctx context.Context, ids []string) ([]*domain.Conversation, error) {
-	out, err := scanAll(db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationColumns).Where("id IN ?", ids), scanConversation)
+	out, err := scanAll(db, db.gorm.WithContext(ctx).Model(&conversationRow{}).Select(conversationReadColumns).Where("id IN ?", ids), scanConversation)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("find conversations: %w", err))
 	}
@@ -171,7 +184,7 @@ func messagePage(q *gorm.DB, p domain.SeqPage) *gorm.DB {
 // by creation time.
 func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.SeqPage) ([]*domain.Message, error) {
 	q := messagePage(db.gorm.WithContext(ctx).Model(&messageRow{}).Select(messageColumns).Where("conversation_id = ?", conversationID), p)
-	out, err := scanAll(q, scanMessage)
+	out, err := scanAll(db, q, scanMessage)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("list messages: %w", err))
 	}
@@ -183,10 +196,30 @@ func (db *DB) ListMessages(ctx context.Context, conversationID string, p domain.
 // conversations with their latest messages costs one query, not one per
 // conversation.
 func (db *DB) LastMessages(ctx context.Context, conversationIDs []string, n int) (map[string][]*domain.Message, error) {
-	found, err := scanAll(db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
+	if len(conversationIDs) == 0 {
+		return map[string][]*domain.Message{}, nil
+	}
+	var found []*domain.Message
+	var err error
+	if db.dialect == Postgres {
+		// Each conversation's index walked backwards for its n newest: a
+		// few rows each, however long the conversations.
+		err = db.pgxRaw(ctx, `SELECT `+messageColumns+`
+			FROM (SELECT DISTINCT unnest($1::text[]) AS wanted) c
+			CROSS JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.wanted
+				ORDER BY created_at DESC, seq DESC LIMIT $2) m
+			ORDER BY conversation_id, created_at, seq`, []any{conversationIDs, n}, func(rows pgx.Rows) error {
+			m, err := scanMessage(rows)
+			found = append(found, m)
+			return err
+		})
+	} else {
+		// SQLite has no LATERAL: the conversations' messages are ranked.
+		found, err = scanAll(db, db.gorm.WithContext(ctx).Raw(`SELECT `+messageColumns+` FROM (
 			SELECT m.*, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY created_at DESC, seq DESC) AS rank
 			FROM messages m WHERE conversation_id IN ?) ranked
 		WHERE rank <= ? ORDER BY conversation_id, created_at, seq`, conversationIDs, n), scanMessage)
+	}
 	if err != nil {
 		return nil, storeError(fmt.Errorf("last messages: %w", err))
 	}

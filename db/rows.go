@@ -172,7 +172,9 @@ func (r *conversationRow) toDomain() *domain.Conversation {
 	if r.Tags != "[]" {
 		_ = json.Unmarshal([]byte(r.Tags), &c.Tags)
 	}
-	_ = json.Unmarshal([]byte(r.MergeState), &c.Merge)
+	if r.MergeState != "{}" {
+		_ = json.Unmarshal([]byte(r.MergeState), &c.Merge)
+	}
 	return c
 }
 

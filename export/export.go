@@ -1,6 +1,7 @@
 // Package export streams the event history as NDJSON for analytics jobs:
-// GET /export/events pages through the store one page at a time and writes
-// one event a line, so an export of any length takes the memory of one page.
+// GET /export/events pages through the store a page at a time and writes
+// one event a line, so an export of any length takes the memory of two
+// pages: the one written and the next, read meanwhile.
 package export
 
 import (
@@ -90,6 +91,17 @@ func setHeaders(w http.ResponseWriter) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 }
 
+// page is one read of the history, and how many events it asked for.
+type page struct {
+	events []*domain.Event
+	asked  int
+	cut    bool
+	err    error
+}
+
+// stream writes the export. The next page is read while the current one
+// is encoded and written, so that the database and the encoding run side
+// by side: an export holds two pages at most, and one statement at a time.
 func (h *Handler) stream(ctx context.Context, w http.ResponseWriter, q *query) {
 	log := h.logger()
 	size := h.PageSize
@@ -99,27 +111,38 @@ func (h *Handler) stream(ctx context.Context, w http.ResponseWriter, q *query) {
 	enc := newEncoder(w)
 	defer enc.release()
 	rc := http.NewResponseController(w)
+	asked := func(written int) int {
+		if q.limit > 0 && q.limit-written < size {
+			return q.limit - written
+		}
+		return size
+	}
+	read := func(after domain.Position, n int) <-chan page {
+		out := make(chan page, 1) // the reader never waits for the writer
+		go func() {
+			events, cut, err := h.Store.EventsWithin(ctx, &q.filter, after, n, PageBytes)
+			out <- page{events: events, asked: n, cut: cut, err: err}
+		}()
+		return out
+	}
 	last := q.after // the position of the last event written: where to resume
 	written := 0
 	started := false
+	next := read(last, asked(0))
 	for {
-		n := size
-		if q.limit > 0 && q.limit-written < n {
-			n = q.limit - written
-		}
-		page, cut, err := h.Store.EventsWithin(ctx, &q.filter, last, n, PageBytes)
-		if err != nil {
+		p := <-next
+		if p.err != nil {
 			if ctx.Err() != nil {
 				log.Debug("export ended: the client went away", "events", written)
 				return
 			}
 			if !started {
-				log.Warn("export failed before its first event", "err", err)
-				httperror.Write(w, err)
+				log.Warn("export failed before its first event", "err", p.err)
+				httperror.Write(w, p.err)
 				return
 			}
-			log.Error("export ended by a store error", "err", err, "events", written, "resume_after", last.String())
-			_ = enc.writeError(domain.ErrorMessage(err), last.String())
+			log.Error("export ended by a store error", "err", p.err, "events", written, "resume_after", last.String())
+			_ = enc.writeError(domain.ErrorMessage(p.err), last.String())
 			_ = enc.flush()
 			_ = rc.Flush()
 			return
@@ -129,17 +152,20 @@ func (h *Handler) stream(ctx context.Context, w http.ResponseWriter, q *query) {
 			w.WriteHeader(http.StatusOK)
 			started = true
 		}
-		for i, e := range page {
+		more := (len(p.events) == p.asked || p.cut) && (q.limit == 0 || written+len(p.events) < q.limit) && len(p.events) > 0
+		if more {
+			next = read(p.events[len(p.events)-1].Position, asked(written+len(p.events)))
+		}
+		for i, e := range p.events {
 			if err := enc.writeEvent(e); err != nil {
 				log.Debug("export ended: the client went away", "events", written+i)
 				return
 			}
 			last = e.Position
-			// The line is encoded: let the event go, so that reading the
-			// next page never holds two.
-			page[i] = nil
+			// The line is encoded: let the event go.
+			p.events[i] = nil
 		}
-		written += len(page)
+		written += len(p.events)
 		if err := enc.flush(); err != nil {
 			log.Debug("export ended: the client went away", "events", written)
 			return
@@ -148,10 +174,7 @@ func (h *Handler) stream(ctx context.Context, w http.ResponseWriter, q *query) {
 			log.Debug("export ended: the client went away", "events", written)
 			return
 		}
-		if (len(page) < n && !cut) || (q.limit > 0 && written >= q.limit) {
-			return
-		}
-		if ctx.Err() != nil {
+		if !more || ctx.Err() != nil {
 			return
 		}
 	}

@@ -91,10 +91,11 @@ func (w *rawDataWriter) Write(p []byte) (int, error) {
 		}
 		return w.ResponseWriter.Write(b)
 	}
-	out := make([]byte, 0, len(prefix)+len(data)+len(rest))
-	out = append(append(append(out, prefix...), data...), rest...)
-	if _, err := w.ResponseWriter.Write(out); err != nil {
-		return 0, err
+	// Three writes, not one copy: the data may be megabytes.
+	for _, part := range [][]byte{prefix, data, rest} {
+		if _, err := w.ResponseWriter.Write(part); err != nil {
+			return 0, err
+		}
 	}
 	return len(p), nil
 }

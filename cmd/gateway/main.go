@@ -320,7 +320,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.Keys = auth.NewKeys(auth.KeysConfig{AdminToken: m.AdminToken, Store: store, Logger: m.Logger})
 	writes := resolverStore{DB: store, subscriptions: m.Subscriptions, endpoints: m.Outbound}
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{
+	resolver := &resolvers.Resolver{
 		Keys:          m.Keys,
 		Store:         writes,
 		Subscriptions: subscriptions.NewService(subscriptions.ServiceConfig{Store: writes, Signers: m.Adapters, Now: time.Now}),
@@ -328,7 +328,8 @@ func (m *Main) Run(ctx context.Context) error {
 		EndpointURLs: m.Outbound,
 		Reprocessor:  &ingest.Reprocessor{Store: store, Adapters: m.Adapters, Publisher: m.Broker},
 		MaxPageSize:  m.Config.MaxPageSize, MaxEventPageSize: m.Config.MaxEventPageSize, Logger: m.Logger, Now: time.Now,
-	}}
+	}
+	gcfg := graph.Config{Resolvers: resolver}
 	resolvers.SetComplexity(&gcfg.Complexity, resolvers.DefaultPageSize)
 	schema := graph.NewExecutableSchema(gcfg)
 	var metrics http.Handler // on the main listener, unless METRICS_ADDR
@@ -365,7 +366,7 @@ func (m *Main) Run(ctx context.Context) error {
 			MaxSubscriptionsPerConnection: m.Config.MaxSubscriptionsPerConn,
 			MaxSubscriptionsPerKey:        m.Config.MaxSubscriptionsPerKey,
 		},
-		Extensions:         []graphql.HandlerExtension{telemetry.GraphQL{Metrics: m.Metrics, Tracer: tracer}, resolvers.Loaders{Store: store}},
+		Extensions:         []graphql.HandlerExtension{telemetry.GraphQL{Metrics: m.Metrics, Tracer: tracer}, resolvers.Loaders{Store: store}, resolvers.DirectEncoding{Resolver: resolver}},
 		Metrics:            metrics,
 		CORSAllowedOrigins: m.Config.CORSAllowedOrigins,
 		SSEKeepAlive:       m.Config.SSEKeepAlive,

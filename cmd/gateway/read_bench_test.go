@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,30 +33,45 @@ const (
 )
 
 // BenchmarkReadSide loads READ_BENCH_EVENTS Dixa deliveries (default
-// 20,000) over 1,000 conversations into PostgreSQL through the gateway,
+// 20,000) over 1,000 conversations into PostgreSQL through the gateway
+// (built and run as a process of its own, as PostGraphile is),
 // then reports req/s and p99 of the events page and of a conversation page
 // (20 conversations, requester, last 3 messages) at 32 and 128 clients for
 // READ_BENCH_SECONDS each (default 5), the rate of paging the whole
-// history (events(first: 5000) with payloads) and of the NDJSON export,
-// each beside the same run's COPY of the events table.
+// history (events(first: 5000) with payloads, each page decoded as a
+// client would) and of the NDJSON export, each beside the same run's COPY
+// of the events table, in READ_BENCH_ROUNDS (2) alternating rounds of
+// each. READ_BENCH_ONLY
+// (a comma-separated list of events-page, conversation-page, paging and
+// export) runs only those.
 //
 //	TEST_DATABASE_URL=postgres://... go test ./cmd/gateway -run '^$' -bench ReadSide -benchtime 1x
 func BenchmarkReadSide(b *testing.B) {
 	events := envInt(b, "READ_BENCH_EVENTS", 20000)
 	seconds := envInt(b, "READ_BENCH_SECONDS", 5)
 	rounds := envInt(b, "READ_BENCH_ROUNDS", 2)
+	only := map[string]bool{}
+	for _, name := range strings.Split(os.Getenv("READ_BENCH_ONLY"), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			only[name] = true
+		}
+	}
+	runs := func(name string) bool { return len(only) == 0 || only[name] }
 	url := dbtest.PostgresURL(b)
-	m := startGateway(b, url, "-graphql-rate", "1000000", "-max-concurrent-graphql", "1024")
-	loadHistory(b, m, loadgen.Config{Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
+	// The gateway runs as a process of its own, as PostGraphile does: the
+	// clients' work in this process is not charged to it.
+	g := startGatewayProcess(b, buildGateway(b), url, 0, "-max-concurrent-graphql", "1024")
+	loadHistoryAt(b, g.base, loadgen.Config{Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	post := func(query string, vars map[string]any) ([]byte, error) {
-		return postGraphQL(client, m.URL()+"/graphql", adminToken, query, vars)
+		return postGraphQL(client, g.base+"/graphql", adminToken, query, vars)
 	}
 	pgURL := startPostGraphile(b, url)
 	queries := []struct{ name, gateway, postgraphile string }{
 		{"events-page", benchEventsPage, postgraphileEventsPage},
 		{"conversation-page", benchConversationPage, postgraphileConversationPage},
 	}
+	queries = slices.DeleteFunc(queries, func(q struct{ name, gateway, postgraphile string }) bool { return !runs(q.name) })
 	for _, q := range queries {
 		g, err := post(q.gateway, nil)
 		if err != nil {
@@ -89,61 +106,104 @@ func BenchmarkReadSide(b *testing.B) {
 					q.name, clients, gw.rate(), ms(gw.p99()), pg.rate(), ms(pg.p99()), gw.rate()/pg.rate())
 			}
 		}
-		copyRate := copyEvents(b, url)
-		b.ReportMetric(copyRate, "copy-rows/s")
-
-		start, read := time.Now(), 0
-		var after any
-		for {
-			answer, err := post(benchHistoryPage, map[string]any{"after": after})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var page struct {
-				Data struct {
-					Events struct {
-						Edges    []struct{}
-						PageInfo struct {
-							HasNextPage bool
-							EndCursor   *string
-						}
-					}
-				}
-			}
-			if err := json.Unmarshal(answer, &page); err != nil {
-				b.Fatal(err)
-			}
-			read += len(page.Data.Events.Edges)
-			if !page.Data.Events.PageInfo.HasNextPage {
-				break
-			}
-			after = page.Data.Events.PageInfo.EndCursor
+		if !runs("paging") && !runs("export") {
+			continue
 		}
-		paging := float64(read) / time.Since(start).Seconds()
-		b.ReportMetric(paging, "paging-events/s")
-		b.ReportMetric(paging/copyRate, "paging/copy")
+		// Alternating rounds again: COPY, paging, export, each round; a
+		// rate is the rows of all rounds over their time.
+		var copying, paging, exporting readRate
+		for range rounds {
+			copying.add(copyEvents(b, url))
+			if runs("paging") {
+				paging.add(pageAllEvents(b, post))
+			}
+			if runs("export") {
+				exporting.add(exportHistory(b, client, g.base, events))
+			}
+		}
+		copyRate := copying.rate()
+		b.ReportMetric(copyRate, "copy-rows/s")
+		fmt.Printf("copy              %7.0f rows/s\n", copyRate)
+		for _, r := range []struct {
+			name, unit string
+			rate       readRate
+		}{{"paging", "events/s", paging}, {"export", "lines/s", exporting}} {
+			if r.rate.took == 0 {
+				continue
+			}
+			b.ReportMetric(r.rate.rate(), r.name+"-"+r.unit)
+			b.ReportMetric(r.rate.rate()/copyRate, r.name+"/copy")
+			fmt.Printf("%-17s %7.0f %-9s %.2f of copy\n", r.name, r.rate.rate(), r.unit, r.rate.rate()/copyRate)
+		}
+	}
+}
 
-		start = time.Now()
-		req, _ := http.NewRequest("GET", m.URL()+"/export/events?format=ndjson", nil)
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		res, err := client.Do(req)
+// readRate adds up rows read and the time they took, over rounds.
+type readRate struct {
+	rows int
+	took time.Duration
+}
+
+func (r *readRate) add(rows int, took time.Duration) { r.rows += rows; r.took += took }
+
+func (r readRate) rate() float64 { return float64(r.rows) / r.took.Seconds() }
+
+// pageAllEvents pages the whole history through GraphQL and returns the
+// events read and the time taken.
+func pageAllEvents(b *testing.B, post func(string, map[string]any) ([]byte, error)) (int, time.Duration) {
+
+	start, read := time.Now(), 0
+	var after any
+	for {
+		answer, err := post(benchHistoryPage, map[string]any{"after": after})
 		if err != nil {
 			b.Fatal(err)
 		}
-		lines := 0
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 1<<20), 8<<20)
-		for sc.Scan() {
-			lines++
+		var page struct {
+			Data struct {
+				Events struct {
+					Edges    []struct{}
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   *string
+					}
+				}
+			}
 		}
-		res.Body.Close()
-		if lines < events {
-			b.Fatalf("export gave %d lines for %d events", lines, events)
+		if err := json.Unmarshal(answer, &page); err != nil {
+			b.Fatal(err)
 		}
-		export := float64(lines) / time.Since(start).Seconds()
-		b.ReportMetric(export, "export-lines/s")
-		b.ReportMetric(export/copyRate, "export/copy")
+		read += len(page.Data.Events.Edges)
+		if !page.Data.Events.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Data.Events.PageInfo.EndCursor
 	}
+	return read, time.Since(start)
+}
+
+// exportHistory reads the whole NDJSON export and returns the lines read
+// and the time taken.
+func exportHistory(b *testing.B, client *http.Client, base string, events int) (int, time.Duration) {
+
+	start := time.Now()
+	req, _ := http.NewRequest("GET", base+"/export/events?format=ndjson", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := 0
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 8<<20)
+	for sc.Scan() {
+		lines++
+	}
+	res.Body.Close()
+	if lines < events {
+		b.Fatalf("export gave %d lines for %d events", lines, events)
+	}
+	return lines, time.Since(start)
 }
 
 // closedLoopResult gathers the calls of one or more closedLoop rounds.
@@ -199,9 +259,10 @@ func closedLoop(b *testing.B, clients int, d time.Duration, do func() error) clo
 	return closedLoopResult{took: took, elapsed: time.Since(start)}
 }
 
-// copyEvents copies every column of the events table out of PostgreSQL
-// and returns rows/s: the floor of reading the history.
-func copyEvents(b *testing.B, url string) float64 {
+// copyEvents copies the history page's columns of the events table out of
+// PostgreSQL and returns the rows and the time taken: the floor of reading
+// the history.
+func copyEvents(b *testing.B, url string) (int, time.Duration) {
 	conn, err := pgx.Connect(context.Background(), url)
 	if err != nil {
 		b.Fatal(err)
@@ -212,7 +273,7 @@ func copyEvents(b *testing.B, url string) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return float64(tag.RowsAffected()) / time.Since(start).Seconds()
+	return int(tag.RowsAffected()), time.Since(start)
 }
 
 // benchCopyColumns are the columns of an event the history page reads.
@@ -235,7 +296,13 @@ func envInt(b *testing.B, name string, def int) int {
 // answered.
 func loadHistory(b *testing.B, m *Main, cfg loadgen.Config) {
 	b.Helper()
-	cfg.Target, cfg.AdminToken, cfg.Provider = m.URL(), adminToken, domain.ProviderDixa
+	loadHistoryAt(b, m.URL(), cfg)
+}
+
+// loadHistoryAt is loadHistory for the gateway at base.
+func loadHistoryAt(b *testing.B, base string, cfg loadgen.Config) {
+	b.Helper()
+	cfg.Target, cfg.AdminToken, cfg.Provider = base, adminToken, domain.ProviderDixa
 	load, err := loadgen.NewRunner(cfg)
 	if err != nil {
 		b.Fatal(err)

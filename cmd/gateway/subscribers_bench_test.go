@@ -51,10 +51,7 @@ func BenchmarkStreamSubscribers(b *testing.B) {
 	rate := envInt(b, "SUB_BENCH_RATE", 20)
 	seconds := envInt(b, "SUB_BENCH_SECONDS", 10)
 	idle := envInt(b, "SUB_BENCH_IDLE", 1000)
-	bin := filepath.Join(b.TempDir(), "gateway")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildGateway(b)
 	urls := map[string]func() string{"sqlite": func() string { return dbtest.SQLiteURL(b) }}
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		urls["postgres"] = func() string { return dbtest.PostgresURL(b) }
@@ -106,9 +103,20 @@ type gatewayProcess struct {
 	probes          atomic.Int64
 }
 
+// buildGateway builds the gateway binary for a benchmark that runs it as a
+// process of its own.
+func buildGateway(b *testing.B) string {
+	bin := filepath.Join(b.TempDir(), "gateway")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // startGatewayProcess runs bin on a free port against databaseURL,
-// admitting subscribers live subscriptions, and waits until it answers.
-func startGatewayProcess(b *testing.B, bin, databaseURL string, subscribers int) *gatewayProcess {
+// admitting subscribers live subscriptions, with flags besides, and waits
+// until it answers.
+func startGatewayProcess(b *testing.B, bin, databaseURL string, subscribers int, flags ...string) *gatewayProcess {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -116,8 +124,8 @@ func startGatewayProcess(b *testing.B, bin, databaseURL string, subscribers int)
 	addr := l.Addr().String()
 	l.Close()
 	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-addr", addr, "-database-url", databaseURL, "-admin-token", adminToken, "-log-level", "error",
-		"-graphql-rate", "1000000", "-max-subscriptions-per-key", strconv.Itoa(subscribers+1))
+	cmd := exec.Command(bin, append([]string{"-addr", addr, "-database-url", databaseURL, "-admin-token", adminToken, "-log-level", "error",
+		"-graphql-rate", "1000000", "-max-subscriptions-per-key", strconv.Itoa(subscribers + 1)}, flags...)...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
