@@ -256,7 +256,11 @@ func (r *queryResolver) WebhookEndpoint(ctx context.Context, id string) (*domain
 
 // EventStream is the resolver for the eventStream field.
 func (r *subscriptionResolver) EventStream(ctx context.Context, filter *domain.EventFilter, after *string, conditions []*domain.Condition, match *domain.ConditionMatch, expression *string, fromBeginning *bool) (<-chan *domain.Event, error) {
-	return r.eventStream(ctx, filter, after, fromBeginning, conditions, match, expression)
+	events, err := r.eventStream(ctx, filter, after, fromBeginning, conditions, match, expression)
+	if err != nil {
+		return nil, err
+	}
+	return TapEvents(ctx, events), nil
 }
 
 // ConversationUpdated is the resolver for the conversationUpdated field.

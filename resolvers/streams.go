@@ -33,16 +33,24 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 	if err != nil {
 		return nil, err
 	}
-	sub, cancel := context.WithCancel(ctx)
+	// The stream's reader is woken (see stream.WithWake) by this
+	// goroutine's sends, not by the hub's.
+	wake := stream.WakeFrom(ctx)
+	sub, cancel := context.WithCancel(stream.WithWake(ctx, nil))
 	in := r.Streams.Subscribe(sub, filter, pos)
-	out := make(chan *domain.Event)
+	out := make(chan *domain.Event, 1) // a woken reader finds the event in it
 	go func() {
 		defer func() {
 			cancel()
 			for range in { // let the hub's goroutine end
 			}
 		}()
-		defer close(out)
+		defer func() {
+			close(out)
+			if wake != nil {
+				wake()
+			}
+		}()
 		for e := range in {
 			probe, err := r.facts(ctx, e)
 			if err != nil {
@@ -58,6 +66,9 @@ func (r *Resolver) eventStream(ctx context.Context, filter *domain.EventFilter, 
 			}
 			select {
 			case out <- e:
+				if wake != nil {
+					wake()
+				}
 			case <-ctx.Done():
 				return
 			}

@@ -17,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/helpdesk-gateway/gateway/auth"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/httperror"
@@ -124,16 +123,13 @@ func New(cfg Config) http.Handler {
 
 func (cfg Config) graphQL(q *quota) http.Handler {
 	srv := handler.New(cfg.Schema)
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 10 * time.Second,
-		PingPongInterval:      10 * time.Second,
-		InitTimeout:           10 * time.Second,
-		Implementation: socketRecorder{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			// Auth is a token in connection_init, not a cookie, so any
-			// origin may connect.
-			InsecureSkipVerify: true,
-		}}},
-		InitFunc: cfg.websocketInit,
+	srv.AddTransport(websocketTransport{
+		init:        cfg.websocketInit,
+		keepAlive:   10 * time.Second,
+		pingPong:    10 * time.Second,
+		initTimeout: 10 * time.Second,
+		readLimit:   websocketReadLimit,
+		shared:      newSharedResponses(),
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: cfg.SSEKeepAlive})
@@ -213,7 +209,7 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithBaseURL(r.Context(), baseURL(r))
 		if websockets && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, socketSlotKey{}, &socketSlot{})))
+			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		id, err := cfg.Authenticator.Authenticate(ctx, auth.BearerToken(r.Header.Get("Authorization")))
@@ -244,103 +240,48 @@ func (cfg Config) requireToken(next http.Handler, websockets bool) http.Handler 
 	})
 }
 
-// closeForbidden closes a websocket whose key was refused or revoked.
-const closeForbidden = 4403
+// websocketReadLimit bounds a message a websocket client sends.
+const websocketReadLimit = 1 << 20
 
-func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+// websocketInit authenticates a websocket's connection_init payload, and
+// returns the connection's context: it ends when the key is revoked, after
+// the socket was closed with 4403, and its streams close the socket with
+// their own codes (see stream.Closer).
+func (cfg Config) websocketInit(ctx context.Context, payload transport.InitPayload, conn *wsConn) (context.Context, error) {
 	header := payload.Authorization()
 	if header == "" {
 		header, _ = payload["authorization"].(string)
 	}
 	id, err := cfg.Authenticator.Authenticate(ctx, auth.BearerToken(header))
 	if err != nil {
-		msg := domain.ErrorMessage(err)
 		code := closeForbidden
 		if domain.ErrorCode(err) == domain.EUNAVAILABLE {
 			code = stream.CloseTryAgain
 		}
-		return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), msg), nil, errors.New(msg)
+		return nil, &closeError{code: code, reason: domain.ErrorMessage(err)}
 	}
 	ctx = stream.WithTransport(withConnection(domain.WithIdentity(ctx, id)), stream.TransportWebsocket)
-	// The watched context ends when the key is revoked; gqlgen then closes
-	// the socket. Writing our close frame first tells the client why.
+	// The watched context ends when the key is revoked; the socket then
+	// closes. Writing our close frame first tells the client why.
 	watched, _ := cfg.Sessions.Watch(ctx, id)
-	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
-	if slot == nil || slot.conn == nil {
-		return watched, nil, nil
-	}
-	conn, cancel := context.WithCancel(ctx)
+	connCtx, cancel := context.WithCancel(ctx)
 	context.AfterFunc(watched, func() {
 		if errors.Is(context.Cause(watched), auth.ErrKeyRevoked) {
-			_ = slot.conn.WriteClose(closeForbidden, "API key revoked") // the first close frame wins
+			conn.WriteClose(closeForbidden, "API key revoked") // the first close frame wins
 		}
 		cancel()
 	})
 	// Streams close the socket themselves when their reader falls behind
 	// or the gateway shuts down, saying why and where to resume.
-	return stream.WithCloser(conn, func(code int, reason string) {
-		go func() { _ = slot.conn.WriteClose(code, reason) }()
+	return stream.WithCloser(connCtx, func(code int, reason string) {
+		conn.WriteClose(code, reason)
 		time.AfterFunc(time.Second, cancel) // a client that reads nothing cannot stall the close
-	}), nil, nil
+	}), nil
 }
 
 // SessionWatcher ends a session's context when its key is revoked.
 type SessionWatcher interface {
 	Watch(ctx context.Context, id *domain.Identity) (context.Context, func())
-}
-
-// socketSlot holds a request's websocket once it is accepted, so that the
-// server can close it with a close code of its own.
-type socketSlot struct{ conn transport.WebsocketConn }
-
-type socketSlotKey struct{}
-
-// socketRecorder puts each accepted websocket in its request's slot.
-type socketRecorder struct {
-	transport.WebsocketImplementation
-}
-
-func (s socketRecorder) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	accepted, err := s.WebsocketImplementation.Accept(w, r, opts)
-	if err != nil {
-		return accepted, err
-	}
-	conn := protocolConn{accepted}
-	if slot, ok := r.Context().Value(socketSlotKey{}).(*socketSlot); ok {
-		slot.conn = conn
-	}
-	return conn, nil
-}
-
-// closeInitTimeout is graphql-transport-ws's close code for a socket that
-// sent no connection_init in time.
-const closeInitTimeout = 4408
-
-// protocolConn closes a graphql-transport-ws socket that never sent
-// connection_init with the protocol's own code, 4408, where gqlgen sends a
-// generic protocol error (1002).
-type protocolConn struct{ transport.WebsocketConn }
-
-func (c protocolConn) WriteClose(code int, message string) error {
-	if code == transport.WebsocketCloseProtocolError && message == "connection initialisation timeout" && c.Subprotocol() == "graphql-transport-ws" {
-		code = closeInitTimeout
-	}
-	return c.WebsocketConn.WriteClose(code, message)
-}
-
-// SetReadLimit and SetReadDeadline pass on the optional abilities of the
-// wrapped connection, which gqlgen finds by type assertion.
-func (c protocolConn) SetReadLimit(limit int64) {
-	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
-		l.SetReadLimit(limit)
-	}
-}
-
-func (c protocolConn) SetReadDeadline(t time.Time) error {
-	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
-		return d.SetReadDeadline(t)
-	}
-	return nil
 }
 
 // adminQueries are the queries only the ADMIN scope may run: they show

@@ -215,10 +215,16 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 	if h.metrics != nil {
 		h.metrics.StreamOpened(transport)
 	}
+	wake := WakeFrom(ctx)
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		defer close(out)
+		defer func() {
+			close(out)
+			if wake != nil {
+				wake()
+			}
+		}()
 		defer h.tail.leave()
 		reason := h.run(ctx, filter, after, out)
 		if h.metrics != nil {
@@ -301,10 +307,14 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 // says why when the stream must end: its reader stayed too slow for
 // SlowTimeout (EndedSlow), or the stream or the hub was closed.
 func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Position, out chan<- *domain.Event) (ended string) {
+	wake := WakeFrom(ctx)
 	for _, e := range events {
 		select {
 		case out <- e:
 			*after = e.Position
+			if wake != nil {
+				wake()
+			}
 			continue
 		default:
 		}
@@ -315,6 +325,9 @@ func (h *Hub) send(ctx context.Context, events []*domain.Event, after *domain.Po
 			h.blocked.Add(-1)
 			*after = e.Position
 			slow.Stop()
+			if wake != nil {
+				wake()
+			}
 			continue
 		case <-slow.C:
 			ended = EndedSlow
@@ -394,6 +407,22 @@ const CloseTryAgain = 1013
 // application range) of a stream whose cursor retention overtook; the
 // reason names the oldest cursor still available.
 const CloseCursorExpired = 4410
+
+type wakeKey struct{}
+
+// WithWake returns a context whose streams call wake after each event they
+// put in their channel, and after closing it, so that their reader need
+// not keep a goroutine waiting on the channel: it can drain the channel
+// when woken. wake must not block. A nil wake calls nothing.
+func WithWake(ctx context.Context, wake func()) context.Context {
+	return context.WithValue(ctx, wakeKey{}, wake)
+}
+
+// WakeFrom returns the wake function of ctx, or nil.
+func WakeFrom(ctx context.Context) func() {
+	wake, _ := ctx.Value(wakeKey{}).(func())
+	return wake
+}
 
 // Closer closes a live stream's connection with a close code and a reason.
 type Closer func(code int, reason string)
