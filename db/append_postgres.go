@@ -58,6 +58,14 @@ func (db *DB) pgxQuery(ctx context.Context, q *gorm.DB, each func(rows pgx.Rows)
 // pgxRaw runs query with args on a pgx connection of the pool, as
 // pgxQuery does.
 func (db *DB) pgxRaw(ctx context.Context, query string, args []any, each func(rows pgx.Rows) error) error {
+	if db.readTurns != nil {
+		select {
+		case db.readTurns <- struct{}{}: // senders wait in arrival order
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-db.readTurns }()
+	}
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)

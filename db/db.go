@@ -41,6 +41,9 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
+// poolSize is how many connections to PostgreSQL one gateway opens.
+const poolSize = 16
+
 // Dialects the store speaks.
 const (
 	Postgres = "postgres"
@@ -60,6 +63,12 @@ type DB struct {
 	logLimit int
 
 	statements atomic.Int64
+	// readTurns admits the reads run on pgx (pgxRaw) to the pool in the
+	// order they come: database/sql hands a freed connection to any one
+	// of its waiters, which under a crowd of readers leaves some waiting
+	// for many turns. It holds fewer turns than the pool has connections,
+	// so that writes still find one.
+	readTurns chan struct{}
 
 	pruneMu sync.Mutex
 	pruned  map[string]int64 // per subscription: log entries below this id are deleted
@@ -108,8 +117,9 @@ func Open(ctx context.Context, rawURL string, opts ...Options) (*DB, error) {
 		if db.sql, err = openPostgres(dsn, tp); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.sql.SetMaxOpenConns(16)
-		db.sql.SetMaxIdleConns(16)
+		db.sql.SetMaxOpenConns(poolSize)
+		db.sql.SetMaxIdleConns(poolSize)
+		db.readTurns = make(chan struct{}, poolSize-4)
 		db.sql.SetConnMaxIdleTime(5 * time.Minute)
 		db.gorm, err = gorm.Open(postgres.New(postgres.Config{Conn: db.sql}), cfg)
 	case SQLite:
