@@ -37,7 +37,7 @@ func BenchmarkIngestBesideReplayingStreams(b *testing.B) {
 		history     = 20000 // events stored before the rounds
 		streams     = 1000
 		perConn     = 100 // subscriptions on one websocket
-		perRound    = 100 // deliveries timed in each round
+		perRound    = 250 // deliveries timed in each round: a p99 of 500 each way
 		roundsEach  = 2
 		replayQuery = `{"query":"subscription { eventStream(fromBeginning: true) { cursor payload } }"}`
 	)
