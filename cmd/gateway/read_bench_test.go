@@ -33,7 +33,8 @@ const (
 )
 
 // BenchmarkReadSide loads READ_BENCH_EVENTS Dixa deliveries (default
-// 20,000) over 1,000 conversations into PostgreSQL through the gateway
+// 20,000) over READ_BENCH_CONVERSATIONS (1,000) conversations into
+// PostgreSQL through the gateway
 // (built and run as a process of its own, as PostGraphile is),
 // then reports req/s and p99 of the events page and of a conversation page
 // (20 conversations, requester, last 3 messages) at 32 and 128 clients for
@@ -48,6 +49,7 @@ const (
 //	TEST_DATABASE_URL=postgres://... go test ./cmd/gateway -run '^$' -bench ReadSide -benchtime 1x
 func BenchmarkReadSide(b *testing.B) {
 	events := envInt(b, "READ_BENCH_EVENTS", 20000)
+	conversations := envInt(b, "READ_BENCH_CONVERSATIONS", 1000)
 	seconds := envInt(b, "READ_BENCH_SECONDS", 5)
 	rounds := envInt(b, "READ_BENCH_ROUNDS", 2)
 	only := map[string]bool{}
@@ -61,7 +63,7 @@ func BenchmarkReadSide(b *testing.B) {
 	// The gateway runs as a process of its own, as PostGraphile does: the
 	// clients' work in this process is not charged to it.
 	g := startGatewayProcess(b, buildGateway(b), url, 0, "-max-concurrent-graphql", "1024")
-	loadHistoryAt(b, g.base, loadgen.Config{Clients: 32, Deliveries: events, Conversations: 1000, Agents: 50})
+	loadHistoryAt(b, g.base, loadgen.Config{Clients: 32, Deliveries: events, Conversations: conversations, Agents: 50})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	post := func(query string, vars map[string]any) ([]byte, error) {
 		return postGraphQL(client, g.base+"/graphql", adminToken, query, vars)
