@@ -1,10 +1,13 @@
 package resolvers
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,10 +54,22 @@ func (d DirectEncoding) InterceptField(ctx context.Context, next graphql.Resolve
 	if err != nil || !graphql.HasOperationContext(ctx) {
 		return res, err
 	}
-	e := directEncoder{ctx: ctx, r: d.Resolver, oc: graphql.GetOperationContext(ctx)}
+	var out bytes.Buffer
+	e := directEncoder{ctx: ctx, r: d.Resolver, oc: graphql.GetOperationContext(ctx), buf: &out}
 	ok := false
 	switch conn := res.(type) {
 	case *graph.EventConnection:
+		if s := splicesFrom(ctx); s != nil && conn != nil && e.streamable(fc.Field.Selections, conn) {
+			// Written as the response goes out, not into memory first.
+			token := s.add(func(w io.Writer) error {
+				bw := bufio.NewWriterSize(w, 64<<10)
+				e := directEncoder{ctx: ctx, r: d.Resolver, oc: e.oc, buf: bw}
+				e.eventConnection(fc.Field.Selections, conn)
+				return bw.Flush()
+			})
+			return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, token) }), nil
+		}
+		out.Reset()
 		ok = conn != nil && e.eventConnection(fc.Field.Selections, conn)
 	case *graph.ConversationConnection:
 		ok = conn != nil && e.conversationConnection(fc.Field.Selections, conn)
@@ -62,8 +77,100 @@ func (d DirectEncoding) InterceptField(ctx context.Context, next graphql.Resolve
 	if !ok {
 		return res, nil
 	}
-	out := e.buf.Bytes()
-	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(out) }), nil
+	data := out.Bytes()
+	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(data) }), nil
+}
+
+// streamable reports whether a page of events can be written after the
+// fact, when gqlgen's way is no longer open: the selection is one the
+// encoder writes (tried on the page's first edge), and no edge holds what
+// the encoder leaves to gqlgen (no node, a zero time, a missing payload
+// where the first edge has one).
+func (e *directEncoder) streamable(sel ast.SelectionSet, conn *graph.EventConnection) bool {
+	probe := &graph.EventConnection{Edges: conn.Edges[:min(1, len(conn.Edges))], PageInfo: conn.PageInfo}
+	if !e.eventConnection(sel, probe) {
+		return false
+	}
+	for _, ed := range conn.Edges {
+		if ed == nil || ed.Node == nil || ed.Node.OccurredAt.IsZero() || ed.Node.ReceivedAt.IsZero() ||
+			(len(ed.Node.Payload) == 0) != (len(conn.Edges[0].Node.Payload) == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Splices are the values of a response written as it goes out: a value's
+// place in the response's data holds a token until then. A transport that
+// writes the data itself (the server's POST transport) puts Splices in
+// the operation's context and calls Write for the data; other transports
+// leave it out, and the values are written in place. Safe for concurrent
+// use: root fields resolve concurrently.
+type Splices struct {
+	nonce   string
+	mu      sync.Mutex
+	writers []func(io.Writer) error
+}
+
+type splicesKey struct{}
+
+// WithSplices returns a context whose listings may be spliced into its
+// response's data, and the Splices that will hold them.
+func WithSplices(ctx context.Context) (context.Context, *Splices) {
+	s := &Splices{nonce: domain.RandomHex(8)}
+	return context.WithValue(ctx, splicesKey{}, s), s
+}
+
+func splicesFrom(ctx context.Context) *Splices {
+	s, _ := ctx.Value(splicesKey{}).(*Splices)
+	return s
+}
+
+// add holds write and returns the token that stands for its value: a NUL
+// byte, which JSON text never holds outside a string and which strings
+// escape, the response's nonce and the value's number, and a NUL.
+func (s *Splices) add(write func(io.Writer) error) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writers = append(s.writers, write)
+	return "\x00" + s.nonce + ":" + strconv.Itoa(len(s.writers)-1) + "\x00"
+}
+
+// Write writes data to w with each token in it replaced by its value. A
+// nil Splices writes data as it is.
+func (s *Splices) Write(w io.Writer, data []byte) error {
+	if s == nil {
+		_, err := w.Write(data)
+		return err
+	}
+	s.mu.Lock()
+	writers := s.writers
+	s.mu.Unlock()
+	if len(writers) == 0 {
+		_, err := w.Write(data)
+		return err
+	}
+	prefix := []byte("\x00" + s.nonce + ":")
+	for {
+		at := bytes.Index(data, prefix)
+		if at < 0 {
+			_, err := w.Write(data)
+			return err
+		}
+		if _, err := w.Write(data[:at]); err != nil {
+			return err
+		}
+		rest := data[at+len(prefix):]
+		end := bytes.IndexByte(rest, 0)
+		n, err := strconv.Atoi(string(rest[:max(end, 0)]))
+		if end < 0 || err != nil || n < 0 || n >= len(writers) {
+			return fmt.Errorf("malformed splice in response data")
+		}
+		if err := writers[n](w); err != nil {
+			return err
+		}
+		data = rest[end+1:]
+	}
 }
 
 // directEncoder writes one listing. Each method writes the value of one
@@ -74,7 +181,15 @@ type directEncoder struct {
 	ctx context.Context
 	r   *Resolver
 	oc  *graphql.OperationContext
-	buf bytes.Buffer
+	buf writer
+}
+
+// writer is what directEncoder writes to: a buffer, or a response on its
+// way out (see Splices).
+type writer interface {
+	io.Writer
+	io.ByteWriter
+	io.StringWriter
 }
 
 // The interfaces each type implements, as gqlgen collects fields for them
@@ -91,33 +206,45 @@ var (
 // with write, which writes a field's value or reports false.
 func (e *directEncoder) object(fields []graphql.CollectedField, write func(f graphql.CollectedField) bool) bool {
 	e.buf.WriteByte('{')
-	written := make(map[string]struct{}, len(fields))
-	for _, f := range fields {
-		if _, dup := written[f.Alias]; dup {
+	for i, f := range fields {
+		if written(fields[:i], f.Alias) {
 			continue
 		}
-		if len(written) > 0 {
+		if i > 0 {
 			e.buf.WriteByte(',')
 		}
-		writeQuoted(&e.buf, f.Alias)
+		writeQuoted(e.buf, f.Alias)
 		e.buf.WriteByte(':')
 		if !write(f) {
 			return false
 		}
-		written[f.Alias] = struct{}{}
 	}
 	e.buf.WriteByte('}')
 	return true
 }
 
-func (e *directEncoder) eventConnection(sel ast.SelectionSet, conn *graph.EventConnection) bool {
-	size := 0
-	for _, ed := range conn.Edges {
-		if ed.Node != nil {
-			size += len(ed.Node.Payload) + 256
+// written reports whether one of fields answers to alias. CollectFields
+// merges the fields of one response name, so this is gqlgen's guard
+// against repeats without its map: a selection has a few fields.
+func written(fields []graphql.CollectedField, alias string) bool {
+	for _, f := range fields {
+		if f.Alias == alias {
+			return true
 		}
 	}
-	e.buf.Grow(size)
+	return false
+}
+
+func (e *directEncoder) eventConnection(sel ast.SelectionSet, conn *graph.EventConnection) bool {
+	if b, ok := e.buf.(*bytes.Buffer); ok {
+		size := 0
+		for _, ed := range conn.Edges {
+			if ed.Node != nil {
+				size += len(ed.Node.Payload) + 256
+			}
+		}
+		b.Grow(size)
+	}
 	return connection(e, sel, "EventConnection", "EventEdge", eventTypes, conn.PageInfo, conn.Edges,
 		func(ed *graph.EventEdge) string { return ed.Cursor },
 		func(fields []graphql.CollectedField, ed *graph.EventEdge) bool { return e.event(fields, ed.Node) }, nil)
@@ -131,7 +258,7 @@ func connection[E any](e *directEncoder, sel ast.SelectionSet, typename, edgeTyp
 	return e.object(graphql.CollectFields(e.oc, sel, []string{typename}), func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
-			writeQuoted(&e.buf, typename)
+			writeQuoted(e.buf, typename)
 		case "pageInfo":
 			return e.pageInfo(f, info)
 		case "edges":
@@ -150,9 +277,9 @@ func connection[E any](e *directEncoder, sel ast.SelectionSet, typename, edgeTyp
 				if !e.object(edge, func(ef graphql.CollectedField) bool {
 					switch ef.Name {
 					case "__typename":
-						writeQuoted(&e.buf, edgeType)
+						writeQuoted(e.buf, edgeType)
 					case "cursor":
-						writeQuoted(&e.buf, cursor(ed))
+						writeQuoted(e.buf, cursor(ed))
 					case "node":
 						return node(nodeFields, ed)
 					default:
@@ -178,19 +305,19 @@ func (e *directEncoder) event(fields []graphql.CollectedField, ev *domain.Event)
 	return e.object(fields, func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
-			writeQuoted(&e.buf, "Event")
+			writeQuoted(e.buf, "Event")
 		case "id":
-			writeQuoted(&e.buf, ev.ID)
+			writeQuoted(e.buf, ev.ID)
 		case "cursor":
-			writeQuoted(&e.buf, ev.Cursor())
+			writeQuoted(e.buf, ev.Cursor())
 		case "provider":
-			ev.Provider.MarshalGQL(&e.buf)
+			ev.Provider.MarshalGQL(e.buf)
 		case "type":
-			ev.Type.MarshalGQL(&e.buf)
+			ev.Type.MarshalGQL(e.buf)
 		case "providerEventType":
-			writeQuoted(&e.buf, ev.ProviderEventType)
+			writeQuoted(e.buf, ev.ProviderEventType)
 		case "dedupeKey":
-			writeQuoted(&e.buf, ev.DedupeKey)
+			writeQuoted(e.buf, ev.DedupeKey)
 		case "occurredAt":
 			return e.time(ev.OccurredAt)
 		case "receivedAt":
@@ -216,7 +343,7 @@ func (e *directEncoder) pageInfo(f graphql.CollectedField, p *graph.PageInfo) bo
 	return e.object(graphql.CollectFields(e.oc, f.Selections, pageInfoTypes), func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
-			writeQuoted(&e.buf, "PageInfo")
+			writeQuoted(e.buf, "PageInfo")
 		case "hasNextPage":
 			e.bool(p.HasNextPage)
 		case "hasPreviousPage":
@@ -254,17 +381,17 @@ func (e *directEncoder) conversation(fields []graphql.CollectedField, c *domain.
 	return e.object(fields, func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
-			writeQuoted(&e.buf, "Conversation")
+			writeQuoted(e.buf, "Conversation")
 		case "id":
-			writeQuoted(&e.buf, c.ID)
+			writeQuoted(e.buf, c.ID)
 		case "provider":
-			c.Provider.MarshalGQL(&e.buf)
+			c.Provider.MarshalGQL(e.buf)
 		case "externalId":
-			writeQuoted(&e.buf, c.ExternalID)
+			writeQuoted(e.buf, c.ExternalID)
 		case "kind":
-			c.Kind.MarshalGQL(&e.buf)
+			c.Kind.MarshalGQL(e.buf)
 		case "status":
-			c.Status.MarshalGQL(&e.buf)
+			c.Status.MarshalGQL(e.buf)
 		case "providerStatus":
 			e.optString(c.ProviderStatus)
 		case "channel":
@@ -276,7 +403,7 @@ func (e *directEncoder) conversation(fields []graphql.CollectedField, c *domain.
 		case "updatedAt":
 			return e.time(c.UpdatedAt)
 		case "account":
-			writeQuoted(&e.buf, c.Account)
+			writeQuoted(e.buf, c.Account)
 		case "tags":
 			e.strings(c.Tags)
 		case "requester", "assignee":
@@ -328,17 +455,17 @@ func (e *directEncoder) message(fields []graphql.CollectedField, m *domain.Messa
 	return e.object(fields, func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
-			writeQuoted(&e.buf, "Message")
+			writeQuoted(e.buf, "Message")
 		case "id":
-			writeQuoted(&e.buf, m.ID)
+			writeQuoted(e.buf, m.ID)
 		case "externalId":
-			writeQuoted(&e.buf, m.ExternalID)
+			writeQuoted(e.buf, m.ExternalID)
 		case "private":
 			e.bool(m.Private)
 		case "content":
-			writeQuoted(&e.buf, m.Content)
+			writeQuoted(e.buf, m.Content)
 		case "contentType":
-			writeQuoted(&e.buf, m.ContentType)
+			writeQuoted(e.buf, m.ContentType)
 		case "createdAt":
 			return e.time(m.CreatedAt)
 		case "updatedAt":
@@ -354,31 +481,31 @@ func (e *directEncoder) person(fields []graphql.CollectedField, p *domain.Person
 	return e.object(fields, func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
-			writeQuoted(&e.buf, "Person")
+			writeQuoted(e.buf, "Person")
 		case "id":
-			writeQuoted(&e.buf, p.ID)
+			writeQuoted(e.buf, p.ID)
 		case "provider":
-			p.Provider.MarshalGQL(&e.buf)
+			p.Provider.MarshalGQL(e.buf)
 		case "externalId":
-			writeQuoted(&e.buf, p.ExternalID)
+			writeQuoted(e.buf, p.ExternalID)
 		case "role":
-			p.Role.MarshalGQL(&e.buf)
+			p.Role.MarshalGQL(e.buf)
 		case "name":
-			writeQuoted(&e.buf, p.Name)
+			writeQuoted(e.buf, p.Name)
 		case "firstName":
-			writeQuoted(&e.buf, p.FirstName)
+			writeQuoted(e.buf, p.FirstName)
 		case "lastName":
-			writeQuoted(&e.buf, p.LastName)
+			writeQuoted(e.buf, p.LastName)
 		case "email":
-			writeQuoted(&e.buf, p.Email)
+			writeQuoted(e.buf, p.Email)
 		case "emails":
 			e.strings(p.Emails)
 		case "phone":
-			writeQuoted(&e.buf, p.Phone)
+			writeQuoted(e.buf, p.Phone)
 		case "company":
-			writeQuoted(&e.buf, p.Company)
+			writeQuoted(e.buf, p.Company)
 		case "avatarUrl":
-			writeQuoted(&e.buf, p.AvatarURL)
+			writeQuoted(e.buf, p.AvatarURL)
 		case "deleted":
 			e.bool(p.Deleted)
 		case "updatedAt":
@@ -416,7 +543,7 @@ func (e *directEncoder) optString(s *string) {
 		e.buf.WriteString("null")
 		return
 	}
-	writeQuoted(&e.buf, *s)
+	writeQuoted(e.buf, *s)
 }
 
 func (e *directEncoder) strings(list []string) {
@@ -425,7 +552,7 @@ func (e *directEncoder) strings(list []string) {
 		if i > 0 {
 			e.buf.WriteByte(',')
 		}
-		writeQuoted(&e.buf, s)
+		writeQuoted(e.buf, s)
 	}
 	e.buf.WriteByte(']')
 }
@@ -433,7 +560,7 @@ func (e *directEncoder) strings(list []string) {
 // writeQuoted writes s as a JSON string exactly as gqlgen's String scalar
 // does: control characters, quotes and backslashes escaped, the rest,
 // invalid UTF-8 included, as it is.
-func writeQuoted(b *bytes.Buffer, s string) {
+func writeQuoted(b writer, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
 	start := 0

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -236,5 +237,30 @@ func TestDirectEncodingWritesWhatGqlgenWrites(t *testing.T) {
 				t.Errorf("written directly: %v, want %v", used, tc.direct)
 			}
 		})
+	}
+}
+
+// TestSplicesReplaceTheirTokens: each token in the data is replaced by its
+// value as the data is written; data without one, or with no Splices,
+// goes out as it is; a token that names no value is an error.
+func TestSplicesReplaceTheirTokens(t *testing.T) {
+	_, s := WithSplices(context.Background())
+	a := s.add(func(w io.Writer) error { _, err := io.WriteString(w, `[1,2]`); return err })
+	b := s.add(func(w io.Writer) error { _, err := io.WriteString(w, `{"x":"\u0000"}`); return err })
+	var out bytes.Buffer
+	if err := s.Write(&out, []byte(`{"a":`+a+`,"b":`+b+`,"c":`+a+`}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != `{"a":[1,2],"b":{"x":"\u0000"},"c":[1,2]}` {
+		t.Errorf("spliced %q", got)
+	}
+	out.Reset()
+	var none *Splices
+	if err := none.Write(&out, []byte(`{"a":1}`)); err != nil || out.String() != `{"a":1}` {
+		t.Errorf("no splices: %q, %v", out.String(), err)
+	}
+	bad := strings.Replace(a, ":0", ":7", 1)
+	if err := s.Write(io.Discard, []byte(`{"a":`+bad+`}`)); err == nil {
+		t.Error("a token naming no value was written")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/helpdesk-gateway/gateway/resolvers"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -38,6 +39,8 @@ type rawDataExecutor struct {
 }
 
 func (e rawDataExecutor) DispatchOperation(ctx context.Context, rc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	// Listings may leave their values to be written as the data goes out.
+	ctx, e.w.splices = resolvers.WithSplices(ctx)
 	next, ctx := e.GraphExecutor.DispatchOperation(ctx, rc)
 	return func(ctx context.Context) *graphql.Response {
 		resp := next(ctx)
@@ -57,8 +60,9 @@ func (e rawDataExecutor) DispatchOperation(ctx context.Context, rc *graphql.Oper
 // first, then the data.
 type rawDataWriter struct {
 	http.ResponseWriter
-	data   json.RawMessage
-	errors gqlerror.List
+	data    json.RawMessage
+	errors  gqlerror.List
+	splices *resolvers.Splices // the values the data holds tokens for
 }
 
 func (w *rawDataWriter) Write(p []byte) (int, error) {
@@ -80,6 +84,11 @@ func (w *rawDataWriter) Write(p []byte) (int, error) {
 	if !ok {
 		// Not the shape expected: nothing is lost by writing the
 		// response as encoding/json would have.
+		var spliced bytes.Buffer
+		if err := w.splices.Write(&spliced, data); err != nil {
+			return 0, err
+		}
+		data = spliced.Bytes()
 		var resp map[string]json.RawMessage
 		if err := json.Unmarshal(p, &resp); err != nil {
 			return 0, err
@@ -91,11 +100,16 @@ func (w *rawDataWriter) Write(p []byte) (int, error) {
 		}
 		return w.ResponseWriter.Write(b)
 	}
-	// Three writes, not one copy: the data may be megabytes.
-	for _, part := range [][]byte{prefix, data, rest} {
-		if _, err := w.ResponseWriter.Write(part); err != nil {
-			return 0, err
-		}
+	// No copy of the data, which may be megabytes; listings left to be
+	// written now are written straight to the response.
+	if _, err := w.ResponseWriter.Write(prefix); err != nil {
+		return 0, err
+	}
+	if err := w.splices.Write(w.ResponseWriter, data); err != nil {
+		return 0, err
+	}
+	if _, err := w.ResponseWriter.Write(rest); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }

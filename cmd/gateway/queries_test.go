@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -289,4 +290,67 @@ func TestPayloadsLeaveAsStored(t *testing.T) {
 	if !json.Valid(answer) || !bytes.Contains(answer, []byte(`"text":"a <b> & c"`)) {
 		t.Fatalf("answer %s: want valid JSON holding the stored text as it is", answer)
 	}
+}
+
+// TestListingsWrittenAsTheyGoOutMatchThoseWrittenInPlace: over POST, a page
+// of events is written into the response as it goes out; over GET, into
+// the response's data first. Both answer the same bytes, beside another
+// root field, with an error in the response, and for a page too large for
+// the socket's buffers.
+func TestListingsWrittenAsTheyGoOutMatchThoseWrittenInPlace(t *testing.T) {
+	eachStore(t, func(t *testing.T, databaseURL string) {
+		m := startGateway(t, databaseURL)
+		sub := createDixaSubscription(t, m)
+		for i := range 60 {
+			note := strings.Repeat(fmt.Sprintf("note %d \" \\ \u00e9 😀 ", i), 100)
+			text, _ := json.Marshal(note)
+			body := fmt.Sprintf(`{"event_id":"splice-%d","event_fqn":"CONVERSATION_NOTE_ADDED","event_version":"1",`+
+				`"event_timestamp":"2024-05-01T10:00:%02d.000Z","organization":{"id":"org"},"data":{"conversation":{"csid":%d,"status":"OPEN"},`+
+				`"note_id":"n-%d","text":%s,"created_at":"2024-05-01T10:00:00.000Z"}}`, i, i, i%7, i, text)
+			if status, answer := postDixa(t, sub.URL, sub.SecretKey, []byte(body)); status != http.StatusOK {
+				t.Fatalf("delivery: %d %s", status, answer)
+			}
+		}
+		do := func(method, query string) []byte {
+			t.Helper()
+			var req *http.Request
+			if method == "GET" {
+				req, _ = http.NewRequest("GET", m.URL()+"/graphql?query="+url.QueryEscape(query), nil)
+			} else {
+				q, _ := json.Marshal(map[string]any{"query": query})
+				req, _ = http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(q))
+				req.Header.Set("Content-Type", "application/json")
+			}
+			req.Header.Set("Authorization", "Bearer "+adminToken)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			answer, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !json.Valid(answer) {
+				t.Fatalf("%s answered invalid JSON: %.300s", method, answer)
+			}
+			return answer
+		}
+		for _, query := range []string{
+			`{ events(first: 100) { edges { cursor node { id type provider occurredAt receivedAt payload payloadExpired } } pageInfo { hasNextPage endCursor } } }`,
+			`{ a: events(first: 3) { edges { node { id payload } } } b: events(first: 2) { edges { node { id } } } conversations(first: 2) { edges { node { id } } } }`,
+			`{ events(first: 5) { edges { node { id payload } } } bad: events(after: "not a cursor") { edges { node { id } } } }`,
+		} {
+			post, get := do("POST", query), do("GET", query)
+			if !bytes.Equal(post, get) {
+				t.Fatalf("%s\nPOST answered\n%.600s\nGET answered\n%.600s", query, post, get)
+			}
+			if bytes.IndexByte(post, 0) >= 0 {
+				t.Fatalf("a NUL byte in the answer: %.300s", post)
+			}
+		}
+		if big := do("POST", `{ events(first: 100) { edges { node { payload } } } }`); len(big) < 100_000 || !bytes.Contains(big, []byte(`note 59`)) {
+			t.Fatalf("the page of 60 large payloads: %d bytes", len(big))
+		}
+	})
 }
