@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/helpdesk-gateway/gateway/domain"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -41,11 +40,10 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 	sizes := applyEventFilter(db.gorm.WithContext(ctx).Table("events").Select("position, length(payload) AS size").
 		Where("position > ?", int64(after)).Where(keptEvents), filter).Order("position").Limit(limit)
 	running := db.gorm.WithContext(ctx).Table("(?) AS sized", sizes).
-		Select("position, sum(size) OVER (ORDER BY position) - size AS before, count(*) OVER () AS fetched")
+		Select("position AS at, sum(size) OVER (ORDER BY position) - size AS before, count(*) OVER () AS fetched")
 	var fetched int
-	events, err = db.scanEvents(ctx, db.gorm.WithContext(ctx).Table("events").
-		Select(qualified("events", eventColumns)+", events.payload, page.fetched").
-		Joins("JOIN (?) AS page ON page.position = events.position", running).
+	events, err = db.scanEvents(db.gorm.WithContext(ctx).Table("events").Select(eventColumns+", payload, fetched").
+		Joins("JOIN (?) AS page ON page.at = events.position", running).
 		Where("page.before < ?", maxBytes).Order("events.position"), true, &fetched)
 	if err != nil {
 		return nil, false, storeError(fmt.Errorf("read events: %w", err))
@@ -56,29 +54,11 @@ func (db *DB) EventsWithin(ctx context.Context, filter *domain.EventFilter, afte
 	return events, len(events) > 0 && fetched > len(events), nil
 }
 
-// qualified prefixes each of a list of columns with table, for a
-// statement that joins tables with columns of the same names; in an
-// expression such as length(payload) = 0, its argument.
-func qualified(table, columns string) string {
-	list := strings.Split(columns, ", ")
-	for i, c := range list {
-		if strings.Contains(c, "(") {
-			list[i] = strings.Replace(c, "(", "("+table+".", 1)
-		} else {
-			list[i] = table + "." + c
-		}
-	}
-	return strings.Join(list, ", ")
-}
-
 // scanEvents runs q, whose columns are eventColumns, then the payload
 // when withPayload, then one column for each of extra, and reads its rows
-// by position into events: the hot reads of the history skip gorm's
-// reflection over each row and, on PostgreSQL, database/sql's conversion
-// of every value (pgx scans the rows itself). extra holds the last row's
+// by position into events (see scanAll). extra holds the last row's
 // values.
-func (db *DB) scanEvents(ctx context.Context, q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, error) {
-	var out []*domain.Event
+func (db *DB) scanEvents(q *gorm.DB, withPayload bool, extra ...any) ([]*domain.Event, error) {
 	var r eventRow
 	dest := []any{&r.Position, &r.ID, &r.Provider, &r.Type, &r.ProviderEventType, &r.DedupeKey, &r.FactKey,
 		&r.SubscriptionID, &r.ConversationID, &r.MessageID, &r.OccurredAt, &r.ReceivedAt, &r.Reason, &r.Corrects, &r.PayloadExpired}
@@ -86,28 +66,13 @@ func (db *DB) scanEvents(ctx context.Context, q *gorm.DB, withPayload bool, extr
 		dest = append(dest, &r.Payload)
 	}
 	dest = append(dest, extra...)
-	each := func(scan func(...any) error) error {
+	return scanAll(db, q, func(row interface{ Scan(...any) error }) (*domain.Event, error) {
 		r = eventRow{}
-		if err := scan(dest...); err != nil {
-			return err
-		}
-		out = append(out, r.toDomain())
-		return nil
-	}
-	if db.dialect == Postgres {
-		return out, db.pgxQuery(ctx, q, func(rows pgx.Rows) error { return each(rows.Scan) })
-	}
-	rows, err := q.Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows.Scan); err != nil {
+		if err := row.Scan(dest...); err != nil {
 			return nil, err
 		}
-	}
-	return out, rows.Err()
+		return r.toDomain(), nil
+	})
 }
 
 func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after domain.Position, limit int, withPayload bool) ([]*domain.Event, error) {
@@ -119,7 +84,7 @@ func (db *DB) events(ctx context.Context, filter *domain.EventFilter, after doma
 		Select(columns).
 		Where("position > ?", int64(after)).Where(keptEvents)
 	q = applyEventFilter(q, filter)
-	out, err := db.scanEvents(ctx, q.Order("position").Limit(limit), withPayload)
+	out, err := db.scanEvents(q.Order("position").Limit(limit), withPayload)
 	if err != nil {
 		return nil, storeError(fmt.Errorf("read events: %w", err))
 	}

@@ -90,20 +90,23 @@ func startPostGraphile(b *testing.B, dbURL string) string {
 	}
 }
 
-// postGraphQL posts query to endpoint, with a bearer token when token is
-// set, and returns the answer; a non-200 status or an answer with errors is
-// an error.
-func postGraphQL(client *http.Client, endpoint, token, query string, vars map[string]any) ([]byte, error) {
+// graphQLRequest is a GraphQL POST of query with vars to endpoint, with
+// token as its bearer token unless empty.
+func graphQLRequest(endpoint, token, query string, vars map[string]any) *http.Request {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, err := http.NewRequestWithContext(context.Background(), "POST", endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	req, _ := http.NewRequestWithContext(context.Background(), "POST", endpoint, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := client.Do(req)
+	return req
+}
+
+// postGraphQL posts query to endpoint, with a bearer token when token is
+// set, and returns the answer; a non-200 status or an answer with errors is
+// an error.
+func postGraphQL(client *http.Client, endpoint, token, query string, vars map[string]any) ([]byte, error) {
+	res, err := client.Do(graphQLRequest(endpoint, token, query, vars))
 	if err != nil {
 		return nil, err
 	}

@@ -274,16 +274,7 @@ func TestPayloadsLeaveAsStored(t *testing.T) {
 	if status, answer := postDixa(t, sub.URL, sub.SecretKey, body); status != http.StatusOK {
 		t.Fatalf("delivery: %d %s", status, answer)
 	}
-	q, _ := json.Marshal(map[string]any{"query": `{ events { edges { node { payload } } } }`})
-	req, _ := http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(q))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	answer, err := io.ReadAll(res.Body)
+	answer, err := postGraphQL(http.DefaultClient, m.URL()+"/graphql", adminToken, `{ events { edges { node { payload } } } }`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,15 +304,11 @@ func TestListingsWrittenAsTheyGoOutMatchThoseWrittenInPlace(t *testing.T) {
 		}
 		do := func(method, query string) []byte {
 			t.Helper()
-			var req *http.Request
+			req := graphQLRequest(m.URL()+"/graphql", adminToken, query, nil)
 			if method == "GET" {
 				req, _ = http.NewRequest("GET", m.URL()+"/graphql?query="+url.QueryEscape(query), nil)
-			} else {
-				q, _ := json.Marshal(map[string]any{"query": query})
-				req, _ = http.NewRequest("POST", m.URL()+"/graphql", bytes.NewReader(q))
-				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+adminToken)
 			}
-			req.Header.Set("Authorization", "Bearer "+adminToken)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -159,11 +158,7 @@ func pageAllEvents(b *testing.B, client *http.Client, endpoint string) (int, tim
 	start, read := time.Now(), 0
 	var after any
 	for {
-		body, _ := json.Marshal(map[string]any{"query": benchHistoryPage, "variables": map[string]any{"after": after}})
-		req, _ := http.NewRequest("POST", endpoint, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		res, err := client.Do(req)
+		res, err := client.Do(graphQLRequest(endpoint, adminToken, benchHistoryPage, map[string]any{"after": after}))
 		if err != nil {
 			b.Fatal(err)
 		}
