@@ -10,6 +10,20 @@ import (
 	"github.com/helpdesk-gateway/gateway/domain"
 )
 
+// messageEvent is the n-th new message in conversation conv, written by
+// its customer, with one of 20 agents assigned.
+func messageEvent(sub *domain.WebhookSubscription, n, conv int, payload domain.RawJSON) *domain.Event {
+	return &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventMessageCreated,
+		ProviderEventType: "ConversationMessageAdded", OccurredAt: time.Now(), ReceivedAt: time.Now(),
+		SubscriptionID: sub.ID, DedupeKey: fmt.Sprint("message-", n), Payload: payload,
+		Conversation: &domain.ConversationUpdate{ExternalID: fmt.Sprint(conv), Status: domain.StatusOpen,
+			Requester: &domain.Person{ExternalID: fmt.Sprint("c", conv), Name: "Customer", Email: "c@example.com"},
+			Assignee:  &domain.Person{ExternalID: fmt.Sprint("a", conv%20), Role: domain.RoleAgent, Name: "Agent"}},
+		Message: &domain.Message{ExternalID: fmt.Sprint("m", n), Direction: domain.DirectionInbound, Content: "Hello",
+			Author: &domain.Person{ExternalID: fmt.Sprint("c", conv), Name: "Customer"}},
+	}
+}
+
 // BenchmarkAppendDeliveries measures the store's side of group commit: one
 // op is a batch of 32 deliveries, each a new message in one of 200
 // conversations, written by its customer, with one of 20 agents assigned,
@@ -32,17 +46,7 @@ func BenchmarkAppendDeliveries(b *testing.B) {
 			ds := make([]*domain.Delivery, batch)
 			for i := range ds {
 				n++
-				conv := n % 200
-				e := &domain.Event{ID: domain.NewID(), Provider: domain.ProviderDixa, Type: domain.EventMessageCreated,
-					ProviderEventType: "ConversationMessageAdded", OccurredAt: time.Now(), ReceivedAt: time.Now(),
-					SubscriptionID: sub.ID, DedupeKey: fmt.Sprint("bench-", n), Payload: payload,
-					Conversation: &domain.ConversationUpdate{ExternalID: fmt.Sprint(conv), Status: domain.StatusOpen,
-						Requester: &domain.Person{ExternalID: fmt.Sprint("c", conv), Name: "Customer", Email: "c@example.com"},
-						Assignee:  &domain.Person{ExternalID: fmt.Sprint("a", conv%20), Role: domain.RoleAgent, Name: "Agent"}},
-					Message: &domain.Message{ExternalID: fmt.Sprint("m", n), Direction: domain.DirectionInbound, Content: "Hello",
-						Author: &domain.Person{ExternalID: fmt.Sprint("c", conv), Name: "Customer"}},
-				}
-				ds[i] = delivery(sub, e)
+				ds[i] = delivery(sub, messageEvent(sub, n, n%200, payload))
 			}
 			if _, err := store.AppendDeliveries(ctx, ds); err != nil {
 				b.Fatal(err)

@@ -141,17 +141,28 @@ func (w *pgWriter) rollback() {
 // read too, by a statement of its own so its snapshot is taken once the
 // lock is held: a head row that is behind the events (restored without
 // them, say) can never hand out a position twice.
+//
+// The transaction plans its statements without sequential scans, hash or
+// merge joins: every row it reads or updates is found by key, so storing a
+// batch costs the same however large the tables. Left to its estimates,
+// the planner keeps a prepared statement's generic plan made while the
+// tables were nearly empty (a hash join over the whole of messages, say)
+// until an ANALYZE, and a store without autovacuum, or just restored,
+// may see none for a long time.
 func (w *pgWriter) lockHead(ctx context.Context) (domain.Position, error) {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	b.Queue("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)")
 	b.Queue(`SELECT position FROM event_head WHERE id = 1 FOR UPDATE`)
 	b.Queue(`SELECT COALESCE(max(position), 0) FROM events`)
 	w.begun = true
 	br := w.conn.SendBatch(ctx, b)
 	defer br.Close()
 	var head, newest int64
-	if _, err := br.Exec(); err != nil {
-		return 0, err
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return 0, err
+		}
 	}
 	if err := br.QueryRow().Scan(&head); err != nil {
 		return 0, err
