@@ -54,14 +54,10 @@ const (
 // waiting. It returns how many events the page held and whether it was
 // cut by bytes, or why the stream must end (as send does).
 func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
-	select {
-	case h.replay <- struct{}{}:
-	case <-ctx.Done():
-		return 0, false, EndedByClient, nil
-	case <-h.ctx.Done():
-		return 0, false, EndedShutdown, nil
+	release, ended := h.take(ctx, h.replay)
+	if ended != "" {
+		return 0, false, ended, nil
 	}
-	release := sync.OnceFunc(func() { <-h.replay })
 	defer release()
 	if ended := h.yield(ctx); ended != "" {
 		return 0, false, ended, nil
@@ -95,6 +91,62 @@ func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after 
 		return 0, false, ended, nil
 	}
 	return len(page), cut, "", nil
+}
+
+// catchUpEvents is how many events a stream that may be near the head
+// reads without a replay turn (see run): a full read of so few says the
+// stream is replaying, and it takes turns from then on.
+const catchUpEvents = 16
+
+// catchUpPage reads up to catchUpEvents after the cursor without a replay
+// turn, once no delivery is in flight (see yield), and hands them to the
+// reader. It holds one of the catch-up turns until the reader has taken
+// them, as a replay turn does its page, so the catch-ups add a bounded
+// share of reads and encoding to the replays'. It returns how many events
+// it read and whether the read was cut by bytes, or why the stream must
+// end (as send does).
+func (h *Hub) catchUpPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
+	release, ended := h.take(ctx, h.catchUp)
+	if ended != "" {
+		return 0, false, ended, nil
+	}
+	defer release()
+	if ended := h.yield(ctx); ended != "" {
+		return 0, false, ended, nil
+	}
+	page, cut, err := h.store.EventsWithin(ctx, filter, *after, catchUpEvents, pageBytes)
+	if err != nil {
+		return 0, false, "", err
+	}
+	// Make room for the events first; a reader that takes nothing does
+	// not keep the turn (see replayPage).
+	stalled, ended := h.drain(ctx, out, h.buffer-len(page))
+	if ended != "" {
+		return 0, false, ended, nil
+	}
+	if stalled {
+		release()
+	}
+	if ended := h.send(ctx, page, after, out); ended != "" {
+		return 0, false, ended, nil
+	}
+	if _, ended := h.drain(ctx, out, 0); ended != "" {
+		return 0, false, ended, nil
+	}
+	return len(page), cut, "", nil
+}
+
+// take waits for one of turns, and returns the function that gives it
+// back (once, however often called), or why the stream must end.
+func (h *Hub) take(ctx context.Context, turns chan struct{}) (release func(), ended string) {
+	select {
+	case turns <- struct{}{}:
+		return sync.OnceFunc(func() { <-turns }), ""
+	case <-ctx.Done():
+		return nil, EndedByClient
+	case <-h.ctx.Done():
+		return nil, EndedShutdown
+	}
 }
 
 // yield waits until no foreground work has been in flight for ReplayQuiet,

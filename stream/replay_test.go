@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,13 +137,22 @@ func TestReplaysYieldToDeliveriesInFlight(t *testing.T) {
 	s := hub.Subscribe(ctx, nil, domain.Position(0))
 	waitAsked(t, fg, s)
 	if reads := store.count(); reads != 0 {
-		t.Fatalf("the replay read the store %d times while a delivery was in flight", reads)
+		t.Fatalf("the stream read the store %d times while a delivery was in flight", reads)
 	}
-	// The next delivery arrives just after the replay has read its page:
-	// the replay hands on its first chunk and then waits again.
+	// A delivery arrives just after each read. The stream's first read,
+	// a short one, finds it is behind: it hands those events on, and its
+	// replay waits before reading a page.
 	store.mu.Lock()
 	store.onRead = fg.begin
 	store.mu.Unlock()
+	fg.end()
+	probe := receive(t, s, 16)
+	waitAsked(t, fg, s)
+	if reads := store.count(); reads != 1 {
+		t.Fatalf("the replay read the store while a delivery was in flight (%d reads)", reads)
+	}
+	// The replay reads its page, hands on its first chunk and then waits
+	// again.
 	fg.end()
 	first := receive(t, s, 64)
 	waitAsked(t, fg, s)
@@ -153,9 +163,9 @@ func TestReplaysYieldToDeliveriesInFlight(t *testing.T) {
 	store.onRead = nil
 	store.mu.Unlock()
 	fg.end()
-	rest := receive(t, s, n-64)
-	if first[0] != "0" || first[63] != "63" || rest[0] != "64" || rest[n-65] != "199" {
-		t.Fatalf("replayed %s..%s then %s..%s", first[0], first[63], rest[0], rest[n-65])
+	rest := receive(t, s, n-16-64)
+	if probe[0] != "0" || probe[15] != "15" || first[0] != "16" || first[63] != "79" || rest[0] != "80" || rest[len(rest)-1] != "199" {
+		t.Fatalf("read %s..%s, then replayed %s..%s then %s..%s", probe[0], probe[15], first[0], first[63], rest[0], rest[len(rest)-1])
 	}
 }
 
@@ -204,8 +214,9 @@ func (s *buffered) EventsWithin(ctx context.Context, filter *domain.EventFilter,
 }
 
 // TestReplayTurnLastsUntilTheReaderTookThePage: a replay turn is given up
-// only once the reader has taken the page, so when a replay reads, at
-// most the other turns' readers still have events to encode and write.
+// only once the reader has taken the page, and a catch-up turn once the
+// reader has taken its few events, so when a stream reads, at most the
+// other turns' readers still have events to encode and write.
 func TestReplayTurnLastsUntilTheReaderTookThePage(t *testing.T) {
 	const n, streams, turns = 1200, 6, 2
 	store := &buffered{DB: dbtest.Open(t, dbtest.SQLiteURL(t))}
@@ -242,11 +253,83 @@ func TestReplayTurnLastsUntilTheReaderTookThePage(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// A reader that takes nothing for a while (20 ms) gets the rest of its
-	// page without a turn: on a loaded machine one may, hence the margin
-	// of one. Were turns given up as soon as the page was handed on, most
-	// readers would still have events whenever a replay reads.
-	if store.most > turns {
-		t.Fatalf("a replay read while %d readers still had events handed to them, want at most the %d turns'", store.most, turns)
+	// Were turns given up as soon as the page was handed on, most readers
+	// would still have events whenever a stream reads.
+	if store.most > 2*turns {
+		t.Fatalf("a stream read while %d readers still had events handed to them, want at most the %d replay and %d catch-up turns'", store.most, turns, turns)
+	}
+}
+
+// TestReplayingStreamsLeaveTheTailAtRest: streams replaying from far
+// behind read the store by their own cursors; until one catches up, the
+// commits that go on make no read of the store for the window.
+func TestReplayingStreamsLeaveTheTailAtRest(t *testing.T) {
+	store := &counting{DB: dbtest.Open(t, dbtest.SQLiteURL(t))}
+	b := broker.New()
+	appendEvents(t, store.DB, b, 0, 1000)
+	// Readers that take nothing: each stream fills its buffer of 16 with
+	// its first read, then reads a page it cannot hand on and waits, far
+	// behind, until its reader goes.
+	hub := quietHub(store, b, stream.Config{Buffer: 16, SlowTimeout: time.Hour})
+	defer hub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const streams = 5
+	for range streams {
+		hub.Subscribe(ctx, nil, domain.Position(0))
+	}
+	// Each reads its first events and a page, then waits.
+	before := int64(-1)
+	for deadline := time.Now().Add(10 * time.Second); store.reads.Load() != before; time.Sleep(300 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the streams' reads of the store did not settle")
+		}
+		before = store.reads.Load()
+	}
+	if before < streams {
+		t.Fatalf("%d reads of the store, want at least one a stream", before)
+	}
+	for i := range 5 {
+		appendEvents(t, store.DB, b, 1000+i, 1001+i)
+		time.Sleep(20 * time.Millisecond) // each commit's wake-up is taken alone
+	}
+	if reads := store.reads.Load() - before; reads != 0 {
+		t.Fatalf("5 commits made %d reads of the store while every stream replayed far behind", reads)
+	}
+}
+
+// TestLiveStreamDoesNotWaitBehindAReplay: a stream opened at the head
+// receives a new event while a replay holds the only replay turn.
+func TestLiveStreamDoesNotWaitBehindAReplay(t *testing.T) {
+	store := dbtest.Open(t, dbtest.SQLiteURL(t))
+	b := broker.New()
+	appendEvents(t, store, b, 0, 1000)
+	hub := quietHub(store, b, stream.Config{ReplayConcurrency: 1, SlowTimeout: time.Hour})
+	defer hub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// A replay whose reader takes its time over each event, as one that
+	// encodes and writes it does: its turn lasts until it took its page
+	// of 500, a few seconds.
+	replay := hub.Subscribe(ctx, nil, domain.Position(0))
+	var replayed atomic.Int64
+	go func() {
+		for range replay {
+			replayed.Add(1)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); replayed.Load() <= 16; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the replay did not start")
+		}
+	}
+	live := hub.Subscribe(ctx, nil, head(t, store))
+	appendEvents(t, store, b, 1000, 1001)
+	if got := receive(t, live, 1); got[0] != "1000" {
+		t.Fatalf("the live stream received %s, want 1000", got[0])
+	}
+	if n := replayed.Load(); n >= 16+500 {
+		t.Fatalf("the live stream received its event only once the replay had taken its page (%d events)", n)
 	}
 }

@@ -53,10 +53,15 @@ type Hub struct {
 	// replay holds a token for each page a stream behind the window
 	// reads and sends (see replayPage); the turns yield to foreground
 	// for at most replayYield.
-	replay      chan struct{}
+	replay chan struct{}
+	// catchUp holds a token for each short read of a stream that may be
+	// near the head (see catchUp): as many as replay turns, apart from
+	// them so that they never wait behind a replay.
+	catchUp     chan struct{}
 	foreground  Foreground
 	replayYield time.Duration
 
+	open    atomic.Int64 // open streams
 	blocked atomic.Int64 // streams waiting on a full buffer
 	metrics Metrics
 
@@ -95,7 +100,9 @@ type Config struct {
 	// ReplayConcurrency bounds the streams behind the window that read
 	// and send a page at once (default DefaultReplayConcurrency); the
 	// others wait their turn. A turn lasts from the read of a page until
-	// the stream's reader has taken all of it.
+	// the stream's reader has taken all of it. As many short reads of
+	// streams that may be near the head run at once besides (see
+	// catchUpEvents), without waiting for the replays.
 	ReplayConcurrency int
 	// Foreground is the work replays yield to (deliveries waiting to
 	// commit): before each store read and each chunk of a page it hands
@@ -185,7 +192,7 @@ func NewHub(cfg Config) *Hub {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{store: cfg.Store, logger: cfg.Logger, pageSize: 500, buffer: cfg.Buffer, slowTimeout: cfg.SlowTimeout, metrics: cfg.Metrics,
-		replay: make(chan struct{}, cfg.ReplayConcurrency), foreground: cfg.Foreground, replayYield: cfg.ReplayYield, ctx: ctx, cancel: cancel}
+		replay: make(chan struct{}, cfg.ReplayConcurrency), catchUp: make(chan struct{}, cfg.ReplayConcurrency), foreground: cfg.Foreground, replayYield: cfg.ReplayYield, ctx: ctx, cancel: cancel}
 	h.tail = newTail(cfg.Store, cfg.Broker, cfg.Poll, h.pageSize, cfg.WindowEvents, cfg.WindowBytes, func(err error) {
 		cfg.Logger.Warn("stream tail read failed; retrying", "err", err)
 	})
@@ -210,7 +217,7 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 		close(out)
 		return out
 	}
-	h.tail.join()
+	h.open.Add(1)
 	transport := transportFrom(ctx)
 	if h.metrics != nil {
 		h.metrics.StreamOpened(transport)
@@ -225,7 +232,7 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 				wake()
 			}
 		}()
-		defer h.tail.leave()
+		defer h.open.Add(-1)
 		reason := h.run(ctx, filter, after, out)
 		if h.metrics != nil {
 			h.metrics.StreamClosed(transport, reason)
@@ -235,7 +242,31 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 }
 
 // run serves one stream until it ends, and says why it ended.
+//
+// The stream follows the tail (joins it) only once it needs the window: when
+// its cursor is inside it, or when a read of the store came back short, so
+// that the stream has caught up with the store. A stream replaying from far
+// behind reads the store by its own cursor and costs the tail nothing: with
+// no stream following, the tail reads nothing as events commit.
+//
+// Behind the window, a stream that may be near the head (it has not read
+// yet, or its last read came back short) first reads a few events without a
+// replay turn (see catchUpPage): one that is at the head joins the window at
+// once instead of waiting behind the replays for a turn. Only a stream that
+// found a full page takes turns (see replayPage) until it catches up.
 func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, out chan<- *domain.Event) (reason string) {
+	following, near := false, true
+	follow := func() {
+		if !following {
+			following = true
+			h.tail.join()
+		}
+	}
+	defer func() {
+		if following {
+			h.tail.leave()
+		}
+	}()
 	defer func() {
 		// A stream ended by its reader and by the hub at once counts as
 		// the hub's.
@@ -254,6 +285,7 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 		w := h.tail.since(after, filter, h.pageSize)
 		var wait <-chan time.Time
 		if w.inside {
+			follow()
 			if ended := h.send(ctx, w.events, &after, out); ended != "" {
 				return ended
 			}
@@ -266,7 +298,11 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			// (not cut by bytes) means every matching event up to the
 			// window's head (taken before the read, so visible to it) was
 			// read, so the cursor may jump there and join the window.
-			n, cut, ended, err := h.replayPage(ctx, filter, &after, out)
+			read, limit := h.replayPage, h.pageSize
+			if near {
+				read, limit = h.catchUpPage, catchUpEvents
+			}
+			n, cut, ended, err := read(ctx, filter, &after, out)
 			if ended != "" {
 				return ended
 			}
@@ -281,9 +317,10 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 				h.logger.Warn("stream read failed; retrying", "err", err)
 				wait = time.After(min(h.tail.poll, time.Second))
 			} else {
-				if n == h.pageSize || cut {
+				if near = n < limit && !cut; !near {
 					continue
 				}
+				follow() // caught up with the store: the window is next
 				if w.ready && after.Less(w.head) {
 					after = w.head
 				}
@@ -373,10 +410,7 @@ type Stats struct {
 // Stats returns how many streams are open and how many are waiting for a
 // reader that does not keep up.
 func (h *Hub) Stats() Stats {
-	h.tail.mu.Lock()
-	n := h.tail.streams
-	h.tail.mu.Unlock()
-	return Stats{Streams: n, Blocked: int(h.blocked.Load())}
+	return Stats{Streams: int(h.open.Load()), Blocked: int(h.blocked.Load())}
 }
 
 // Close ends every stream and waits for their goroutines. Streams

@@ -41,7 +41,7 @@ type tail struct {
 	head     domain.Position
 	events   []*domain.Event
 	bytes    int
-	streams  int           // open streams; with none, the tail rests
+	streams  int           // streams following the window; with none, the tail rests
 	changed  chan struct{} // closed (and replaced) whenever head moves or the window restarts
 }
 
@@ -84,8 +84,9 @@ func (t *tail) since(after domain.Position, filter *domain.EventFilter, max int)
 	return w
 }
 
-// join and leave count the open streams: the tail reads only while some
-// stream may want what it reads.
+// join and leave count the streams that follow the window: the tail reads
+// only while some stream may want what it reads. A stream replaying from far
+// behind does not follow it until it has caught up with the store.
 func (t *tail) join() {
 	t.mu.Lock()
 	t.streams++
