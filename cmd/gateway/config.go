@@ -31,6 +31,9 @@ type Config struct {
 	// pause in the deliveries before its next read or chunk; zero:
 	// replays do not wait for deliveries.
 	StreamReplayYield time.Duration
+	// GCHeapFloor is the least heap goal of the garbage collector, in
+	// bytes (see package gcfloor); zero leaves GOGC alone.
+	GCHeapFloor int64
 	// SubscriptionCacheTTL bounds how long ingest serves a cached webhook
 	// subscription without reading it again.
 	SubscriptionCacheTTL time.Duration
@@ -137,6 +140,7 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	fs.Positive(fs.Int(&c.MaxEventPageSize, "max-event-page-size", "MAX_EVENT_PAGE_SIZE", 10000, "largest page (first) of a listing of events, for paging the history"))
 	fs.Positive(fs.Int(&c.StreamReplayConcurrency, "stream-replay-concurrency", "STREAM_REPLAY_CONCURRENCY", stream.DefaultReplayConcurrency, "replaying streams that read and send a page at once, each until its reader has taken the page; the rest of the database's connections and of the CPU stay free for ingest and queries (raise it on more than two cores)"))
 	fs.NonNegative(fs.Duration(&c.StreamReplayYield, "stream-replay-yield", "STREAM_REPLAY_YIELD", stream.DefaultReplayYield, "longest a replaying stream waits for a pause in the webhook deliveries before it reads or sends more; 0: replays do not wait for deliveries"))
+	fs.NonNegative(fs.Int64(&c.GCHeapFloor, "gc-heap-floor", "GC_HEAP_FLOOR", 64<<20, "least heap (bytes) the garbage collector lets the gateway grow to before it collects, so that a small heap is not collected dozens of times a second; the memory it costs is at most this; 0, or GOGC set: GOGC alone decides"))
 	fs.NonNegative(fs.Int(&c.IngestWorkers, "ingest-workers", "INGEST_WORKERS", 0, "concurrent ingest transactions; 0: 1"))
 	fs.Positive(fs.Int(&c.IngestBatch, "ingest-batch", "INGEST_BATCH", 256, "most deliveries sharing one transaction"))
 	fs.Positive(fs.Duration(&c.StreamPoll, "stream-poll", "STREAM_POLL", time.Second, "how often live streams re-read the store without a wake-up"))

@@ -37,6 +37,7 @@ import (
 	"github.com/helpdesk-gateway/gateway/db"
 	"github.com/helpdesk-gateway/gateway/domain"
 	"github.com/helpdesk-gateway/gateway/export"
+	"github.com/helpdesk-gateway/gateway/gcfloor"
 	"github.com/helpdesk-gateway/gateway/graph"
 	"github.com/helpdesk-gateway/gateway/ingest"
 	"github.com/helpdesk-gateway/gateway/outbound"
@@ -110,6 +111,9 @@ func serve(cfg Config) error {
 	// The standard library's log package, and gqlgen's messages through
 	// it, write to the same JSON log.
 	slog.SetDefault(m.Logger)
+	if os.Getenv("GOGC") == "" {
+		defer gcfloor.Start(uint64(cfg.GCHeapFloor))()
+	}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
