@@ -30,6 +30,11 @@ const (
 	// limit (9 a node: 5000 × 9 + 1 ≤ 50,000).
 	benchHistoryPage = `query($after: String) { events(first: 5000, after: $after) {
 		edges { node { id type occurredAt payload } } pageInfo { hasNextPage endCursor } } }`
+	// The same page with pageInfo first: a response's fields come in the
+	// order selected, so a client learns the next cursor from the first
+	// bytes of a page and can ask for the next page while it decodes.
+	benchHistoryPageInfoFirst = `query($after: String) { events(first: 5000, after: $after) {
+		pageInfo { hasNextPage endCursor } edges { node { id type occurredAt payload } } } }`
 )
 
 // BenchmarkReadSide loads READ_BENCH_EVENTS Dixa deliveries (default
@@ -40,7 +45,10 @@ const (
 // (20 conversations, requester, last 3 messages) at 32 and 128 clients for
 // READ_BENCH_SECONDS each (default 5), the rate of paging the whole
 // history (events(first: 5000) with payloads, each page decoded as a
-// client would) and of the NDJSON export, each beside the same run's COPY
+// client would: by a client that asks for the next page once it has
+// decoded the last, and by one that asks for it as soon as the page's
+// first bytes name its cursor, decoding the page meanwhile) and of the
+// NDJSON export, each beside the same run's COPY
 // of the events table, in READ_BENCH_ROUNDS (2) alternating rounds of
 // each. READ_BENCH_ONLY
 // (a comma-separated list of events-page, conversation-page, paging and
@@ -113,11 +121,20 @@ func BenchmarkReadSide(b *testing.B) {
 		}
 		// Alternating rounds again: COPY, paging, export, each round; a
 		// rate is the rows of all rounds over their time.
-		var copying, paging, exporting readRate
+		var copying, paging, pipelined, exporting readRate
 		for range rounds {
 			copying.add(copyEvents(b, url))
 			if runs("paging") {
-				paging.add(pageAllEvents(b, client, g.base+"/graphql"))
+				for _, r := range []struct {
+					rate *readRate
+					page func(*testing.B, *http.Client, string) (int, time.Duration)
+				}{{&paging, pageAllEvents}, {&pipelined, pageAllEventsAhead}} {
+					read, took := r.page(b, client, g.base+"/graphql")
+					if read != events {
+						b.Fatalf("paging read %d events of %d", read, events)
+					}
+					r.rate.add(read, took)
+				}
 			}
 			if runs("export") {
 				exporting.add(exportHistory(b, client, g.base, events))
@@ -129,7 +146,7 @@ func BenchmarkReadSide(b *testing.B) {
 		for _, r := range []struct {
 			name, unit string
 			rate       readRate
-		}{{"paging", "events/s", paging}, {"export", "lines/s", exporting}} {
+		}{{"paging", "events/s", paging}, {"paging-ahead", "events/s", pipelined}, {"export", "lines/s", exporting}} {
 			if r.rate.took == 0 {
 				continue
 			}
@@ -184,6 +201,72 @@ func pageAllEvents(b *testing.B, client *http.Client, endpoint string) (int, tim
 			break
 		}
 		after = page.Data.Events.PageInfo.EndCursor
+	}
+	return read, time.Since(start)
+}
+
+// pageAllEventsAhead pages the whole history as pageAllEvents does, but
+// asks for each page with pageInfo first and, as soon as it has read the
+// next cursor at the start of a page, sends the request for the next page
+// (on a second connection) while it decodes the rest of this one: the
+// gateway reads the next page from the store while the client decodes.
+func pageAllEventsAhead(b *testing.B, client *http.Client, endpoint string) (int, time.Duration) {
+	type response struct {
+		res *http.Response
+		err error
+	}
+	ask := func(after any) <-chan response {
+		c := make(chan response, 1)
+		go func() {
+			res, err := client.Do(graphQLRequest(endpoint, adminToken, benchHistoryPageInfoFirst, map[string]any{"after": after}))
+			c <- response{res, err}
+		}()
+		return c
+	}
+	start, read := time.Now(), 0
+	var after any
+	for next := ask(after); next != nil; {
+		r := <-next
+		if r.err != nil {
+			b.Fatal(r.err)
+		}
+		if r.res.StatusCode != http.StatusOK {
+			body, _ := io.ReadAll(r.res.Body)
+			b.Fatalf("page after %v: status %d %s", after, r.res.StatusCode, body)
+		}
+		// {"data":{"events":{"pageInfo":{...},"edges":[...]}}}
+		dec := json.NewDecoder(r.res.Body)
+		for _, want := range []any{json.Delim('{'), "data", json.Delim('{'), "events", json.Delim('{'), "pageInfo"} {
+			if tok, err := dec.Token(); err != nil || tok != want {
+				b.Fatalf("page after %v: %v where %v was expected (%v)", after, tok, want, err)
+			}
+		}
+		var info struct {
+			HasNextPage bool
+			EndCursor   *string
+		}
+		if err := dec.Decode(&info); err != nil {
+			b.Fatalf("page after %v: pageInfo: %v", after, err)
+		}
+		next = nil
+		if info.HasNextPage {
+			after = info.EndCursor
+			next = ask(after)
+		}
+		var edges []struct{}
+		if tok, err := dec.Token(); err != nil || tok != "edges" {
+			b.Fatalf("page after %v: %v where edges was expected (%v)", after, tok, err)
+		}
+		if err := dec.Decode(&edges); err != nil {
+			b.Fatalf("page after %v: edges: %v", after, err)
+		}
+		for range 3 {
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+				b.Fatalf("page after %v: %v at the end of the response (%v)", after, tok, err)
+			}
+		}
+		r.res.Body.Close()
+		read += len(edges)
 	}
 	return read, time.Since(start)
 }
