@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -50,20 +52,55 @@ func (d DirectEncoding) InterceptField(ctx context.Context, next graphql.Resolve
 	if fc == nil || fc.Object != "Query" || (fc.Field.Name != "events" && fc.Field.Name != "conversations") {
 		return next(ctx)
 	}
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	oc := graphql.GetOperationContext(ctx)
+	var chunk *pageChunk
+	if s := splicesFrom(ctx); s != nil && fc.Field.Name == "events" && edgesFirst(oc, fc.Field.Selections) &&
+		len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"})) == 1 {
+		// The only listing of the response, written as it goes out with
+		// its edges before its pageInfo: it may be read in chunks.
+		ctx, chunk = withChunkedPage(ctx)
+	}
 	res, err := next(ctx)
-	if err != nil || !graphql.HasOperationContext(ctx) {
+	if err != nil {
 		return res, err
 	}
 	var out bytes.Buffer
-	e := directEncoder{ctx: ctx, r: d.Resolver, oc: graphql.GetOperationContext(ctx), buf: &out}
+	e := directEncoder{ctx: ctx, r: d.Resolver, oc: oc, buf: &out}
 	ok := false
 	switch conn := res.(type) {
 	case *graph.EventConnection:
+		if chunk != nil && chunk.pager != nil && conn != nil && e.streamable(fc.Field.Selections, conn) {
+			s, p := splicesFrom(ctx), chunk.pager
+			token := s.add(func(w io.Writer) error {
+				// The operation's context ends when it has run, before its
+				// response is written: the rest of the page is read under
+				// its values and its deadline only.
+				p.ctx = context.WithoutCancel(ctx)
+				if deadline, ok := ctx.Deadline(); ok {
+					var cancel context.CancelFunc
+					p.ctx, cancel = context.WithDeadline(p.ctx, deadline)
+					defer cancel()
+				}
+				bw := bufio.NewWriterSize(w, 64<<10)
+				e := directEncoder{ctx: ctx, r: d.Resolver, oc: oc, buf: bw}
+				e.eventConnectionInChunks(fc.Field.Selections, conn, p)
+				return bw.Flush()
+			})
+			return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, token) }), nil
+		}
+		if chunk != nil && chunk.pager != nil && conn != nil {
+			if err := chunk.pager.complete(conn); err != nil {
+				return nil, err
+			}
+		}
 		if s := splicesFrom(ctx); s != nil && conn != nil && e.streamable(fc.Field.Selections, conn) {
 			// Written as the response goes out, not into memory first.
 			token := s.add(func(w io.Writer) error {
 				bw := bufio.NewWriterSize(w, 64<<10)
-				e := directEncoder{ctx: ctx, r: d.Resolver, oc: e.oc, buf: bw}
+				e := directEncoder{ctx: ctx, r: d.Resolver, oc: oc, buf: bw}
 				e.eventConnection(fc.Field.Selections, conn)
 				return bw.Flush()
 			})
@@ -245,22 +282,87 @@ func (e *directEncoder) eventConnection(sel ast.SelectionSet, conn *graph.EventC
 		}
 		b.Grow(size)
 	}
-	return connection(e, sel, "EventConnection", "EventEdge", eventTypes, conn.PageInfo, conn.Edges,
+	return connection(e, sel, "EventConnection", "EventEdge", eventTypes, pageInfoOf(conn.PageInfo), slices.Values(conn.Edges),
+		func(ed *graph.EventEdge) string { return ed.Cursor },
+		func(fields []graphql.CollectedField, ed *graph.EventEdge) bool { return e.event(fields, ed.Node) }, nil)
+}
+
+// pageInfoOf returns info as connection takes it.
+func pageInfoOf(info *graph.PageInfo) func() *graph.PageInfo {
+	return func() *graph.PageInfo { return info }
+}
+
+// edgesFirst reports whether a selection of an EventConnection asks for
+// its edges and, if for its pageInfo too, after them: a page read in
+// chunks knows its pageInfo only once its edges are written.
+func edgesFirst(oc *graphql.OperationContext, sel ast.SelectionSet) bool {
+	edges := false
+	for _, f := range graphql.CollectFields(oc, sel, []string{"EventConnection"}) {
+		switch f.Name {
+		case "edges":
+			edges = true
+		case "pageInfo":
+			if !edges {
+				return false
+			}
+		}
+	}
+	return edges
+}
+
+// eventConnectionInChunks writes a page whose first chunk is conn's and
+// whose rest p reads as it goes (see eventPager). A later chunk's event
+// the encoder would not write (one stored without its times or payload),
+// or a failed read, ends the page early with hasNextPage: the caller pages
+// on from the last cursor written, and learns there what went wrong.
+func (e *directEncoder) eventConnectionInChunks(sel ast.SelectionSet, conn *graph.EventConnection, p *eventPager) bool {
+	chunks, stop := p.rest()
+	defer stop()
+	info := *conn.PageInfo
+	early := false
+	edges := func(yield func(*graph.EventEdge) bool) {
+		for _, ed := range conn.Edges {
+			if !yield(ed) {
+				return
+			}
+		}
+		for c := range chunks {
+			if c.err != nil {
+				early = true
+				return
+			}
+			for _, ev := range c.events {
+				if ev.OccurredAt.IsZero() || ev.ReceivedAt.IsZero() || len(ev.Payload) == 0 {
+					early = true
+					return
+				}
+				ed := &graph.EventEdge{Cursor: ev.Cursor(), Node: ev}
+				if !yield(ed) {
+					return
+				}
+				info.EndCursor = &ed.Cursor
+			}
+		}
+	}
+	return connection(e, sel, "EventConnection", "EventEdge", eventTypes, func() *graph.PageInfo {
+		info.HasNextPage = early || p.more
+		return &info
+	}, edges,
 		func(ed *graph.EventEdge) string { return ed.Cursor },
 		func(fields []graphql.CollectedField, ed *graph.EventEdge) bool { return e.event(fields, ed.Node) }, nil)
 }
 
 // connection writes a Relay connection: its edges (cursor and node, the
 // node written by node), its pageInfo, and any other field with other.
-func connection[E any](e *directEncoder, sel ast.SelectionSet, typename, edgeType string, nodeTypes []string, info *graph.PageInfo,
-	edges []E, cursor func(E) string, node func([]graphql.CollectedField, E) bool, other func(graphql.CollectedField) bool,
+func connection[E any](e *directEncoder, sel ast.SelectionSet, typename, edgeType string, nodeTypes []string, info func() *graph.PageInfo,
+	edges iter.Seq[E], cursor func(E) string, node func([]graphql.CollectedField, E) bool, other func(graphql.CollectedField) bool,
 ) bool {
 	return e.object(graphql.CollectFields(e.oc, sel, []string{typename}), func(f graphql.CollectedField) bool {
 		switch f.Name {
 		case "__typename":
 			writeQuoted(e.buf, typename)
 		case "pageInfo":
-			return e.pageInfo(f, info)
+			return e.pageInfo(f, info())
 		case "edges":
 			edge := graphql.CollectFields(e.oc, f.Selections, []string{edgeType})
 			var nodeFields []graphql.CollectedField
@@ -270,10 +372,12 @@ func connection[E any](e *directEncoder, sel ast.SelectionSet, typename, edgeTyp
 				}
 			}
 			e.buf.WriteByte('[')
-			for i, ed := range edges {
+			i := 0
+			for ed := range edges {
 				if i > 0 {
 					e.buf.WriteByte(',')
 				}
+				i++
 				if !e.object(edge, func(ef graphql.CollectedField) bool {
 					switch ef.Name {
 					case "__typename":
@@ -360,7 +464,7 @@ func (e *directEncoder) pageInfo(f graphql.CollectedField, p *graph.PageInfo) bo
 }
 
 func (e *directEncoder) conversationConnection(sel ast.SelectionSet, conn *graph.ConversationConnection) bool {
-	return connection(e, sel, "ConversationConnection", "ConversationEdge", conversationTypes, conn.PageInfo, conn.Edges,
+	return connection(e, sel, "ConversationConnection", "ConversationEdge", conversationTypes, pageInfoOf(conn.PageInfo), slices.Values(conn.Edges),
 		func(ed *graph.ConversationEdge) string { return ed.Cursor },
 		func(fields []graphql.CollectedField, ed *graph.ConversationEdge) bool {
 			return e.conversation(fields, ed.Node)
@@ -443,7 +547,7 @@ func (e *directEncoder) lastMessages(f graphql.CollectedField, c *domain.Convers
 	if err != nil || conn == nil {
 		return false
 	}
-	return connection(e, f.Selections, "MessageConnection", "MessageEdge", messageTypes, conn.PageInfo, conn.Edges,
+	return connection(e, f.Selections, "MessageConnection", "MessageEdge", messageTypes, pageInfoOf(conn.PageInfo), slices.Values(conn.Edges),
 		func(ed *graph.MessageEdge) string { return ed.Cursor },
 		func(fields []graphql.CollectedField, ed *graph.MessageEdge) bool { return e.message(fields, ed.Node) }, nil)
 }

@@ -60,7 +60,15 @@ func (r *Resolver) eventConnection(ctx context.Context, filter *domain.EventFilt
 	}
 	var events []*domain.Event
 	cut := false
-	if payloadSelected(ctx) {
+	if c := chunkedPage(ctx); c != nil && n > minPageChunk && payloadSelected(ctx) {
+		chunk := max(minPageChunk, (n+pageChunks-1)/pageChunks)
+		p := &eventPager{ctx: ctx, r: r, filter: filter, chunk: min(chunk, firstPageChunk), left: n, after: pos}
+		events, err = p.read()
+		cut, p.chunk = p.more, chunk
+		if !p.done() {
+			c.pager = p // the rest is read as the page is written, or by complete
+		}
+	} else if payloadSelected(ctx) {
 		events, cut, err = readWithin(ctx, func(maxBytes int) ([]*domain.Event, bool, error) {
 			return r.Store.EventsWithin(ctx, filter, pos, n+1, maxBytes)
 		})

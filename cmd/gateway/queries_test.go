@@ -291,38 +291,8 @@ func TestPayloadsLeaveAsStored(t *testing.T) {
 func TestListingsWrittenAsTheyGoOutMatchThoseWrittenInPlace(t *testing.T) {
 	eachStore(t, func(t *testing.T, databaseURL string) {
 		m := startGateway(t, databaseURL)
-		sub := createDixaSubscription(t, m)
-		for i := range 60 {
-			note := strings.Repeat(fmt.Sprintf("note %d \" \\ \u00e9 😀 ", i), 100)
-			text, _ := json.Marshal(note)
-			body := fmt.Sprintf(`{"event_id":"splice-%d","event_fqn":"CONVERSATION_NOTE_ADDED","event_version":"1",`+
-				`"event_timestamp":"2024-05-01T10:00:%02d.000Z","organization":{"id":"org"},"data":{"conversation":{"csid":%d,"status":"OPEN"},`+
-				`"note_id":"n-%d","text":%s,"created_at":"2024-05-01T10:00:00.000Z"}}`, i, i, i%7, i, text)
-			if status, answer := postDixa(t, sub.URL, sub.SecretKey, []byte(body)); status != http.StatusOK {
-				t.Fatalf("delivery: %d %s", status, answer)
-			}
-		}
-		do := func(method, query string) []byte {
-			t.Helper()
-			req := graphQLRequest(m.URL()+"/graphql", adminToken, query, nil)
-			if method == "GET" {
-				req, _ = http.NewRequest("GET", m.URL()+"/graphql?query="+url.QueryEscape(query), nil)
-				req.Header.Set("Authorization", "Bearer "+adminToken)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			answer, err := io.ReadAll(res.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !json.Valid(answer) {
-				t.Fatalf("%s answered invalid JSON: %.300s", method, answer)
-			}
-			return answer
-		}
+		postLargeNotes(t, m, 60)
+		do := func(method, query string) []byte { return answerTo(t, m, method, query) }
 		for _, query := range []string{
 			`{ events(first: 100) { edges { cursor node { id type provider occurredAt receivedAt payload payloadExpired } } pageInfo { hasNextPage endCursor } } }`,
 			`{ a: events(first: 3) { edges { node { id payload } } } b: events(first: 2) { edges { node { id } } } conversations(first: 2) { edges { node { id } } } }`,
@@ -338,6 +308,80 @@ func TestListingsWrittenAsTheyGoOutMatchThoseWrittenInPlace(t *testing.T) {
 		}
 		if big := do("POST", `{ events(first: 100) { edges { node { payload } } } }`); len(big) < 100_000 || !bytes.Contains(big, []byte(`note 59`)) {
 			t.Fatalf("the page of 60 large payloads: %d bytes", len(big))
+		}
+	})
+}
+
+// postLargeNotes posts n Dixa notes of about 2.6 KB each, with quotes,
+// backslashes and characters beyond ASCII in their payloads.
+func postLargeNotes(t *testing.T, m *Main, n int) {
+	t.Helper()
+	sub := createDixaSubscription(t, m)
+	for i := range n {
+		note := strings.Repeat(fmt.Sprintf("note %d \" \\ \u00e9 😀 ", i), 100)
+		text, _ := json.Marshal(note)
+		body := fmt.Sprintf(`{"event_id":"splice-%d","event_fqn":"CONVERSATION_NOTE_ADDED","event_version":"1",`+
+			`"event_timestamp":"2024-05-01T10:00:%02d.000Z","organization":{"id":"org"},"data":{"conversation":{"csid":%d,"status":"OPEN"},`+
+			`"note_id":"n-%d","text":%s,"created_at":"2024-05-01T10:00:00.000Z"}}`, i, i%60, i%7, i, text)
+		if status, answer := postDixa(t, sub.URL, sub.SecretKey, []byte(body)); status != http.StatusOK {
+			t.Fatalf("delivery: %d %s", status, answer)
+		}
+	}
+}
+
+// answerTo sends query to m by POST (whose listings of events are written
+// as they go out, a large page read in chunks) or by GET (written in
+// place), and returns the answer, which must be JSON.
+func answerTo(t *testing.T, m *Main, method, query string) []byte {
+	t.Helper()
+	req := graphQLRequest(m.URL()+"/graphql", adminToken, query, nil)
+	if method == "GET" {
+		req, _ = http.NewRequest("GET", m.URL()+"/graphql?query="+url.QueryEscape(query), nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	answer, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(answer) {
+		t.Fatalf("%s answered invalid JSON: %.300s", method, answer)
+	}
+	return answer
+}
+
+// TestPagesReadInChunksEndWhereTheResponseBudgetEnds: a page of events
+// read in chunks (POST) and cut by the response's payload budget in its
+// second chunk ends on the same event as the page read whole (GET), with
+// hasNextPage.
+func TestPagesReadInChunksEndWhereTheResponseBudgetEnds(t *testing.T) {
+	eachStore(t, func(t *testing.T, databaseURL string) {
+		m := startGateway(t, databaseURL, "-max-response-bytes", "100000")
+		postLargeNotes(t, m, 60)
+		query := `{ events(first: 100) { edges { cursor node { id payload } } pageInfo { hasNextPage endCursor } } }`
+		post, get := answerTo(t, m, "POST", query), answerTo(t, m, "GET", query)
+		if !bytes.Equal(post, get) {
+			t.Fatalf("POST answered\n%.300s\nGET answered\n%.300s", post, get)
+		}
+		var page struct {
+			Data struct {
+				Events struct {
+					Edges    []json.RawMessage
+					PageInfo struct{ HasNextPage bool }
+				}
+			}
+		}
+		if err := json.Unmarshal(post, &page); err != nil {
+			t.Fatal(err)
+		}
+		// Chunks of 25 events of about 2.6 KB: 100,000 bytes end the page
+		// in its second chunk.
+		if n := len(page.Data.Events.Edges); n <= 25 || n >= 50 || !page.Data.Events.PageInfo.HasNextPage {
+			t.Fatalf("a page of %d events, hasNextPage %v: want one cut by the budget in its second chunk", n, page.Data.Events.PageInfo.HasNextPage)
 		}
 	})
 }
