@@ -72,39 +72,37 @@ func (d DirectEncoding) InterceptField(ctx context.Context, next graphql.Resolve
 	ok := false
 	switch conn := res.(type) {
 	case *graph.EventConnection:
-		if chunk != nil && chunk.pager != nil && conn != nil && e.streamable(fc.Field.Selections, conn) {
-			s, p := splicesFrom(ctx), chunk.pager
-			token := s.add(func(w io.Writer) error {
-				// The operation's context ends when it has run, before its
-				// response is written: the rest of the page is read under
-				// its values and its deadline only.
-				p.ctx = context.WithoutCancel(ctx)
-				if deadline, ok := ctx.Deadline(); ok {
-					var cancel context.CancelFunc
-					p.ctx, cancel = context.WithDeadline(p.ctx, deadline)
-					defer cancel()
-				}
-				bw := bufio.NewWriterSize(w, 64<<10)
-				e := directEncoder{ctx: ctx, r: d.Resolver, oc: oc, buf: bw}
-				e.eventConnectionInChunks(fc.Field.Selections, conn, p)
-				return bw.Flush()
-			})
-			return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, token) }), nil
-		}
-		if chunk != nil && chunk.pager != nil && conn != nil {
-			if err := chunk.pager.complete(conn); err != nil {
-				return nil, err
-			}
+		var pager *eventPager // the rest of a page read in chunks
+		if chunk != nil {
+			pager = chunk.pager
 		}
 		if s := splicesFrom(ctx); s != nil && conn != nil && e.streamable(fc.Field.Selections, conn) {
 			// Written as the response goes out, not into memory first.
 			token := s.add(func(w io.Writer) error {
 				bw := bufio.NewWriterSize(w, 64<<10)
 				e := directEncoder{ctx: ctx, r: d.Resolver, oc: oc, buf: bw}
-				e.eventConnection(fc.Field.Selections, conn)
+				if pager == nil {
+					e.eventConnection(fc.Field.Selections, conn)
+					return bw.Flush()
+				}
+				// The operation's context ends when it has run, before its
+				// response is written: the rest of the page is read under
+				// its values and its deadline only.
+				pager.ctx = context.WithoutCancel(ctx)
+				if deadline, ok := ctx.Deadline(); ok {
+					var cancel context.CancelFunc
+					pager.ctx, cancel = context.WithDeadline(pager.ctx, deadline)
+					defer cancel()
+				}
+				e.eventConnectionInChunks(fc.Field.Selections, conn, pager)
 				return bw.Flush()
 			})
 			return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, token) }), nil
+		}
+		if pager != nil && conn != nil {
+			if err := pager.complete(conn); err != nil {
+				return nil, err
+			}
 		}
 		out.Reset()
 		ok = conn != nil && e.eventConnection(fc.Field.Selections, conn)
@@ -129,12 +127,17 @@ func (e *directEncoder) streamable(sel ast.SelectionSet, conn *graph.EventConnec
 		return false
 	}
 	for _, ed := range conn.Edges {
-		if ed == nil || ed.Node == nil || ed.Node.OccurredAt.IsZero() || ed.Node.ReceivedAt.IsZero() ||
-			(len(ed.Node.Payload) == 0) != (len(conn.Edges[0].Node.Payload) == 0) {
+		if ed == nil || conn.Edges[0].Node == nil || !writable(ed.Node, len(conn.Edges[0].Node.Payload) > 0) {
 			return false
 		}
 	}
 	return true
+}
+
+// writable reports whether an event of a page written after the fact can
+// be: it has its times, and its payload if the page's first has one.
+func writable(ev *domain.Event, payload bool) bool {
+	return ev != nil && !ev.OccurredAt.IsZero() && !ev.ReceivedAt.IsZero() && (len(ev.Payload) > 0) == payload
 }
 
 // Splices are the values of a response written as it goes out: a value's
@@ -332,7 +335,7 @@ func (e *directEncoder) eventConnectionInChunks(sel ast.SelectionSet, conn *grap
 				return
 			}
 			for _, ev := range c.events {
-				if ev.OccurredAt.IsZero() || ev.ReceivedAt.IsZero() || len(ev.Payload) == 0 {
+				if !writable(ev, true) {
 					early = true
 					return
 				}

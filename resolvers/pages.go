@@ -14,7 +14,7 @@ import (
 // store's reading of the rest overlaps the encoding, the writing and the
 // client's reading of what came before.
 //
-// chunkPages marks a context whose listing of events may be read so;
+// chunkPagesKey marks a context whose listing of events may be read so;
 // eventConnection then reads the first chunk and leaves a pager in it.
 type chunkPagesKey struct{}
 

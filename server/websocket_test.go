@@ -94,6 +94,13 @@ func dialTest(t *testing.T, url, protocol string) *testClient {
 	return c
 }
 
+// init sends connection_init with a good token and expects its ack.
+func (c *testClient) init() {
+	c.t.Helper()
+	c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
+	c.expect("connection_ack")
+}
+
 func (c *testClient) send(msg string) {
 	c.t.Helper()
 	if err := c.conn.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
@@ -148,8 +155,7 @@ func (c *testClient) closed() (websocket.StatusCode, string) {
 func TestWebsocketTransportWSSubscription(t *testing.T) {
 	ts, url := wsServer(t, websocketTransport{})
 	c := dialTest(t, url, protocolTransportWS)
-	c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-	c.expect("connection_ack")
+	c.init()
 	c.send(`{"type":"subscribe","id":"s1","payload":{"query":"subscription { name }"}}`)
 	ts.SendNextSubscriptionMessage()
 	m := c.expect("next")
@@ -183,8 +189,7 @@ func TestWebsocketGraphQLWSSubscriptionAndStop(t *testing.T) {
 	ts, url := wsServer(t, websocketTransport{})
 	for _, protocol := range []string{protocolGraphQLWS, ""} { // no subprotocol: graphql-ws
 		c := dialTest(t, url, protocol)
-		c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-		c.expect("connection_ack")
+		c.init()
 		c.expect("ka")
 		c.send(`{"type":"start","id":"1","payload":{"query":"subscription { name }"}}`)
 		ts.SendNextSubscriptionMessage()
@@ -249,16 +254,14 @@ func TestWebsocketPingsAndCutsASilentClient(t *testing.T) {
 	_, url := wsServer(t, websocketTransport{pingPong: 100 * time.Millisecond})
 	// A client that answers keeps its socket.
 	c := dialTest(t, url, protocolTransportWS)
-	c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-	c.expect("connection_ack")
+	c.init()
 	for range 4 {
 		c.expect("ping")
 		c.send(`{"type":"pong"}`)
 	}
 	// One that does not is cut off within twice the interval.
 	silent := dialTest(t, url, protocolTransportWS)
-	silent.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-	silent.expect("connection_ack")
+	silent.init()
 	start := time.Now()
 	silent.closed()
 	if took := time.Since(start); took > time.Second {
@@ -270,8 +273,7 @@ func TestWebsocketPingsAndCutsASilentClient(t *testing.T) {
 func TestWebsocketKeepAliveForGraphQLWS(t *testing.T) {
 	_, url := wsServer(t, websocketTransport{keepAlive: 50 * time.Millisecond})
 	c := dialTest(t, url, protocolGraphQLWS)
-	c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-	c.expect("connection_ack")
+	c.init()
 	for range 3 {
 		c.expect("ka")
 	}
@@ -470,8 +472,7 @@ func TestSubscriptionsAskingTheSameShareEachEventsExecution(t *testing.T) {
 
 	subscribe := func(protocol, id, variables string) *testClient {
 		c := dialTest(t, url, protocol)
-		c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-		c.expect("connection_ack")
+		c.init()
 		start := "subscribe"
 		if protocol == protocolGraphQLWS {
 			c.expect("ka")
@@ -535,8 +536,7 @@ func TestSubscriptionEndsWhenTheClientCompletesIt(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	c := dialTest(t, "ws"+strings.TrimPrefix(hs.URL, "http"), protocolTransportWS)
-	c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer good"}}`)
-	c.expect("connection_ack")
+	c.init()
 	c.send(`{"type":"subscribe","id":"a","payload":{"query":"subscription { events }"}}`)
 	for deadline := time.Now().Add(5 * time.Second); schema.open() < 1; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {

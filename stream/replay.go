@@ -32,29 +32,32 @@ const ReplayQuiet = 2 * time.Millisecond
 // drainPoll is how often a replaying stream looks whether its reader has
 // taken what it was handed: a channel tells no one when it empties.
 // drainStall is how long a reader may take nothing before the stream gives
-// up its turn (see replayPage).
+// up its turn (see readPage).
 const (
 	drainPoll  = 200 * time.Microsecond
 	drainStall = 20 * time.Millisecond
 )
 
-// replayPage reads a page of the store for a stream behind the window and
-// hands it to the reader, holding one of the replay turns throughout: from
-// before the read until the reader has taken the whole page, so that the
-// turn covers the encoding and writing of the page as well as its read.
-// The replays thus take turns on a bounded part of the database's
-// connections and of the CPU, so that ingest and queries keep the rest
-// however many streams replay. Before the read and before each chunk of
-// the page, the stream yields to the deliveries in flight (see yield).
+// readPage reads up to limit events of the store for a stream behind the
+// window and hands them to the reader, holding one of turns throughout:
+// from before the read until the reader has taken the whole page, so that
+// the turn covers the encoding and writing of the page as well as its
+// read. Replays (a page of pageSize, on the replay turns) thus take turns
+// on a bounded part of the database's connections and of the CPU, so that
+// ingest and queries keep the rest however many streams replay; a stream
+// that may be near the head reads catchUpEvents on the catch-up turns, so
+// that it never waits behind a replay. Before the read and before each
+// chunk of the page, the stream yields to the deliveries in flight (see
+// yield).
 //
 // A reader that takes nothing for drainStall is not encoding either: the
 // stream gives up its turn and hands it the rest of the page as a live
 // stream would, without a turn, until SlowTimeout ends the stream if its
-// buffer stays full. A stuck reader thus never keeps the other replays
+// buffer stays full. A stuck reader thus never keeps the other streams
 // waiting. It returns how many events the page held and whether it was
 // cut by bytes, or why the stream must end (as send does).
-func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
-	release, ended := h.take(ctx, h.replay)
+func (h *Hub) readPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event, turns chan struct{}, limit int) (n int, cut bool, ended string, err error) {
+	release, ended := h.take(ctx, turns)
 	if ended != "" {
 		return 0, false, ended, nil
 	}
@@ -62,7 +65,7 @@ func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after 
 	if ended := h.yield(ctx); ended != "" {
 		return 0, false, ended, nil
 	}
-	page, cut, err := h.store.EventsWithin(ctx, filter, *after, h.pageSize, pageBytes)
+	page, cut, err := h.store.EventsWithin(ctx, filter, *after, limit, pageBytes)
 	if err != nil {
 		return 0, false, "", err
 	}
@@ -94,47 +97,9 @@ func (h *Hub) replayPage(ctx context.Context, filter *domain.EventFilter, after 
 }
 
 // catchUpEvents is how many events a stream that may be near the head
-// reads without a replay turn (see run): a full read of so few says the
-// stream is replaying, and it takes turns from then on.
+// reads on a catch-up turn (see run): a full read of so few says the
+// stream is replaying, and it takes replay turns from then on.
 const catchUpEvents = 16
-
-// catchUpPage reads up to catchUpEvents after the cursor without a replay
-// turn, once no delivery is in flight (see yield), and hands them to the
-// reader. It holds one of the catch-up turns until the reader has taken
-// them, as a replay turn does its page, so the catch-ups add a bounded
-// share of reads and encoding to the replays'. It returns how many events
-// it read and whether the read was cut by bytes, or why the stream must
-// end (as send does).
-func (h *Hub) catchUpPage(ctx context.Context, filter *domain.EventFilter, after *domain.Position, out chan<- *domain.Event) (n int, cut bool, ended string, err error) {
-	release, ended := h.take(ctx, h.catchUp)
-	if ended != "" {
-		return 0, false, ended, nil
-	}
-	defer release()
-	if ended := h.yield(ctx); ended != "" {
-		return 0, false, ended, nil
-	}
-	page, cut, err := h.store.EventsWithin(ctx, filter, *after, catchUpEvents, pageBytes)
-	if err != nil {
-		return 0, false, "", err
-	}
-	// Make room for the events first; a reader that takes nothing does
-	// not keep the turn (see replayPage).
-	stalled, ended := h.drain(ctx, out, h.buffer-len(page))
-	if ended != "" {
-		return 0, false, ended, nil
-	}
-	if stalled {
-		release()
-	}
-	if ended := h.send(ctx, page, after, out); ended != "" {
-		return 0, false, ended, nil
-	}
-	if _, ended := h.drain(ctx, out, 0); ended != "" {
-		return 0, false, ended, nil
-	}
-	return len(page), cut, "", nil
-}
 
 // take waits for one of turns, and returns the function that gives it
 // back (once, however often called), or why the stream must end.

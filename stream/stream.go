@@ -51,11 +51,11 @@ type Hub struct {
 	buffer      int
 	slowTimeout time.Duration
 	// replay holds a token for each page a stream behind the window
-	// reads and sends (see replayPage); the turns yield to foreground
+	// reads and sends (see readPage); the turns yield to foreground
 	// for at most replayYield.
 	replay chan struct{}
 	// catchUp holds a token for each short read of a stream that may be
-	// near the head (see catchUp): as many as replay turns, apart from
+	// near the head (see readPage): as many as replay turns, apart from
 	// them so that they never wait behind a replay.
 	catchUp     chan struct{}
 	foreground  Foreground
@@ -167,9 +167,9 @@ const DefaultReplayConcurrency = 1
 // pause in the deliveries before it reads or hands on more regardless:
 // while deliveries never pause, each turn still moves on by one read or
 // one chunk of a page every DefaultReplayYield. Each such step takes CPU
-// from the deliveries it overlaps; at 20 ms, one delivery in six or so
-// overlapped one, which set ingest's p99 beside 1,000 replaying streams
-// at up to twice its idle value; at 50 ms it stays well within that.
+// from the deliveries it overlaps: at 20 ms, ingest's p99 beside 1,000
+// replaying streams reached twice its idle value; at 50 ms it stays
+// within that.
 const DefaultReplayYield = 50 * time.Millisecond
 
 // NewHub starts the hub's shared tail reader, configured by cfg; its
@@ -254,9 +254,9 @@ func (h *Hub) Subscribe(ctx context.Context, filter *domain.EventFilter, after d
 //
 // Behind the window, a stream that may be near the head (it has not read
 // yet, or its last read came back short) first reads a few events without a
-// replay turn (see catchUpPage): one that is at the head joins the window at
+// replay turn (see readPage): one that is at the head joins the window at
 // once instead of waiting behind the replays for a turn. Only a stream that
-// found a full page takes turns (see replayPage) until it catches up.
+// found a full page takes replay turns until it catches up.
 func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.Position, out chan<- *domain.Event) (reason string) {
 	following, near := false, true
 	follow := func() {
@@ -301,11 +301,11 @@ func (h *Hub) run(ctx context.Context, filter *domain.EventFilter, after domain.
 			// (not cut by bytes) means every matching event up to the
 			// window's head (taken before the read, so visible to it) was
 			// read, so the cursor may jump there and join the window.
-			read, limit := h.replayPage, h.pageSize
+			turns, limit := h.replay, h.pageSize
 			if near {
-				read, limit = h.catchUpPage, catchUpEvents
+				turns, limit = h.catchUp, catchUpEvents
 			}
-			n, cut, ended, err := read(ctx, filter, &after, out)
+			n, cut, ended, err := h.readPage(ctx, filter, &after, out, turns, limit)
 			if ended != "" {
 				return ended
 			}
